@@ -1,0 +1,258 @@
+// The `warmbox` command: the same daemon and protocol as the extension, from a terminal.
+import * as fs from 'fs';
+import * as path from 'path';
+import { DaemonClient, DaemonUnavailableError, isRpcError } from '../daemon/client';
+import { ErrorCodes, Methods, PoolStats, ContainerInfo, ProfileInfo, RunResult } from '../daemon/protocol';
+import { runtimePaths } from '../daemon/socketPath';
+import { parseArgs, CliUsageError } from './args';
+import { exitCodeFor, formatAge, formatStats, formatContainers } from './format';
+
+const HELP = `warmbox — run code in warm, hardened Docker sandboxes
+
+Usage:
+  warmbox run FILE [--profile NAME] [--stdin FILE|-] [--no-stdin] [--timeout SECONDS]
+                   [--isolation fresh|reuse] [--json] [-- ARGS...]
+  warmbox stats [--json]          pool state per profile
+  warmbox ls [--json]             the pool's containers
+  warmbox profiles [--json]       known profiles
+  warmbox daemon start|stop|status
+  warmbox logs [-n LINES]         the daemon's log
+
+Exit status of run: the program's own, or 124 timeout, 125 warmbox/Docker error,
+130 cancelled, 137 out of memory, 141 output limit reached.`;
+
+function fail(msg: string, code = 125): never {
+  process.stderr.write(`warmbox: ${msg}\n`);
+  process.exit(code);
+}
+
+async function connect(spawn = true): Promise<DaemonClient> {
+  try {
+    return await DaemonClient.connect({ client: 'cli', spawn });
+  } catch (e) {
+    if (e instanceof DaemonUnavailableError) fail(e.message, spawn ? 125 : 3);
+    throw e;
+  }
+}
+
+async function cmdRun(argv: string[]): Promise<number> {
+  const a = parseArgs(argv, {
+    flags: ['json', 'no-stdin'],
+    options: ['profile', 'stdin', 'timeout', 'isolation'],
+  });
+  const file = a.positional[0];
+  if (!file) throw new CliUsageError('run needs a FILE (e.g. warmbox run examples/hello.py)');
+  let code: string;
+  try {
+    code = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    fail(err.code === 'ENOENT' ? `file not found: ${file}` : `cannot read ${file}: ${err.message}`, 2);
+  }
+  let timeoutMs: number | undefined;
+  if (a.options.timeout !== undefined) {
+    const s = Number(a.options.timeout);
+    if (!Number.isFinite(s) || s <= 0) throw new CliUsageError('--timeout takes a number of seconds');
+    timeoutMs = Math.round(s * 1000);
+  }
+  const isolation = a.options.isolation;
+  if (isolation !== undefined && isolation !== 'fresh' && isolation !== 'reuse') throw new CliUsageError('--isolation is fresh or reuse');
+
+  const client = await connect();
+  let profile = a.options.profile;
+  if (!profile) {
+    const profiles = await client.request<ProfileInfo[]>(Methods.profilesList);
+    const lower = file.toLowerCase();
+    profile = profiles.find((p) => p.extensions.some((ext) => lower.endsWith(ext)))?.name;
+    if (!profile) fail(`cannot tell the profile from "${path.basename(file)}"; pass --profile (known: ${profiles.map((p) => p.name).join(', ')})`, 2);
+  }
+
+  let stdinBytes: Buffer | undefined;
+  let streamStdin = false;
+  if (a.options.stdin !== undefined && a.options.stdin !== '-') {
+    try {
+      stdinBytes = fs.readFileSync(a.options.stdin);
+    } catch {
+      fail(`cannot read stdin file ${a.options.stdin}`, 2);
+    }
+  } else if (!a.flags['no-stdin']) {
+    streamStdin = true;
+  }
+
+  const json = !!a.flags.json;
+  let handle;
+  try {
+    handle = await client.run(
+      {
+        profile,
+        code,
+        fileName: path.basename(file),
+        args: a.rest,
+        stdin: stdinBytes?.toString('base64'),
+        stdinOpen: streamStdin,
+        timeoutMs,
+        isolation: isolation as 'fresh' | 'reuse' | undefined,
+      },
+      {
+        onOutput: (stream, data) => {
+          if (json) return;
+          (stream === 'stdout' ? process.stdout : process.stderr).write(data);
+        },
+      },
+    );
+  } catch (e) {
+    if (isRpcError(e) && e.code === ErrorCodes.UnknownProfile) fail(e.message, 2);
+    if (isRpcError(e)) fail(e.message);
+    throw e;
+  }
+  if (streamStdin) {
+    // Forward our stdin as it comes; EOF closes the program's stdin.
+    process.stdin.on('data', (d: Buffer) => void handle.stdin(d).catch(() => undefined));
+    process.stdin.on('end', () => void handle.closeStdin().catch(() => undefined));
+    process.stdin.on('error', () => void handle.closeStdin().catch(() => undefined));
+  }
+  let interrupted = 0;
+  process.on('SIGINT', () => {
+    if (interrupted++) process.exit(130);
+    void handle.cancel().catch(() => undefined);
+  });
+
+  let result: RunResult;
+  try {
+    result = await handle.result;
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  process.stdin.pause();
+  await flush(process.stdout);
+  if (json) process.stdout.write(JSON.stringify(result) + '\n');
+  else if (result.outcome !== 'exited') process.stderr.write(`warmbox: ${result.outcome}: ${result.message ?? ''}\n`);
+  await flush(process.stdout);
+  await flush(process.stderr);
+  client.close();
+  return exitCodeFor(result);
+}
+
+function flush(s: NodeJS.WriteStream): Promise<void> {
+  return new Promise((r) => s.write('', () => r()));
+}
+
+async function cmdStats(argv: string[]): Promise<number> {
+  const a = parseArgs(argv, { flags: ['json'], options: [] });
+  const client = await connect();
+  const stats = await client.request<PoolStats>(Methods.poolStats);
+  process.stdout.write(a.flags.json ? JSON.stringify(stats, null, 2) + '\n' : formatStats(stats, client.hello));
+  client.close();
+  return 0;
+}
+
+async function cmdLs(argv: string[]): Promise<number> {
+  const a = parseArgs(argv, { flags: ['json'], options: [] });
+  const client = await connect();
+  const list = await client.request<ContainerInfo[]>(Methods.containersList);
+  process.stdout.write(a.flags.json ? JSON.stringify(list, null, 2) + '\n' : formatContainers(list));
+  client.close();
+  return 0;
+}
+
+async function cmdProfiles(argv: string[]): Promise<number> {
+  const a = parseArgs(argv, { flags: ['json'], options: [] });
+  const client = await connect();
+  const list = await client.request<ProfileInfo[]>(Methods.profilesList);
+  if (a.flags.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+  else for (const p of list) process.stdout.write(`${p.name.padEnd(10)} ${p.image.padEnd(22)} ${p.extensions.join(' ').padEnd(14)} ${p.command.join(' ')}\n`);
+  client.close();
+  return 0;
+}
+
+async function cmdDaemon(argv: string[]): Promise<number> {
+  const sub = argv[0];
+  if (sub === 'start') {
+    const c = await connect(true);
+    process.stdout.write(`warmboxd ${c.hello.daemonVersion} ${c.spawned ? 'started' : 'already running'} (pid ${c.hello.pid}, socket ${c.hello.socketPath})\n`);
+    c.close();
+    return 0;
+  }
+  if (sub === 'status') {
+    const c = await connect(false);
+    const stats = await c.request<PoolStats>(Methods.poolStats);
+    process.stdout.write(`warmboxd ${c.hello.daemonVersion} running (pid ${c.hello.pid}, up ${formatAge(Date.now() - c.hello.startedAt)}, socket ${c.hello.socketPath}, log ${c.hello.logPath})\n`);
+    process.stdout.write(formatStats(stats, c.hello));
+    c.close();
+    return 0;
+  }
+  if (sub === 'stop') {
+    let c: DaemonClient;
+    try {
+      c = await DaemonClient.connect({ client: 'cli', spawn: false });
+    } catch {
+      process.stdout.write('warmboxd is not running\n');
+      return 0;
+    }
+    const pid = c.hello.pid;
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
+    await c.request(Methods.shutdown, { reason: 'warmbox daemon stop' });
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 15_000))]);
+    process.stdout.write(`warmboxd (pid ${pid}) stopped; its containers are removed\n`);
+    return 0;
+  }
+  throw new CliUsageError('daemon takes start, stop or status');
+}
+
+function cmdLogs(argv: string[]): number {
+  const a = parseArgs(argv, { flags: [], options: ['n'] });
+  const n = Number(a.options.n ?? 50);
+  const file = runtimePaths().log;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    fail(`no daemon log yet (${file})`, 1);
+  }
+  process.stdout.write(text.trimEnd().split('\n').slice(-n).join('\n') + '\n');
+  return 0;
+}
+
+async function main(): Promise<void> {
+  const [cmd, ...rest] = process.argv.slice(2);
+  let code: number;
+  try {
+    switch (cmd) {
+      case 'run':
+        code = await cmdRun(rest);
+        break;
+      case 'stats':
+        code = await cmdStats(rest);
+        break;
+      case 'ls':
+        code = await cmdLs(rest);
+        break;
+      case 'profiles':
+        code = await cmdProfiles(rest);
+        break;
+      case 'daemon':
+        code = await cmdDaemon(rest);
+        break;
+      case 'logs':
+        code = cmdLogs(rest);
+        break;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(HELP + '\n');
+        code = cmd === undefined ? 2 : 0;
+        break;
+      default:
+        throw new CliUsageError(`unknown command "${cmd}"`);
+    }
+  } catch (e) {
+    if (e instanceof CliUsageError) fail(`${e.message}\n\n${HELP}`, 2);
+    if (e instanceof DaemonUnavailableError) fail(e.message);
+    if (isRpcError(e)) fail(e.message);
+    fail((e as Error).stack ?? String(e));
+  }
+  process.exit(code);
+}
+
+void main();

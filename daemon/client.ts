@@ -1,0 +1,262 @@
+// Connect to the user's warmboxd, or spawn it detached when none answers; handshake; runs with streamed output.
+// Shared by the CLI and the extension: it imports neither `vscode` nor dockerode.
+import { spawn } from 'child_process';
+import { EventEmitter } from 'events';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import * as crypto from 'crypto';
+import { JSONRPCClient, JSONRPCErrorException } from 'json-rpc-2.0';
+import {
+  HelloResult,
+  Methods,
+  Notifications,
+  PROTOCOL_VERSION,
+  RunExitNotification,
+  RunOutputNotification,
+  RunResult,
+  RunStartedNotification,
+  RunStartParams,
+} from './protocol';
+import { ensurePrivateDir, runtimePaths } from './socketPath';
+
+export interface ConnectOptions {
+  client: string;
+  /** Spawn the daemon when none answers (default true). */
+  spawn?: boolean;
+  /** The daemon's script (default: daemon.js beside this bundle). */
+  daemonPath?: string;
+  /** The Node binary to run it with (default process.execPath; in VS Code that is Electron, run as Node). */
+  nodePath?: string;
+  env?: NodeJS.ProcessEnv;
+  /** How long to wait for a spawned daemon's socket. */
+  spawnTimeoutMs?: number;
+}
+
+export class DaemonUnavailableError extends Error {}
+
+export interface RunHandlers {
+  onStarted?(n: RunStartedNotification): void;
+  onOutput?(stream: 'stdout' | 'stderr', data: Buffer): void;
+}
+
+export interface RunHandle {
+  runId: string;
+  /** Resolves with the outcome; rejects only when the daemon is gone or refused the request. */
+  result: Promise<RunResult>;
+  stdin(data: Buffer | string): Promise<void>;
+  closeStdin(): Promise<void>;
+  cancel(): Promise<void>;
+}
+
+interface PendingRun {
+  handlers: RunHandlers;
+  resolve(r: RunResult): void;
+  reject(e: Error): void;
+}
+
+export function defaultDaemonPath(): string {
+  const beside = path.join(__dirname, 'daemon.js');
+  if (fs.existsSync(beside)) return beside;
+  return path.join(__dirname, 'main.js');
+}
+
+export class DaemonClient extends EventEmitter {
+  hello!: HelloResult;
+  /** The daemon was started by this connect. */
+  spawned = false;
+  private rpc: JSONRPCClient;
+  private runs = new Map<string, PendingRun>();
+  private closed = false;
+
+  private constructor(private readonly socket: net.Socket) {
+    super();
+    this.rpc = new JSONRPCClient((req) => {
+      if (this.closed) throw new DaemonUnavailableError('the connection to warmboxd is closed');
+      socket.write(JSON.stringify(req) + '\n');
+    });
+    let buf = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => {
+      buf += d;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line) this.onMessage(line);
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.onClose());
+  }
+
+  /** Connects to the daemon (spawning it if needed) and checks its protocol version; replaces a daemon that speaks another. */
+  static async connect(opts: ConnectOptions): Promise<DaemonClient> {
+    const env = opts.env ?? process.env;
+    const paths = runtimePaths(env);
+    let client = await DaemonClient.tryConnect(paths.socket);
+    let spawned = false;
+    if (!client) {
+      if (opts.spawn === false) throw new DaemonUnavailableError(`warmboxd is not running (no answer on ${paths.socket}); start it with \`warmbox daemon start\``);
+      client = await DaemonClient.spawnAndConnect(opts, paths);
+      spawned = true;
+    }
+    client.spawned = spawned;
+    client.hello = await client.request<HelloResult>(Methods.hello, { client: opts.client, protocolVersion: PROTOCOL_VERSION });
+    if (client.hello.protocolVersion !== PROTOCOL_VERSION) {
+      // A daemon of another version: ask it to step down, wait for its socket to go, start ours.
+      await client.request(Methods.shutdown, { reason: `protocol ${client.hello.protocolVersion} replaced by ${PROTOCOL_VERSION}` }).catch(() => undefined);
+      client.close();
+      await waitFor(async () => !(await DaemonClient.tryConnect(paths.socket).then((c) => (c?.close(), !!c))), 15_000);
+      if (opts.spawn === false) throw new DaemonUnavailableError('warmboxd spoke another protocol version and was stopped');
+      client = await DaemonClient.spawnAndConnect(opts, paths);
+      client.spawned = true;
+      client.hello = await client.request<HelloResult>(Methods.hello, { client: opts.client, protocolVersion: PROTOCOL_VERSION });
+    }
+    return client;
+  }
+
+  private static tryConnect(socketPath: string): Promise<DaemonClient | null> {
+    return new Promise((resolve) => {
+      const s = net.connect(socketPath);
+      s.once('connect', () => {
+        s.removeAllListeners('error');
+        resolve(new DaemonClient(s));
+      });
+      s.once('error', () => resolve(null));
+    });
+  }
+
+  private static async spawnAndConnect(opts: ConnectOptions, paths: ReturnType<typeof runtimePaths>): Promise<DaemonClient> {
+    ensurePrivateDir(paths.dir);
+    const daemonPath = opts.daemonPath ?? defaultDaemonPath();
+    const out = fs.openSync(paths.log, 'a', 0o600);
+    const child = spawn(opts.nodePath ?? process.execPath, [daemonPath], {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: { ...(opts.env ?? process.env), ELECTRON_RUN_AS_NODE: '1' },
+      windowsHide: true,
+    });
+    fs.closeSync(out);
+    let exited: number | null = null;
+    child.once('exit', (code) => (exited = code ?? 1));
+    child.unref();
+    const deadline = Date.now() + (opts.spawnTimeoutMs ?? 10_000);
+    while (Date.now() < deadline) {
+      const c = await DaemonClient.tryConnect(paths.socket);
+      if (c) return c;
+      if (exited !== null && exited !== 0) break;
+      await sleep(exited === 0 ? 50 : 10);
+    }
+    const tail = readTail(paths.log, 5);
+    throw new DaemonUnavailableError(`warmboxd did not start (see ${paths.log})${tail ? `:\n${tail}` : ''}`);
+  }
+
+  request<T = unknown>(method: string, params?: unknown): Promise<T> {
+    return Promise.resolve(this.rpc.request(method, params ?? {}));
+  }
+
+  /** Starts a run; output and the result come back through the handle. */
+  async run(params: RunStartParams, handlers: RunHandlers = {}): Promise<RunHandle> {
+    const runId = crypto.randomUUID();
+    let resolve!: (r: RunResult) => void;
+    let reject!: (e: Error) => void;
+    const result = new Promise<RunResult>((res, rej) => ((resolve = res), (reject = rej)));
+    result.catch(() => undefined);
+    this.runs.set(runId, { handlers, resolve, reject });
+    try {
+      await this.request(Methods.runStart, { ...params, runId });
+    } catch (e) {
+      this.runs.delete(runId);
+      throw e;
+    }
+    return {
+      runId,
+      result,
+      stdin: async (data) => {
+        await this.request(Methods.runStdin, { runId, data: Buffer.from(data).toString('base64') });
+      },
+      closeStdin: async () => {
+        await this.request(Methods.runStdin, { runId, eof: true });
+      },
+      cancel: async () => {
+        await this.request(Methods.runCancel, { runId });
+      },
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.end();
+    this.socket.destroy();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private onMessage(line: string): void {
+    let msg: { id?: unknown; method?: string; params?: unknown };
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (msg.method && msg.id === undefined) {
+      this.onNotification(msg.method, msg.params);
+      return;
+    }
+    this.rpc.receive(msg as Parameters<JSONRPCClient['receive']>[0]);
+  }
+
+  private onNotification(method: string, params: unknown): void {
+    if (method === Notifications.runOutput) {
+      const n = params as RunOutputNotification;
+      this.runs.get(n.runId)?.handlers.onOutput?.(n.stream, Buffer.from(n.data, 'base64'));
+    } else if (method === Notifications.runStarted) {
+      const n = params as RunStartedNotification;
+      this.runs.get(n.runId)?.handlers.onStarted?.(n);
+    } else if (method === Notifications.runExit) {
+      const n = params as RunExitNotification;
+      const r = this.runs.get(n.result.runId);
+      if (r) {
+        this.runs.delete(n.result.runId);
+        r.resolve(n.result);
+      }
+    }
+    this.emit('notification', method, params);
+  }
+
+  private onClose(): void {
+    const wasClosed = this.closed;
+    this.closed = true;
+    this.rpc.rejectAllPendingRequests('the connection to warmboxd closed');
+    for (const r of this.runs.values()) r.reject(new DaemonUnavailableError('warmboxd went away before the run ended'));
+    this.runs.clear();
+    this.emit('close', wasClosed);
+  }
+}
+
+export function isRpcError(e: unknown): e is JSONRPCErrorException {
+  return e instanceof JSONRPCErrorException || (typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'number');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitFor(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await cond()) return;
+    await sleep(50);
+  }
+}
+
+function readTail(file: string, lines: number): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}

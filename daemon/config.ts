@@ -1,0 +1,175 @@
+// The daemon's settings: built-in defaults, then the config file, then environment, then what clients push.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { ConfigOverrides, IsolationMode } from './protocol';
+import { builtinProfiles, DEFAULT_LIMITS, Limits, POOL_DEFAULTS, Profile } from './profiles';
+
+export interface DaemonConfig {
+  pooling: boolean;
+  isolation: IsolationMode;
+  queueTimeoutMs: number;
+  idleShutdownMs: number;
+  healthIntervalMs: number;
+  dockerHost?: string;
+  profiles: Map<string, Profile>;
+  /** Where the file came from, for the log. */
+  source: string;
+}
+
+export class ConfigError extends Error {}
+
+export function configFilePath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.WARMBOX_CONFIG) return path.resolve(env.WARMBOX_CONFIG);
+  const base = env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');
+  return path.join(base, 'warmbox', 'config.json');
+}
+
+const num = (v: unknown, what: string, min: number, max: number): number | undefined => {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    throw new ConfigError(`${what} must be a number from ${min} to ${max} (got ${JSON.stringify(v)})`);
+  }
+  return v;
+};
+const str = (v: unknown, what: string): string | undefined => {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !v) throw new ConfigError(`${what} must be a non-empty string`);
+  return v;
+};
+const strArray = (v: unknown, what: string): string[] | undefined => {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'string')) {
+    throw new ConfigError(`${what} must be a non-empty array of strings`);
+  }
+  return v as string[];
+};
+const isolationOf = (v: unknown, what: string): IsolationMode | undefined => {
+  if (v === undefined) return undefined;
+  if (v !== 'fresh' && v !== 'reuse') throw new ConfigError(`${what} must be "fresh" or "reuse"`);
+  return v;
+};
+const obj = (v: unknown, what: string): Record<string, unknown> => {
+  if (v === undefined) return {};
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${what} must be an object`);
+  return v as Record<string, unknown>;
+};
+
+function limitsFrom(raw: Record<string, unknown>, base: Limits, where: string): Limits {
+  const network = raw.network;
+  if (network !== undefined && typeof network !== 'boolean') throw new ConfigError(`${where}.network must be true or false`);
+  return {
+    memoryMb: num(raw.memoryMb, `${where}.memoryMb`, 16, 65536) ?? base.memoryMb,
+    cpus: num(raw.cpus, `${where}.cpus`, 0.05, 64) ?? base.cpus,
+    pids: num(raw.pids, `${where}.pids`, 8, 65536) ?? base.pids,
+    timeoutMs: num(raw.timeoutMs, `${where}.timeoutMs`, 100, 24 * 3600_000) ?? base.timeoutMs,
+    outputLimitBytes: num(raw.outputLimitBytes, `${where}.outputLimitBytes`, 1024, 1 << 30) ?? base.outputLimitBytes,
+    workspaceMb: num(raw.workspaceMb, `${where}.workspaceMb`, 1, 16384) ?? base.workspaceMb,
+    network: (network as boolean | undefined) ?? base.network,
+  };
+}
+
+/** Builds the config from a parsed file (or {}), the environment and client overrides. Throws ConfigError with the field named. */
+export function buildConfig(file: unknown, env: NodeJS.ProcessEnv, overrides: ConfigOverrides = {}, source = 'defaults'): DaemonConfig {
+  const raw = obj(file, 'config');
+  const limits = limitsFrom({ ...obj(raw.limits, 'limits'), ...stripUndefined(overridesAsLimits(overrides)) }, DEFAULT_LIMITS, 'limits');
+  const isolation = isolationOf(overrides.isolation, 'isolation') ?? isolationOf(raw.isolation, 'isolation') ?? 'fresh';
+  const profiles = new Map<string, Profile>();
+  for (const p of builtinProfiles()) profiles.set(p.name, { ...p, isolation, limits: { ...limits } });
+
+  for (const [name, value] of Object.entries(obj(raw.profiles, 'profiles'))) {
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(name)) throw new ConfigError(`profile name "${name}" must be lower-case letters, digits and dashes`);
+    const p = obj(value, `profiles.${name}`);
+    const base = profiles.get(name);
+    const image = str(p.image, `profiles.${name}.image`) ?? base?.image;
+    const command = strArray(p.command, `profiles.${name}.command`) ?? base?.command;
+    if (!image || !command) throw new ConfigError(`profiles.${name} needs "image" and "command" (e.g. ["ruby", "{file}"])`);
+    const fileName = str(p.fileName, `profiles.${name}.fileName`) ?? base?.fileName ?? 'main';
+    const envRaw = obj(p.env, `profiles.${name}.env`);
+    for (const [k, v] of Object.entries(envRaw)) {
+      if (typeof v !== 'string') throw new ConfigError(`profiles.${name}.env.${k} must be a string`);
+    }
+    profiles.set(name, {
+      name,
+      image,
+      command,
+      fileName,
+      extensions: strArray(p.extensions, `profiles.${name}.extensions`) ?? base?.extensions ?? [],
+      health: strArray(p.health, `profiles.${name}.health`) ?? base?.health ?? ['sh', '-c', 'echo HEALTH_OK'],
+      env: { ...(base?.env ?? {}), ...(envRaw as Record<string, string>) },
+      minSize: num(p.minSize, `profiles.${name}.minSize`, 0, 64) ?? base?.minSize ?? POOL_DEFAULTS.minSize,
+      maxSize: num(p.maxSize, `profiles.${name}.maxSize`, 1, 256) ?? base?.maxSize ?? POOL_DEFAULTS.maxSize,
+      maxAgeMs: num(p.maxAgeMs, `profiles.${name}.maxAgeMs`, 1000, 7 * 24 * 3600_000) ?? base?.maxAgeMs ?? POOL_DEFAULTS.maxAgeMs,
+      maxUses: num(p.maxUses, `profiles.${name}.maxUses`, 1, 1_000_000) ?? base?.maxUses ?? POOL_DEFAULTS.maxUses,
+      isolation: isolationOf(p.isolation, `profiles.${name}.isolation`) ?? isolation,
+      limits: limitsFrom(obj(p.limits, `profiles.${name}.limits`), limits, `profiles.${name}.limits`),
+      builtin: base?.builtin ?? false,
+    });
+  }
+
+  for (const [name, size] of Object.entries(overrides.pool ?? {})) {
+    const p = profiles.get(name);
+    if (!p) continue;
+    p.minSize = num(size.minSize, `pool.${name}.minSize`, 0, 64) ?? p.minSize;
+    p.maxSize = num(size.maxSize, `pool.${name}.maxSize`, 1, 256) ?? p.maxSize;
+  }
+  for (const p of profiles.values()) {
+    if (p.minSize > p.maxSize) throw new ConfigError(`profile ${p.name}: minSize (${p.minSize}) is larger than maxSize (${p.maxSize})`);
+  }
+
+  // WARMBOX_POOL=off: every run gets its own container (the fallback path), same results.
+  const poolEnv = env.WARMBOX_POOL?.toLowerCase();
+  const poolingRaw = raw.pooling;
+  if (poolingRaw !== undefined && typeof poolingRaw !== 'boolean') throw new ConfigError('pooling must be true or false');
+  const pooling = poolEnv === 'off' || poolEnv === '0' || poolEnv === 'false' ? false : (poolingRaw as boolean | undefined) ?? true;
+
+  return {
+    pooling,
+    isolation,
+    queueTimeoutMs: num(raw.queueTimeoutMs, 'queueTimeoutMs', 100, 3600_000) ?? 30_000,
+    idleShutdownMs:
+      overrides.idleShutdownMs ??
+      num(env.WARMBOX_IDLE_MS ? Number(env.WARMBOX_IDLE_MS) : undefined, 'WARMBOX_IDLE_MS', 1000, 30 * 24 * 3600_000) ??
+      num(raw.idleShutdownMs, 'idleShutdownMs', 1000, 30 * 24 * 3600_000) ??
+      15 * 60_000,
+    healthIntervalMs: num(raw.healthIntervalMs, 'healthIntervalMs', 1000, 3600_000) ?? 60_000,
+    dockerHost: str(raw.dockerHost, 'dockerHost'),
+    profiles,
+    source,
+  };
+}
+
+function overridesAsLimits(o: ConfigOverrides): Record<string, unknown> {
+  return {
+    timeoutMs: o.timeoutMs,
+    memoryMb: o.memoryMb,
+    cpus: o.cpus,
+    pids: o.pids,
+    network: o.network,
+    outputLimitBytes: o.outputLimitBytes,
+  };
+}
+
+function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+/** Reads the config file; a missing file is fine, a broken one is a ConfigError naming the file. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): DaemonConfig {
+  const file = configFilePath(env);
+  let parsed: unknown = {};
+  let source = 'defaults';
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    source = file;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code !== 'ENOENT') throw new ConfigError(`${file}: ${err.message}`);
+  }
+  try {
+    return buildConfig(parsed, env, overrides, source);
+  } catch (e) {
+    if (e instanceof ConfigError && source !== 'defaults') throw new ConfigError(`${file}: ${e.message}`);
+    throw e;
+  }
+}

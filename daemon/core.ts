@@ -1,0 +1,178 @@
+// Everything heavy (dockerode, the pool, the run path), loaded only after the socket is bound.
+import * as fs from 'fs';
+import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
+import { ConfigError, DaemonConfig, loadConfig } from './config';
+import { connectDocker } from './docker';
+import type { Logger } from './log';
+import { PoolManager } from './poolManager';
+import { profileInfo } from './profiles';
+import {
+  ConfigOverrides,
+  ErrorCodes,
+  Methods,
+  Notifications,
+  PoolChangedNotification,
+  RunStartResult,
+} from './protocol';
+import { RunManager, RunRequestError } from './runs';
+import type { Conn } from './server';
+import * as v from './validate';
+
+export interface CoreContext {
+  rpc: JSONRPCServer<Conn>;
+  log: Logger;
+  logPath: string;
+  instanceId: string;
+  scope: string;
+  conns: Set<Conn>;
+  /** Called whenever "no clients and no runs" may have changed. */
+  activityChanged(): void;
+}
+
+export interface Core {
+  activeRuns(): number;
+  idleShutdownMs(): number;
+  disconnect(c: Conn): void;
+  shutdown(reason: string): Promise<void>;
+}
+
+const POOL_NOTIFY_DEBOUNCE_MS = 250;
+
+export async function startCore(ctx: CoreContext): Promise<Core> {
+  const { rpc, log } = ctx;
+  let overrides: ConfigOverrides = {};
+  let config: DaemonConfig;
+  try {
+    config = loadConfig(process.env, overrides);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    log.error(`config: ${e.message}; using the built-in defaults`);
+    config = loadConfig({ ...process.env, WARMBOX_CONFIG: '/nonexistent/warmbox.json' }, overrides);
+  }
+  const { docker, where } = connectDocker(config.dockerHost);
+  log.info(`config from ${config.source}; profiles ${[...config.profiles.keys()].join(', ')}; docker at ${where}`);
+
+  let notifyTimer: NodeJS.Timeout | undefined;
+  const poolChanged = () => {
+    if (notifyTimer) return;
+    notifyTimer = setTimeout(() => {
+      notifyTimer = undefined;
+      const subs = [...ctx.conns].filter((c) => c.subscribed);
+      if (!subs.length) return;
+      const n: PoolChangedNotification = { stats: pools.stats(runs.active, ctx.conns.size), containers: pools.containers() };
+      for (const c of subs) c.notify(Notifications.poolChanged, n);
+    }, POOL_NOTIFY_DEBOUNCE_MS);
+  };
+
+  const pools = new PoolManager(config, docker, where, { instance: ctx.instanceId, scope: ctx.scope }, log, poolChanged);
+  const runs = new RunManager(pools, log, () => {
+    ctx.activityChanged();
+    poolChanged();
+  });
+
+  rpc.addMethod(Methods.runStart, (raw, conn): RunStartResult => {
+    const params = v.runStartParams(raw);
+    try {
+      const runId = runs.start(params, conn.id, {
+        started: (n) => conn.notify(Notifications.runStarted, n),
+        output: (runId, stream, data) => conn.notify(Notifications.runOutput, { runId, stream, data: data.toString('base64') }),
+        exit: (result) => conn.notify(Notifications.runExit, { result }),
+      }, params.runId);
+      return { runId };
+    } catch (e) {
+      if (e instanceof RunRequestError) {
+        throw new JSONRPCErrorException(e.message, e.code === 'unknown-profile' ? ErrorCodes.UnknownProfile : ErrorCodes.InvalidParams);
+      }
+      throw e;
+    }
+  });
+  rpc.addMethod(Methods.runStdin, (raw) => {
+    const p = v.runStdinParams(raw);
+    let ok = true;
+    if (p.data) ok = runs.stdin(p.runId, Buffer.from(p.data, 'base64'));
+    if (p.eof) ok = runs.stdin(p.runId, null) && ok;
+    if (!ok) throw new JSONRPCErrorException(`no live run ${p.runId}`, ErrorCodes.UnknownRun);
+    return { ok: true };
+  });
+  rpc.addMethod(Methods.runCancel, (raw) => {
+    const runId = v.runIdParam(raw);
+    if (!runs.cancel(runId)) throw new JSONRPCErrorException(`no live run ${runId}`, ErrorCodes.UnknownRun);
+    return { ok: true };
+  });
+  rpc.addMethod(Methods.poolStats, () => pools.stats(runs.active, ctx.conns.size));
+  rpc.addMethod(Methods.poolSubscribe, (raw, conn): PoolChangedNotification => {
+    const on = !(raw && typeof raw === 'object' && (raw as { on?: unknown }).on === false);
+    conn.subscribed = on;
+    return { stats: pools.stats(runs.active, ctx.conns.size), containers: pools.containers() };
+  });
+  rpc.addMethod(Methods.containersList, () => pools.containers());
+  rpc.addMethod(Methods.containersRecycle, (raw) => {
+    const id = v.containerIdParam(raw);
+    const found = pools.findSandbox(id);
+    if (!found) throw new JSONRPCErrorException(`no warmbox container ${id}`, ErrorCodes.UnknownContainer);
+    const sb = found.sandbox;
+    if (sb.state === 'busy') {
+      sb.recycleRequested = true;
+      return { ok: true, when: 'after-run' };
+    }
+    sb.state = 'recycling';
+    void sb.destroy('recycled on request');
+    return { ok: true, when: 'now' };
+  });
+  rpc.addMethod(Methods.containersRemove, async (raw) => {
+    const id = v.containerIdParam(raw);
+    const found = pools.findSandbox(id);
+    if (!found) throw new JSONRPCErrorException(`no warmbox container ${id}`, ErrorCodes.UnknownContainer);
+    if (found.sandbox.state === 'idle') found.sandbox.state = 'recycling';
+    await found.sandbox.destroy('removed on request');
+    return { ok: true };
+  });
+  rpc.addMethod(Methods.profilesList, () => [...config.profiles.values()].map(profileInfo));
+  rpc.addMethod(Methods.configSet, (raw) => {
+    const next = v.configSetParams(raw);
+    const merged: ConfigOverrides = { ...overrides, ...Object.fromEntries(Object.entries(next).filter(([, x]) => x !== undefined)) };
+    try {
+      config = loadConfig(process.env, merged);
+    } catch (e) {
+      if (e instanceof ConfigError) throw v.invalid(e.message);
+      throw e;
+    }
+    overrides = merged;
+    pools.reconfigure(config);
+    log.info(`settings updated by a client: ${JSON.stringify(next)}`);
+    return { ok: true };
+  });
+
+  await pools.start();
+
+  return {
+    activeRuns: () => runs.active,
+    idleShutdownMs: () => config.idleShutdownMs,
+    disconnect: (c) => {
+      const n = runs.cancelClient(c.id);
+      if (n) log.info(`client ${c.id} (${c.client}) went away; cancelled ${n} run(s)`);
+      poolChanged();
+    },
+    shutdown: async (reason) => {
+      const t0 = Date.now();
+      runs.cancelAll(`warmbox is shutting down (${reason})`);
+      const n = pools.containers().length;
+      await pools.close(`daemon shutting down: ${reason}`);
+      log.info(`removed ${n} container(s) in ${Date.now() - t0} ms`);
+    },
+  };
+}
+
+export function tailFile(path: string, lines: number): string {
+  try {
+    const st = fs.statSync(path);
+    const len = Math.min(st.size, 256 * 1024);
+    const fd = fs.openSync(path, 'r');
+    const buf = Buffer.alloc(len);
+    fs.readSync(fd, buf, 0, len, st.size - len);
+    fs.closeSync(fd);
+    return buf.toString('utf8').split('\n').slice(-lines - 1).join('\n');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,324 @@
+// Warm sets per profile: keep minSize armed, never exceed maxSize, queue runs when all are busy, replace what dies.
+import type { ContainerInfo, IsolationMode, ProfileStats } from './protocol';
+import { InfraError } from './docker';
+import type { Logger } from './log';
+import type { Profile } from './profiles';
+import { Sandbox, SandboxEnv } from './sandbox';
+import { backoffMs, planWarmups } from './poolPlan';
+
+export interface Lease {
+  sandbox: Sandbox;
+  /** The sandbox was armed before the request came: the run paid no container start. */
+  warm: boolean;
+}
+
+interface Waiter {
+  resolve(l: Lease): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+  onAbort: () => void;
+  signal?: AbortSignal;
+}
+
+export interface PoolOptions {
+  pooling: boolean;
+  queueTimeoutMs: number;
+  healthIntervalMs: number;
+  log: Logger;
+  onChange(): void;
+}
+
+const IDLE_TRIM_MS = 60_000;
+
+export class CancelledError extends Error {}
+
+export class ProfilePool {
+  /** Name in the manager: the profile's, or `profile:isolation` for a pool made for the other mode. */
+  key: string;
+  readonly sandboxes = new Set<Sandbox>();
+  private waiters: Waiter[] = [];
+  private lastHealth = new WeakMap<Sandbox, number>();
+  runs = 0;
+  coldRuns = 0;
+  failures = 0;
+  replaced = 0;
+  lastError?: InfraError;
+  private failStreak = 0;
+  private nextWarmAt = 0;
+  private closed = false;
+
+  constructor(
+    public profile: Profile,
+    private readonly env: SandboxEnv,
+    private opts: PoolOptions,
+  ) {
+    this.key = profile.name;
+  }
+
+  get isolation(): IsolationMode {
+    return this.opts.pooling ? this.profile.isolation : 'fresh';
+  }
+
+  private count(state: Sandbox['state']): number {
+    let n = 0;
+    for (const s of this.sandboxes) if (s.state === state) n++;
+    return n;
+  }
+
+  /** A sandbox for one run: an armed one at once, otherwise the next one armed, within the queue timeout. */
+  acquire(signal?: AbortSignal): Promise<Lease> {
+    if (this.closed) return Promise.reject(new InfraError('shutting-down', 'warmbox is shutting down'));
+    if (signal?.aborted) return Promise.reject(new CancelledError('cancelled'));
+    const idle = this.takeIdle();
+    if (idle) return Promise.resolve({ sandbox: idle, warm: true });
+    // While the engine or the image is known broken, say so at once instead of queueing.
+    if (this.lastError && Date.now() < this.nextWarmAt && this.count('warming') === 0) return Promise.reject(this.lastError);
+    return new Promise<Lease>((resolve, reject) => {
+      const w: Waiter = {
+        resolve,
+        reject,
+        signal,
+        timer: setTimeout(() => {
+          this.dropWaiter(w);
+          const busy = this.count('busy');
+          reject(
+            new InfraError(
+              'pool-capacity',
+              busy >= this.profile.maxSize
+                ? `pool at capacity: all ${this.profile.maxSize} ${this.profile.name} sandboxes stayed busy for ${this.opts.queueTimeoutMs / 1000} s`
+                : `no ${this.profile.name} sandbox became ready within ${this.opts.queueTimeoutMs / 1000} s (Docker is slow to start containers)`,
+            ),
+          );
+        }, this.opts.queueTimeoutMs),
+        onAbort: () => {
+          this.dropWaiter(w);
+          reject(new CancelledError('cancelled'));
+        },
+      };
+      signal?.addEventListener('abort', w.onAbort, { once: true });
+      this.waiters.push(w);
+      this.fill();
+      this.opts.onChange();
+    });
+  }
+
+  /** Gives the sandbox back after a run. `clean`: the program exited normally and the container may serve again (reuse). */
+  release(sb: Sandbox, how: 'clean' | 'dirty' | 'unused'): void {
+    sb.runId = undefined;
+    if (how === 'unused' && sb.state === 'busy' && sb.uses === 0) {
+      sb.state = 'idle';
+      this.onReady(sb);
+      return;
+    }
+    const reusable =
+      how === 'clean' &&
+      this.isolation === 'reuse' &&
+      !sb.recycleRequested &&
+      sb.uses < this.profile.maxUses &&
+      Date.now() - sb.createdAt < this.profile.maxAgeMs &&
+      !this.closed;
+    if (reusable) return; // the sandbox says 'ready' once PID 1 has wiped it
+    if (this.isolation === 'fresh' && how === 'clean') sb.retire();
+    else void sb.destroy(how === 'clean' ? 'recycled (max uses or age)' : 'ended after a failed run');
+    this.opts.onChange();
+  }
+
+  stats(): ProfileStats {
+    return {
+      profile: this.key,
+      image: this.profile.image,
+      isolation: this.isolation,
+      minSize: this.opts.pooling ? this.profile.minSize : 0,
+      maxSize: this.profile.maxSize,
+      warming: this.count('warming'),
+      idle: this.count('idle'),
+      busy: this.count('busy'),
+      waiting: this.waiters.length,
+      runs: this.runs,
+      coldRuns: this.coldRuns,
+      failures: this.failures,
+      replaced: this.replaced,
+      lastError: this.lastError?.message,
+    };
+  }
+
+  containers(now = Date.now()): ContainerInfo[] {
+    const out: ContainerInfo[] = [];
+    for (const s of this.sandboxes) {
+      if (s.state === 'dead' || !s.id) continue;
+      out.push({ id: s.id, shortId: s.shortId, profile: this.profile.name, state: s.state, uses: s.uses, createdAt: s.createdAt, ageMs: now - s.createdAt, runId: s.runId });
+    }
+    return out;
+  }
+
+  find(id: string): Sandbox | undefined {
+    for (const s of this.sandboxes) if (s.id === id || (id.length >= 4 && s.id.startsWith(id))) return s;
+    return undefined;
+  }
+
+  /** Starts the warm-ups the pool is short of (minSize, plus one per waiter), within maxSize and the failure backoff. */
+  fill(): void {
+    if (this.closed) return;
+    const live = [...this.sandboxes].filter((s) => s.state !== 'dead').length;
+    const n = planWarmups({
+      minSize: this.opts.pooling ? this.profile.minSize : 0,
+      maxSize: this.profile.maxSize,
+      live,
+      idle: this.count('idle'),
+      warming: this.count('warming'),
+      waiting: this.waiters.length,
+      backingOff: Date.now() < this.nextWarmAt,
+    });
+    for (let i = 0; i < n; i++) this.warmOne();
+  }
+
+  /** Periodic care: age limit, health checks through the interpreter, refill. */
+  async maintain(now = Date.now()): Promise<void> {
+    // Beyond minSize, a sandbox idle for a minute goes: bursts grow the pool, quiet shrinks it back.
+    let spare = this.count('idle') - (this.opts.pooling ? this.profile.minSize : 0);
+    for (const s of [...this.sandboxes]) {
+      if (spare <= 0) break;
+      if (s.state === 'idle' && now - s.idleSince > IDLE_TRIM_MS) {
+        spare--;
+        s.state = 'recycling';
+        void s.destroy('spare, idle');
+      }
+    }
+    for (const s of [...this.sandboxes]) {
+      if (s.state !== 'idle') continue;
+      if (now - s.createdAt > this.profile.maxAgeMs) {
+        this.opts.log.info(`sandbox ${s.shortId} (${this.profile.name}) reached its max age; replacing`);
+        s.state = 'recycling';
+        void s.destroy('max age');
+        continue;
+      }
+      const last = this.lastHealth.get(s) ?? s.createdAt;
+      if (now - last >= this.opts.healthIntervalMs) {
+        this.lastHealth.set(s, now);
+        const ok = await s.healthCheck();
+        if (!ok && s.state === 'idle') {
+          this.opts.log.warn(`sandbox ${s.shortId} (${this.profile.name}) failed its health check; replacing`);
+          s.state = 'unhealthy';
+          this.replaced++;
+          void s.destroy('failed health check');
+        }
+      }
+    }
+    this.fill();
+  }
+
+  /** Removes everything; waiters get a clear error. */
+  async close(reason: string): Promise<void> {
+    this.closed = true;
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.signal?.removeEventListener('abort', w.onAbort);
+      w.reject(new InfraError('shutting-down', reason));
+    }
+    await Promise.all([...this.sandboxes].map((s) => s.destroy(reason)));
+  }
+
+  /** New settings: sandboxes made under the old ones are replaced as they come free. */
+  reconfigure(profile: Profile, opts: PoolOptions): void {
+    const changed = JSON.stringify({ ...this.profile, minSize: 0, maxSize: 0 }) !== JSON.stringify({ ...profile, minSize: 0, maxSize: 0 });
+    const wasPooling = this.opts.pooling;
+    this.profile = profile;
+    this.opts = opts;
+    if (changed || wasPooling !== opts.pooling) {
+      for (const s of [...this.sandboxes]) {
+        if (s.state !== 'idle' && s.state !== 'warming') continue;
+        s.state = 'recycling';
+        void s.destroy('settings changed');
+      }
+    }
+    this.lastError = undefined;
+    this.nextWarmAt = 0;
+    this.failStreak = 0;
+    this.trimIdle();
+    this.fill();
+  }
+
+  private trimIdle(): void {
+    const minSize = this.opts.pooling ? this.profile.minSize : 0;
+    const idle = [...this.sandboxes].filter((s) => s.state === 'idle');
+    const live = [...this.sandboxes].filter((s) => s.state !== 'dead').length;
+    let extra = Math.max(idle.length - minSize, live - this.profile.maxSize, 0);
+    for (const s of idle) {
+      if (extra-- <= 0) break;
+      s.state = 'recycling';
+      void s.destroy('pool shrunk');
+    }
+  }
+
+  private takeIdle(): Sandbox | undefined {
+    for (const s of this.sandboxes) {
+      if (s.state === 'idle') {
+        s.state = 'busy';
+        this.opts.onChange();
+        return s;
+      }
+    }
+    return undefined;
+  }
+
+  private dropWaiter(w: Waiter): void {
+    clearTimeout(w.timer);
+    w.signal?.removeEventListener('abort', w.onAbort);
+    const i = this.waiters.indexOf(w);
+    if (i >= 0) this.waiters.splice(i, 1);
+    this.opts.onChange();
+  }
+
+  private warmOne(): void {
+    const sb = new Sandbox(this.profile, this.isolation, this.env);
+    this.sandboxes.add(sb);
+    sb.on('ready', () => this.onReady(sb));
+    sb.on('dead', (reason: string, before: Sandbox['state']) => {
+      this.sandboxes.delete(sb);
+      // Our own removals change the state first; an idle sandbox that dies was killed or removed from outside.
+      if (before === 'idle' && !this.closed) {
+        this.opts.log.warn(`sandbox ${sb.shortId} (${this.profile.name}) was lost while idle: ${reason}; replacing`);
+        this.replaced++;
+      }
+      this.fill();
+      this.opts.onChange();
+    });
+    this.opts.onChange();
+    sb.start().then(
+      () => {
+        this.failStreak = 0;
+        this.lastError = undefined;
+      },
+      (e: InfraError) => {
+        this.sandboxes.delete(sb);
+        this.failures++;
+        this.failStreak++;
+        this.lastError = e;
+        this.nextWarmAt = Date.now() + backoffMs(e.reason, this.failStreak);
+        this.opts.log.warn(`warming a ${this.profile.name} sandbox failed (${e.reason}): ${e.message}`);
+        // Waiters would only wait for the same failure: tell them now, unless another warm-up may still succeed.
+        if (this.count('warming') === 0) {
+          for (const w of this.waiters.splice(0)) {
+            clearTimeout(w.timer);
+            w.signal?.removeEventListener('abort', w.onAbort);
+            w.reject(e);
+          }
+        }
+        this.opts.onChange();
+      },
+    );
+  }
+
+  private onReady(sb: Sandbox): void {
+    if (this.closed) return;
+    this.lastHealth.set(sb, Date.now());
+    const w = this.waiters.shift();
+    if (w) {
+      clearTimeout(w.timer);
+      w.signal?.removeEventListener('abort', w.onAbort);
+      sb.state = 'busy';
+      w.resolve({ sandbox: sb, warm: false });
+    }
+    this.opts.onChange();
+  }
+}

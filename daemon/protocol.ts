@@ -1,0 +1,212 @@
+// The one contract between warmboxd, the CLI and the extension.
+// Imported by all three; it must import neither `vscode` nor dockerode.
+
+/** Bumped on any incompatible change; a client that sees another version asks the daemon to step down. */
+export const PROTOCOL_VERSION = 1;
+
+export const Methods = {
+  hello: 'daemon/hello',
+  shutdown: 'daemon/shutdown',
+  log: 'daemon/log',
+  configSet: 'config/set',
+  runStart: 'run/start',
+  runStdin: 'run/stdin',
+  runCancel: 'run/cancel',
+  poolStats: 'pool/stats',
+  poolSubscribe: 'pool/subscribe',
+  containersList: 'containers/list',
+  containersRecycle: 'containers/recycle',
+  containersRemove: 'containers/remove',
+  profilesList: 'profiles/list',
+} as const;
+
+export const Notifications = {
+  runStarted: 'run/started',
+  runOutput: 'run/output',
+  runExit: 'run/exit',
+  poolChanged: 'pool/changed',
+} as const;
+
+/** JSON-RPC error codes of our own (the -32000..-32099 server range). */
+export const ErrorCodes = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  UnknownProfile: -32001,
+  UnknownRun: -32002,
+  UnknownContainer: -32003,
+  ShuttingDown: -32004,
+  MessageTooLarge: -32005,
+  DockerUnreachable: -32010,
+} as const;
+
+export type IsolationMode = 'fresh' | 'reuse';
+
+// ---- daemon ----
+
+export interface HelloParams {
+  client: string; // 'cli' | 'vscode' | 'bench' | 'test' …
+  protocolVersion: number;
+}
+export interface HelloResult {
+  daemonVersion: string;
+  protocolVersion: number;
+  pid: number;
+  instanceId: string;
+  socketPath: string;
+  logPath: string;
+  startedAt: number;
+  boundInMs: number;
+}
+
+export interface LogParams { lines?: number }
+export interface LogResult { path: string; text: string }
+
+/** Settings a client pushes (the extension's `warmbox.*`); merged over the config file, kept until the daemon exits. */
+export interface ConfigOverrides {
+  isolation?: IsolationMode;
+  timeoutMs?: number;
+  memoryMb?: number;
+  cpus?: number;
+  pids?: number;
+  network?: boolean;
+  outputLimitBytes?: number;
+  pool?: Record<string, { minSize?: number; maxSize?: number }>;
+  idleShutdownMs?: number;
+}
+export interface ConfigSetParams { overrides: ConfigOverrides }
+
+// ---- runs ----
+
+export interface RunStartParams {
+  profile: string;
+  /** The program's source text. */
+  code: string;
+  /** Shown in tracebacks; a plain file name (no folders), default from the profile. */
+  fileName?: string;
+  args?: string[];
+  /** Bytes given up front, base64. */
+  stdin?: string;
+  /** Keep stdin open for `run/stdin` after the up-front bytes (default false: EOF follows them). */
+  stdinOpen?: boolean;
+  timeoutMs?: number;
+  isolation?: IsolationMode;
+}
+export interface RunStartResult { runId: string }
+
+export interface RunStdinParams {
+  runId: string;
+  /** base64 */
+  data?: string;
+  eof?: boolean;
+}
+export interface RunCancelParams { runId: string }
+
+export type RunOutcome = 'exited' | 'timeout' | 'oom' | 'output-limit' | 'cancelled' | 'infra-error';
+
+/** Why an infra-error happened, for clients that react to it. */
+export type InfraReason =
+  | 'docker-unreachable'
+  | 'image-missing'
+  | 'pool-capacity'
+  | 'container-lost'
+  | 'client-gone'
+  | 'shutting-down'
+  | 'docker-error';
+
+export interface RunResult {
+  runId: string;
+  outcome: RunOutcome;
+  /** The program's exit code, when it exited (also set for timeout/oom when known). */
+  exitCode: number | null;
+  /** Readable sentence for anything but `exited`. */
+  message?: string;
+  infraReason?: InfraReason;
+  profile: string;
+  containerId: string | null;
+  /** True when a warm pooled container served the run, false for a per-run (cold) container. */
+  warm: boolean;
+  isolation: IsolationMode;
+  acquireMs: number;
+  /** Request → exit status. */
+  durationMs: number;
+  stdoutBytes: number;
+  stderrBytes: number;
+  truncated: boolean;
+}
+
+export interface RunStartedNotification {
+  runId: string;
+  profile: string;
+  containerId: string;
+  warm: boolean;
+  acquireMs: number;
+}
+export interface RunOutputNotification {
+  runId: string;
+  stream: 'stdout' | 'stderr';
+  /** base64: output is passed on byte-exact. */
+  data: string;
+}
+export interface RunExitNotification { result: RunResult }
+
+// ---- pool ----
+
+export type ContainerState = 'warming' | 'idle' | 'busy' | 'recycling' | 'unhealthy';
+
+export interface ContainerInfo {
+  id: string;
+  shortId: string;
+  profile: string;
+  state: ContainerState;
+  uses: number;
+  createdAt: number;
+  ageMs: number;
+  runId?: string;
+}
+
+export interface ProfileStats {
+  profile: string;
+  image: string;
+  isolation: IsolationMode;
+  minSize: number;
+  maxSize: number;
+  warming: number;
+  idle: number;
+  busy: number;
+  waiting: number;
+  runs: number;
+  coldRuns: number;
+  failures: number;
+  replaced: number;
+  /** Latest warm-up error, if the profile cannot warm. */
+  lastError?: string;
+}
+
+export interface PoolStats {
+  pooling: boolean;
+  docker: { reachable: boolean; error?: string; version?: string };
+  profiles: ProfileStats[];
+  activeRuns: number;
+  clients: number;
+  uptimeMs: number;
+}
+
+export interface PoolChangedNotification {
+  stats: PoolStats;
+  containers: ContainerInfo[];
+}
+
+export interface ContainerIdParams { id: string }
+
+export interface ProfileInfo {
+  name: string;
+  image: string;
+  fileName: string;
+  command: string[];
+  extensions: string[];
+  builtin: boolean;
+}
+
+export interface ShutdownParams { reason?: string }

@@ -1,0 +1,266 @@
+// One run from request to result: acquire a sandbox, stream output, enforce timeout and output cap, name the outcome.
+import * as crypto from 'crypto';
+import { InfraError } from './docker';
+import type { Logger } from './log';
+import { CancelledError, Lease, ProfilePool } from './pool';
+import type { PoolManager } from './poolManager';
+import { safeFileName } from './profiles';
+import type {
+  InfraReason,
+  RunOutcome,
+  RunResult,
+  RunStartedNotification,
+  RunStartParams,
+} from './protocol';
+import type { StreamKind } from './demux';
+
+export interface RunSink {
+  started(n: RunStartedNotification): void;
+  output(runId: string, stream: StreamKind, data: Buffer): void;
+  exit(result: RunResult): void;
+}
+
+export class RunRequestError extends Error {
+  constructor(
+    readonly code: 'unknown-profile' | 'invalid',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Decision {
+  outcome: RunOutcome;
+  exitCode: number | null;
+  message?: string;
+  infraReason?: InfraReason;
+}
+
+class Run {
+  readonly abort = new AbortController();
+  lease?: Lease;
+  decision?: Decision;
+  pendingStdin: (Buffer | null)[] = [];
+  stdoutBytes = 0;
+  stderrBytes = 0;
+  truncated = false;
+  acquireMs = 0;
+  timer?: NodeJS.Timeout;
+  readonly t0 = Date.now();
+  stdinOpen: boolean;
+
+  constructor(
+    readonly id: string,
+    readonly clientId: number,
+    readonly params: RunStartParams,
+    readonly sink: RunSink,
+    readonly pool: ProfilePool,
+  ) {
+    this.stdinOpen = !!params.stdinOpen;
+  }
+}
+
+export class RunManager {
+  private readonly runs = new Map<string, Run>();
+  private finished = 0;
+
+  constructor(
+    private readonly pools: PoolManager,
+    private readonly log: Logger,
+    private readonly onIdleChange: () => void,
+  ) {}
+
+  get active(): number {
+    return this.runs.size;
+  }
+
+  get total(): number {
+    return this.finished;
+  }
+
+  /** Validates and queues the run; the result and output arrive through the sink. */
+  start(params: RunStartParams, clientId: number, sink: RunSink, runId?: string): string {
+    const pool = this.pools.get(params.profile, params.isolation);
+    if (!pool) {
+      const known = this.pools.profileNames().join(', ');
+      throw new RunRequestError('unknown-profile', `unknown profile "${params.profile}" (known: ${known})`);
+    }
+    const id = runId ?? crypto.randomUUID();
+    if (this.runs.has(id)) throw new RunRequestError('invalid', `a run with id ${id} is already going`);
+    const run = new Run(id, clientId, params, sink, pool);
+    this.runs.set(id, run);
+    this.onIdleChange();
+    // After the reply to run/start has gone out, so the client knows the id before any notification.
+    setImmediate(() => void this.execute(run));
+    return id;
+  }
+
+  stdin(runId: string, data: Buffer | null): boolean {
+    const run = this.runs.get(runId);
+    if (!run || run.decision) return false;
+    if (!run.stdinOpen) return true; // stdin already ended: nothing more can reach the program
+    if (data === null) run.stdinOpen = false;
+    const sb = run.lease?.sandbox;
+    if (sb && sb.runId === run.id) {
+      if (data === null) sb.closeStdin();
+      else sb.writeStdin(data);
+    } else run.pendingStdin.push(data);
+    return true;
+  }
+
+  cancel(runId: string, message = 'cancelled by the user'): boolean {
+    const run = this.runs.get(runId);
+    if (!run) return false;
+    this.decide(run, { outcome: 'cancelled', exitCode: null, message });
+    return true;
+  }
+
+  cancelClient(clientId: number): number {
+    let n = 0;
+    for (const run of this.runs.values()) {
+      if (run.clientId === clientId) {
+        this.decide(run, { outcome: 'cancelled', exitCode: null, message: 'the client disconnected', infraReason: 'client-gone' });
+        n++;
+      }
+    }
+    return n;
+  }
+
+  cancelAll(message: string): void {
+    for (const run of this.runs.values()) this.decide(run, { outcome: 'infra-error', exitCode: null, message, infraReason: 'shutting-down' });
+  }
+
+  private async execute(run: Run): Promise<void> {
+    const p = run.params;
+    const pool = run.pool;
+    const profile = pool.profile;
+    if (run.decision) return this.finish(run);
+    try {
+      run.lease = await pool.acquire(run.abort.signal);
+    } catch (e) {
+      if (!run.decision) {
+        if (e instanceof CancelledError) this.decide(run, { outcome: 'cancelled', exitCode: null, message: 'cancelled before it started' });
+        else {
+          const ie = e instanceof InfraError ? e : new InfraError('docker-error', (e as Error).message);
+          this.decide(run, { outcome: 'infra-error', exitCode: null, message: ie.message, infraReason: ie.reason });
+        }
+      }
+      return this.finish(run);
+    }
+    const sb = run.lease.sandbox;
+    run.acquireMs = Date.now() - run.t0;
+    if (run.decision) {
+      pool.release(sb, 'unused');
+      return this.finish(run);
+    }
+    sb.runId = run.id;
+    pool.runs++;
+    if (!run.lease.warm) pool.coldRuns++;
+    run.sink.started({ runId: run.id, profile: profile.name, containerId: sb.id, warm: run.lease.warm, acquireMs: run.acquireMs });
+
+    const limit = profile.limits.outputLimitBytes;
+    const timeoutMs = Math.min(p.timeoutMs ?? profile.limits.timeoutMs, 24 * 3600_000);
+    run.timer = setTimeout(
+      () => this.decide(run, { outcome: 'timeout', exitCode: null, message: `the program ran longer than ${fmtMs(timeoutMs)} and was stopped` }),
+      timeoutMs,
+    );
+    const ended = sb.run({
+      fileName: safeFileName(p.fileName, profile.fileName),
+      code: Buffer.from(p.code, 'utf8'),
+      args: p.args ?? [],
+      stdin: p.stdin ? Buffer.from(p.stdin, 'base64') : null,
+      stdinOpen: !!p.stdinOpen,
+      timeoutMs,
+      onOutput: (stream, data) => {
+        if (run.decision) return;
+        const used = run.stdoutBytes + run.stderrBytes;
+        const room = limit - used;
+        const part = data.length > room ? data.subarray(0, Math.max(0, room)) : data;
+        if (part.length) {
+          if (stream === 'stdout') run.stdoutBytes += part.length;
+          else run.stderrBytes += part.length;
+          run.sink.output(run.id, stream, part);
+        }
+        if (data.length > room) {
+          run.truncated = true;
+          this.decide(run, { outcome: 'output-limit', exitCode: null, message: `the output passed the ${fmtBytes(limit)} limit; the program was stopped and its output cut there` });
+        }
+      },
+    });
+    for (const chunk of run.pendingStdin.splice(0)) {
+      if (chunk === null) sb.closeStdin();
+      else sb.writeStdin(chunk);
+    }
+    const end = await ended;
+    if (!run.decision) {
+      if (end.kind === 'lost') {
+        this.decide(run, { outcome: 'infra-error', exitCode: null, message: end.message, infraReason: 'container-lost' });
+      } else if (end.oomKills > 0) {
+        this.decide(run, { outcome: 'oom', exitCode: end.exitCode, message: `the program ran out of memory (limit ${profile.limits.memoryMb} MB) and was killed` });
+      } else {
+        this.decide(run, { outcome: 'exited', exitCode: end.exitCode });
+      }
+    }
+    this.finish(run);
+  }
+
+  /** The first decision wins; anything but a normal exit kills the sandbox at once. */
+  private decide(run: Run, d: Decision): void {
+    if (run.decision) return;
+    const sb = run.lease?.sandbox;
+    const ending = d.outcome !== 'exited' && d.outcome !== 'oom' && sb && sb.runId === run.id;
+    if (ending) {
+      // What the program printed before it was stopped is the user's (within the cap); may decide output-limit itself.
+      sb.flushHeld();
+      if (run.decision) return;
+    }
+    run.decision = d;
+    run.abort.abort();
+    if (run.timer) clearTimeout(run.timer);
+    if (ending) {
+      void sb.destroy(`run ${d.outcome}`);
+      // The program's end is decided here; report it now rather than when Docker confirms the kill.
+      this.finish(run);
+    }
+  }
+
+  private finish(run: Run): void {
+    if (!this.runs.has(run.id) || !run.decision) return;
+    this.runs.delete(run.id);
+    this.finished++;
+    if (run.timer) clearTimeout(run.timer);
+    const sb = run.lease?.sandbox;
+    const pool = run.pool;
+    if (sb && pool && sb.runId === run.id) pool.release(sb, run.decision.outcome === 'exited' ? 'clean' : 'dirty');
+    const d = run.decision;
+    const result: RunResult = {
+      runId: run.id,
+      outcome: d.outcome,
+      exitCode: d.exitCode,
+      message: d.message,
+      infraReason: d.infraReason,
+      profile: run.params.profile,
+      containerId: sb?.id ?? null,
+      warm: run.lease?.warm ?? false,
+      isolation: pool.isolation,
+      acquireMs: run.acquireMs,
+      durationMs: Date.now() - run.t0,
+      stdoutBytes: run.stdoutBytes,
+      stderrBytes: run.stderrBytes,
+      truncated: run.truncated,
+    };
+    if (d.outcome !== 'exited') this.log.info(`run ${run.id.slice(0, 8)} (${result.profile}) ${d.outcome}: ${d.message ?? ''}`);
+    run.sink.exit(result);
+    this.onIdleChange();
+  }
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${ms} ms`;
+}
+
+function fmtBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${+(n / 1024 / 1024).toFixed(1)} MiB`;
+  if (n >= 1024) return `${+(n / 1024).toFixed(1)} KiB`;
+  return `${n} bytes`;
+}

@@ -1,0 +1,364 @@
+// One sandbox container's life: create hardened, attach, start, wait until armed, run programs, end.
+import { EventEmitter } from 'events';
+import * as crypto from 'crypto';
+import type { Duplex } from 'stream';
+import type Docker from 'dockerode';
+import { armScript, containerCmd, encodeHeader, encodeStdin, READY, UNHEALTHY } from './armScript';
+import { Demuxer, StreamKind } from './demux';
+import { classifyDockerError, InfraError } from './docker';
+import type { Logger } from './log';
+import { MarkerScanner } from './markerScanner';
+import type { Profile } from './profiles';
+import type { ContainerState, IsolationMode } from './protocol';
+
+export const SANDBOX_UID = 10001;
+export const LABEL = {
+  managed: 'dev.warmbox.managed',
+  instance: 'dev.warmbox.instance',
+  scope: 'dev.warmbox.scope',
+  profile: 'dev.warmbox.profile',
+  isolation: 'dev.warmbox.isolation',
+} as const;
+
+const ARM_TIMEOUT_MS = 60_000;
+
+export interface SandboxEnv {
+  docker: Docker;
+  where: string;
+  log: Logger;
+  labels: Record<string, string>;
+}
+
+export interface ProgramRun {
+  fileName: string;
+  code: Buffer;
+  args: string[];
+  stdin: Buffer | null;
+  stdinOpen: boolean;
+  timeoutMs: number;
+  onOutput(stream: StreamKind, data: Buffer): void;
+}
+
+export type ProgramEnd = { kind: 'exited'; exitCode: number; oomKills: number } | { kind: 'lost'; message: string };
+
+interface Active {
+  nonce: string;
+  out: MarkerScanner;
+  err: MarkerScanner;
+  trailer: string | null;
+  afterTrailer: Buffer;
+  stderrDone: boolean;
+  resolve(end: ProgramEnd): void;
+}
+
+/** Docker's HostConfig for a sandbox: the hardening defaults, loosened only by the profile's limits. */
+export function hostConfig(profile: Profile): Docker.HostConfig {
+  const l = profile.limits;
+  const mem = Math.round(l.memoryMb * 1024 * 1024);
+  return {
+    AutoRemove: true,
+    NetworkMode: l.network ? 'default' : 'none',
+    ReadonlyRootfs: true,
+    Tmpfs: {
+      '/work': `rw,nosuid,nodev,exec,size=${l.workspaceMb}m,uid=${SANDBOX_UID},gid=${SANDBOX_UID},mode=0700`,
+      '/tmp': `rw,nosuid,nodev,noexec,size=${l.workspaceMb}m,mode=1777`,
+    },
+    CapDrop: ['ALL'],
+    SecurityOpt: ['no-new-privileges:true'],
+    PidsLimit: l.pids,
+    Memory: mem,
+    MemorySwap: mem,
+    NanoCpus: Math.round(l.cpus * 1e9),
+    ShmSize: 16 * 1024 * 1024,
+    IpcMode: 'private',
+    OomScoreAdj: 500,
+    Ulimits: [
+      { Name: 'nofile', Soft: 1024, Hard: 1024 },
+      { Name: 'core', Soft: 0, Hard: 0 },
+    ],
+  };
+}
+
+export class Sandbox extends EventEmitter {
+  id = '';
+  state: ContainerState | 'dead' = 'warming';
+  uses = 0;
+  readonly createdAt = Date.now();
+  runId?: string;
+  /** When it last became idle (armed, or wiped after a reuse run). */
+  idleSince = 0;
+  /** A client asked for a new container once this one's run is over. */
+  recycleRequested = false;
+  /** Set when the container ended; says why. */
+  deathReason?: string;
+
+  private container?: Docker.Container;
+  private stream?: Duplex;
+  private lineBuf = '';
+  private stderrTail = '';
+  private active?: Active;
+  private armed?: { resolve(): void; reject(e: Error): void };
+  private removed = false;
+
+  constructor(
+    readonly profile: Profile,
+    readonly isolation: IsolationMode,
+    private readonly env: SandboxEnv,
+  ) {
+    super();
+  }
+
+  get shortId(): string {
+    return this.id.slice(0, 12);
+  }
+
+  /** Creates, attaches and starts the container, and resolves once PID 1 has run the interpreter and is armed. */
+  async start(): Promise<void> {
+    const t0 = Date.now();
+    const p = this.profile;
+    try {
+      this.container = await this.env.docker.createContainer({
+        Image: p.image,
+        Cmd: containerCmd(armScript({ command: p.command, health: p.health, isolation: this.isolation })),
+        Entrypoint: [],
+        User: `${SANDBOX_UID}:${SANDBOX_UID}`,
+        WorkingDir: '/work',
+        Env: ['HOME=/work', 'LANG=C.UTF-8', ...Object.entries(p.env).map(([k, v]) => `${k}=${v}`)],
+        Labels: { ...this.env.labels, [LABEL.profile]: p.name, [LABEL.isolation]: this.isolation },
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        OpenStdin: true,
+        StdinOnce: true,
+        Tty: false,
+        NetworkDisabled: !p.limits.network,
+        StopSignal: 'SIGKILL',
+        HostConfig: hostConfig(p),
+      });
+      this.id = this.container.id;
+      const stream = (await this.container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
+      this.stream = stream;
+      const demux = new Demuxer((kind, data) => this.onData(kind, data));
+      stream.on('data', (d: Buffer) => demux.push(d));
+      stream.on('error', () => this.onGone('its connection to Docker failed'));
+      stream.on('close', () => this.onGone('the container stopped'));
+      stream.on('end', () => this.onGone('the container stopped'));
+      const armed = new Promise<void>((resolve, reject) => (this.armed = { resolve, reject }));
+      await this.container.start();
+      const tCreated = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        armed,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new InfraError('docker-error', `sandbox did not become ready within ${ARM_TIMEOUT_MS / 1000} s`)), ARM_TIMEOUT_MS);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      this.env.log.info(`sandbox ${this.shortId} (${p.name}) armed in ${Date.now() - t0} ms (create+start ${tCreated - t0} ms)`);
+    } catch (e) {
+      const err = classifyDockerError(e, { where: this.env.where, image: p.image });
+      await this.destroy(err.message);
+      throw err;
+    }
+  }
+
+  /** Hands the program to PID 1. Resolves when PID 1 reports its end, or when the container is lost. */
+  run(r: ProgramRun): Promise<ProgramEnd> {
+    if ((this.state !== 'idle' && this.state !== 'busy') || this.active || !this.stream) {
+      return Promise.resolve({ kind: 'lost', message: `sandbox ${this.shortId} is not ready (${this.state})` });
+    }
+    this.state = 'busy';
+    this.uses++;
+    const nonce = crypto.randomBytes(16).toString('hex');
+    return new Promise<ProgramEnd>((resolve) => {
+      this.active = {
+        nonce,
+        out: new MarkerScanner(Buffer.from(`\n${nonce} `), (d) => r.onOutput('stdout', d)),
+        err: new MarkerScanner(Buffer.from(`\n${nonce}\n`), (d) => r.onOutput('stderr', d)),
+        trailer: null,
+        afterTrailer: Buffer.alloc(0),
+        stderrDone: false,
+        resolve,
+      };
+      const backstopS = Math.ceil(r.timeoutMs / 1000) + 5;
+      const parts = [encodeHeader({ nonce, fileName: r.fileName, code: r.code, args: r.args, backstopS })];
+      if (r.stdin && r.stdin.length) parts.push(encodeStdin(r.stdin));
+      if (!r.stdinOpen) parts.push(encodeStdin(null));
+      this.stream!.write(Buffer.concat(parts));
+    });
+  }
+
+  /** Passes on output held back while looking for the end marker: the run is being ended from outside. */
+  flushHeld(): void {
+    this.active?.out.flush();
+    this.active?.err.flush();
+  }
+
+  writeStdin(data: Buffer): void {
+    if (this.active && data.length && this.stream?.writable) this.stream.write(encodeStdin(data));
+  }
+
+  closeStdin(): void {
+    if (this.active && this.stream?.writable) this.stream.write(encodeStdin(null));
+  }
+
+  /** Runs the profile's health command through `docker exec`: the interpreter must really answer. */
+  async healthCheck(timeoutMs = 10_000): Promise<boolean> {
+    if (!this.container || this.state !== 'idle') return true;
+    try {
+      const exec = await this.container.exec({ Cmd: this.profile.health, AttachStdout: true, AttachStderr: true, User: `${SANDBOX_UID}:${SANDBOX_UID}` });
+      const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
+      const out = await new Promise<string>((resolve) => {
+        let text = '';
+        const d = new Demuxer((_k, data) => (text += data.toString()));
+        const timer = setTimeout(() => {
+          stream.destroy();
+          resolve(text);
+        }, timeoutMs);
+        stream.on('data', (b: Buffer) => d.push(b));
+        stream.on('end', () => {
+          clearTimeout(timer);
+          resolve(text);
+        });
+        stream.on('error', () => {
+          clearTimeout(timer);
+          resolve(text);
+        });
+      });
+      return out.includes('HEALTH_OK');
+    } catch {
+      return false;
+    }
+  }
+
+  /** Something happened to the container outside our control (engine events). */
+  engineEvent(action: string): void {
+    if (action === 'pause') this.fail('the container was paused from outside warmbox', true);
+    else if (action === 'die' || action === 'destroy' || action === 'kill' || action === 'stop') this.fail('the container was stopped or removed from outside warmbox', false);
+  }
+
+  /** Kills and removes the container; idempotent. */
+  async destroy(reason: string): Promise<void> {
+    this.markDead(reason);
+    this.stream?.destroy();
+    if (!this.container || this.removed) return;
+    this.removed = true;
+    try {
+      await this.container.remove({ force: true });
+    } catch (e) {
+      const code = (e as { statusCode?: number }).statusCode;
+      // 404: AutoRemove was faster; 409: removal already under way.
+      if (code !== 404 && code !== 409) this.env.log.warn(`removing ${this.shortId}: ${(e as Error).message}`);
+    }
+  }
+
+  /** After a fresh-mode run PID 1 exits by itself and AutoRemove deletes it; make sure of it without waiting on the run. */
+  retire(): void {
+    if (this.state === 'dead') return;
+    this.state = 'recycling';
+    const timer = setTimeout(() => void this.destroy('retired after its run'), 2000);
+    this.once('dead', () => clearTimeout(timer));
+  }
+
+  private fail(message: string, kill: boolean): void {
+    if (this.state === 'dead') return;
+    if (kill) {
+      void this.destroy(message);
+      return;
+    }
+    // The attach stream ends after the last output; give it a moment so a finished run is not called lost.
+    setTimeout(() => this.onGone(message), 1000).unref();
+  }
+
+  private onGone(reason: string): void {
+    if (this.state === 'dead') return;
+    this.markDead(reason);
+  }
+
+  private markDead(reason: string): void {
+    if (this.state === 'dead') return;
+    const before = this.state;
+    this.state = 'dead';
+    this.deathReason = reason;
+    if (this.armed) {
+      const why = this.stderrTail.trim() ? `${reason}: ${this.stderrTail.trim().slice(-300)}` : reason;
+      this.armed.reject(new InfraError('container-lost', `sandbox failed while warming: ${why}`));
+      this.armed = undefined;
+    }
+    const a = this.active;
+    if (a) {
+      this.active = undefined;
+      a.out.flush();
+      a.err.flush();
+      a.resolve({ kind: 'lost', message: `the sandbox ended before the program did: ${reason}` });
+    }
+    this.emit('dead', reason, before);
+  }
+
+  private onData(kind: StreamKind, data: Buffer): void {
+    const a = this.active;
+    if (!a) {
+      this.onControl(kind, data);
+      return;
+    }
+    if (kind === 'stderr') {
+      if (a.stderrDone) return;
+      if (a.err.push(data) !== null) a.stderrDone = true;
+    } else if (a.trailer === null) {
+      const rest = a.out.push(data);
+      if (rest !== null) this.onTrailerBytes(a, rest);
+    } else {
+      this.onTrailerBytes(a, data);
+    }
+    this.maybeFinish(a);
+  }
+
+  private onTrailerBytes(a: Active, data: Buffer): void {
+    a.afterTrailer = Buffer.concat([a.afterTrailer, data]);
+    if (a.trailer !== null) return;
+    const nl = a.afterTrailer.indexOf(0x0a);
+    if (nl < 0) return;
+    a.trailer = a.afterTrailer.subarray(0, nl).toString();
+    a.afterTrailer = a.afterTrailer.subarray(nl + 1);
+  }
+
+  private maybeFinish(a: Active): void {
+    if (a.trailer === null || !a.stderrDone) return;
+    const [rc, oom] = a.trailer.split(' ').map((x) => Number(x));
+    this.active = undefined;
+    if (this.isolation === 'reuse') {
+      this.state = 'recycling';
+      const rest = a.afterTrailer;
+      if (rest.length) this.onControl('stdout', rest);
+    }
+    a.resolve({ kind: 'exited', exitCode: Number.isFinite(rc) ? rc : -1, oomKills: Number.isFinite(oom) ? oom : 0 });
+  }
+
+  /** Lines from PID 1 outside a run: READY after arming or after a reuse reset, UNHEALTHY when the interpreter failed. */
+  private onControl(kind: StreamKind, data: Buffer): void {
+    if (kind === 'stderr') {
+      this.stderrTail = (this.stderrTail + data.toString()).slice(-1000);
+      return;
+    }
+    this.lineBuf += data.toString();
+    let nl: number;
+    while ((nl = this.lineBuf.indexOf('\n')) >= 0) {
+      const line = this.lineBuf.slice(0, nl).trim();
+      this.lineBuf = this.lineBuf.slice(nl + 1);
+      if (line === READY) {
+        this.state = 'idle';
+        this.idleSince = Date.now();
+        this.stderrTail = '';
+        if (this.armed) {
+          this.armed.resolve();
+          this.armed = undefined;
+        }
+        this.emit('ready');
+      } else if (line.startsWith(UNHEALTHY)) {
+        const detail = line.slice(UNHEALTHY.length).trim() || 'no output';
+        this.armed?.reject(new InfraError('docker-error', `the ${this.profile.name} interpreter did not start in ${this.profile.image}: ${detail}`));
+        this.armed = undefined;
+      }
+    }
+    if (this.lineBuf.length > 4096) this.lineBuf = this.lineBuf.slice(-4096);
+  }
+}

@@ -1,0 +1,36 @@
+// Bundles: the extension (node, cjs, vscode external), the daemon in two parts (a small entry that binds the socket,
+// then the core with dockerode), the CLI, and later the webview page. `--production` minifies. Types: `npm run typecheck`.
+import * as esbuild from 'esbuild';
+import { readFileSync } from 'fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node18',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  define: { __WARMBOX_VERSION__: JSON.stringify(pkg.version) },
+  // ssh2 (through docker-modem) loads optional native speed-ups in try/catch; the pure-JS paths serve us.
+  external: ['vscode', 'cpu-features', '*.node'],
+};
+
+const builds = [
+  { ...node, entryPoints: { extension: 'extension/main.ts' } },
+  { ...node, entryPoints: { daemon: 'daemon/main.ts' } },
+  { ...node, entryPoints: { daemonCore: 'daemon/core.ts' } },
+  { ...node, entryPoints: { cli: 'cli/main.ts' }, banner: { js: '#!/usr/bin/env node' } },
+];
+
+const t0 = Date.now();
+if (watch) {
+  for (const b of builds) await (await esbuild.context({ ...b, outdir: 'dist' })).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build({ ...b, outdir: 'dist' })));
+  console.log(`[esbuild] built ${builds.length} bundles in ${Date.now() - t0} ms${production ? ' (production)' : ''}`);
+}

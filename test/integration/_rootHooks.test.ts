@@ -1,0 +1,9 @@
+// Root hook: after every integration suite, no daemon a test started is left running and no container of theirs remains.
+import { strict as assert } from 'assert';
+import { stopAllDaemons } from '../helpers/daemon';
+
+after(async function () {
+  this.timeout(60_000);
+  const leaked = await stopAllDaemons();
+  assert.deepEqual(leaked, [], 'managed containers left on the engine after the tests');
+});

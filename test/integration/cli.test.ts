@@ -1,0 +1,77 @@
+// The `warmbox` command as a terminal user meets it, against a real daemon and engine.
+import { strict as assert } from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { CLI, startDaemon, TestDaemon, ROOT } from '../helpers/daemon';
+
+describe('warmbox CLI (real engine)', function () {
+  this.timeout(60_000);
+  let d: TestDaemon;
+  const cli = (args: string[], input?: string) => spawnSync(process.execPath, [CLI, ...args], { env: d.env, input: input ?? '', encoding: 'utf8', timeout: 30_000 });
+
+  before(async () => {
+    d = await startDaemon({ profiles: { python: { minSize: 1, maxSize: 3 }, node: { minSize: 0, maxSize: 1 }, shell: { minSize: 1, maxSize: 2 } } });
+  });
+  after(() => d.stop());
+
+  it('runs examples/hello.py, streams its output and exits with its code', () => {
+    const r = cli(['run', path.join(ROOT, 'examples/hello.py')]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Hello from a warm sandbox/);
+  });
+
+  it('passes piped stdin, args and the exit code through; stderr stays stderr', () => {
+    const f = path.join(d.dir, 'prog.py');
+    fs.writeFileSync(f, 'import sys\nprint(sys.argv[1:], sys.stdin.read().strip())\nprint("warn", file=sys.stderr)\nsys.exit(9)\n');
+    const r = cli(['run', f, '--', 'a', 'b c'], 'piped');
+    assert.equal(r.status, 9);
+    assert.equal(r.stdout, "['a', 'b c'] piped\n");
+    assert.equal(r.stderr, 'warn\n');
+  });
+
+  it('exits 124 with a message on timeout, and prints one JSON result with --json', () => {
+    const f = path.join(d.dir, 'slow.sh');
+    fs.writeFileSync(f, 'echo started; sleep 30\n');
+    const r = cli(['run', f, '--timeout', '1']);
+    assert.equal(r.status, 124);
+    assert.equal(r.stdout, 'started\n');
+    assert.match(r.stderr, /warmbox: timeout: the program ran longer than 1 s/);
+    const j = cli(['run', f, '--timeout', '1', '--json']);
+    const result = JSON.parse(j.stdout);
+    assert.equal(result.outcome, 'timeout');
+    assert.equal(result.profile, 'shell');
+  });
+
+  it('says clearly what is wrong: missing file, unknown profile, unknown extension', () => {
+    const missing = cli(['run', '/nonexistent/x.py']);
+    assert.equal(missing.status, 2);
+    assert.equal(missing.stderr, 'warmbox: file not found: /nonexistent/x.py\n');
+    const f = path.join(d.dir, 'a.txt');
+    fs.writeFileSync(f, 'x');
+    const unknownExt = cli(['run', f]);
+    assert.equal(unknownExt.status, 2);
+    assert.match(unknownExt.stderr, /cannot tell the profile from "a.txt"; pass --profile \(known: python, node, shell\)/);
+    const unknownProfile = cli(['run', f, '--profile', 'cobol']);
+    assert.equal(unknownProfile.status, 2);
+    assert.match(unknownProfile.stderr, /unknown profile "cobol"/);
+  });
+
+  it('shows stats, containers and daemon status', () => {
+    const s = cli(['stats']);
+    assert.equal(s.status, 0);
+    assert.match(s.stdout, /PROFILE\s+ISOLATION\s+IDLE\s+BUSY/);
+    assert.match(s.stdout, /^python\s+fresh\s+\d+/m);
+    const js = JSON.parse(cli(['stats', '--json']).stdout);
+    assert.ok(js.profiles.length >= 3);
+    const ls = cli(['ls', '--json']);
+    const list = JSON.parse(ls.stdout);
+    assert.ok(list.every((c: { id: string; profile: string }) => c.id.length === 64 && c.profile));
+    const st = cli(['daemon', 'status']);
+    assert.equal(st.status, 0);
+    assert.match(st.stdout, new RegExp(`pid ${d.client.hello.pid}`));
+    const logs = cli(['logs', '-n', '5']);
+    assert.equal(logs.status, 0);
+    assert.ok(logs.stdout.split('\n').length >= 2);
+  });
+});

@@ -1,0 +1,158 @@
+// Pool behaviour against a real engine: refill, queueing, capacity, replacement of what dies, health at warm-up.
+import { strict as assert } from 'assert';
+import { execFileSync } from 'child_process';
+import { ContainerInfo, Methods } from '../../daemon/protocol';
+import { engineContainers, profileStats, runToEnd, sleep, startDaemon, stats, TestDaemon, waitUntil } from '../helpers/daemon';
+
+const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe('warm pool (real engine)', function () {
+  this.timeout(90_000);
+  let d: TestDaemon;
+
+  before(async () => {
+    d = await startDaemon({
+      queueTimeoutMs: 20_000,
+      profiles: { python: { minSize: 2, maxSize: 4 }, node: { minSize: 0, maxSize: 1 }, shell: { minSize: 2, maxSize: 2 } },
+    });
+    assert.ok(await waitUntil(async () => profileStats(await stats(d.client), 'python').idle === 2, 20_000), 'python pool never reached minSize');
+  });
+  after(async () => {
+    await d.stop();
+    assert.deepEqual(engineContainers(d.scope), []);
+  });
+
+  it('pre-warms minSize per profile, labelled and hardened', async () => {
+    const list = await d.client.request<ContainerInfo[]>(Methods.containersList);
+    const py = list.filter((c) => c.profile === 'python' && c.state === 'idle');
+    assert.equal(py.length, 2);
+    const inspect = JSON.parse(docker('inspect', py[0].id))[0];
+    assert.equal(inspect.Config.Labels['dev.warmbox.managed'], 'true');
+    assert.equal(inspect.Config.Labels['dev.warmbox.profile'], 'python');
+    assert.equal(inspect.Config.User, '10001:10001');
+    assert.equal(inspect.HostConfig.NetworkMode, 'none');
+    assert.equal(inspect.HostConfig.ReadonlyRootfs, true);
+    assert.deepEqual(inspect.HostConfig.CapDrop, ['ALL']);
+    assert.ok(inspect.HostConfig.SecurityOpt.some((s: string) => s.startsWith('no-new-privileges')));
+    assert.ok(inspect.HostConfig.PidsLimit > 0);
+    assert.equal(inspect.HostConfig.Memory, inspect.HostConfig.MemorySwap, 'no swap beyond the memory limit');
+    assert.ok(inspect.HostConfig.NanoCpus > 0);
+    assert.equal(inspect.HostConfig.AutoRemove, true);
+  });
+
+  it('serves a run from a warm container and refills to minSize afterwards', async () => {
+    const before = (await d.client.request<ContainerInfo[]>(Methods.containersList)).filter((c) => c.profile === 'python').map((c) => c.id);
+    const r = await runToEnd(d.client, { profile: 'python', code: 'print("warm")' });
+    assert.equal(r.result.warm, true);
+    assert.ok(before.includes(r.result.containerId!), 'the run should use a pre-warmed container');
+    for (let i = 0; i < 3; i++) await runToEnd(d.client, { profile: 'python', code: 'print(1)' });
+    assert.ok(await waitUntil(async () => profileStats(await stats(d.client), 'python').idle === 2, 15_000), 'pool did not refill to minSize');
+    const after = (await d.client.request<ContainerInfo[]>(Methods.containersList)).filter((c) => c.profile === 'python' && c.state === 'idle');
+    assert.ok(!after.some((c) => c.id === r.result.containerId), 'a used container came back in fresh mode');
+  });
+
+  it('queues runs when all sandboxes are busy and serves them in turn', async () => {
+    let sawWaiting = false;
+    const runs = [1, 2, 3].map((i) => runToEnd(d.client, { profile: 'shell', code: `sleep 1; echo run${i}` }));
+    const watch = (async () => {
+      for (let i = 0; i < 40 && !sawWaiting; i++) {
+        if (profileStats(await stats(d.client), 'shell').waiting > 0) sawWaiting = true;
+        await sleep(50);
+      }
+    })();
+    const results = await Promise.all(runs);
+    await watch;
+    assert.ok(sawWaiting, 'the third run should have waited in the queue');
+    results.forEach((r, i) => assert.equal(r.stdout.toString(), `run${i + 1}\n`));
+    assert.equal(profileStats(await stats(d.client), 'shell').busy, 0);
+  });
+
+  it('notices a container killed, paused or removed from outside and replaces it', async () => {
+    await waitUntil(async () => profileStats(await stats(d.client), 'shell').idle === 2, 15_000);
+    const idle = (await d.client.request<ContainerInfo[]>(Methods.containersList)).filter((c) => c.profile === 'shell' && c.state === 'idle');
+    assert.equal(idle.length, 2);
+    const replacedBefore = profileStats(await stats(d.client), 'shell').replaced;
+    docker('kill', idle[0].id);
+    docker('pause', idle[1].id);
+    assert.ok(
+      await waitUntil(async () => profileStats(await stats(d.client), 'shell').replaced >= replacedBefore + 2, 10_000),
+      'the pool did not notice both containers',
+    );
+    assert.ok(await waitUntil(async () => profileStats(await stats(d.client), 'shell').idle === 2, 15_000), 'the pool did not refill');
+    const now = (await d.client.request<ContainerInfo[]>(Methods.containersList)).map((c) => c.id);
+    assert.ok(!now.includes(idle[0].id) && !now.includes(idle[1].id));
+    const r = await runToEnd(d.client, { profile: 'shell', code: 'echo fine' });
+    assert.equal(r.stdout.toString(), 'fine\n');
+  });
+
+  it('ends a run whose container is removed mid-run with infra-error', async () => {
+    const r = await runToEnd(d.client, { profile: 'python', code: 'import time\nprint("up", flush=True)\ntime.sleep(30)' }, async (h) => {
+      await waitUntil(async () => (await d.client.request<ContainerInfo[]>(Methods.containersList)).some((c) => c.runId === h.runId), 5000);
+      const c = (await d.client.request<ContainerInfo[]>(Methods.containersList)).find((x) => x.runId === h.runId)!;
+      await sleep(300);
+      docker('rm', '-f', c.id);
+    });
+    assert.equal(r.result.outcome, 'infra-error');
+    assert.equal(r.result.infraReason, 'container-lost');
+    assert.match(r.result.message ?? '', /sandbox ended before the program/);
+  });
+
+  it('recycles and removes containers on request', async () => {
+    await waitUntil(async () => profileStats(await stats(d.client), 'python').idle === 2, 15_000);
+    const [a, b] = (await d.client.request<ContainerInfo[]>(Methods.containersList)).filter((c) => c.profile === 'python' && c.state === 'idle');
+    await d.client.request(Methods.containersRecycle, { id: a.shortId });
+    await d.client.request(Methods.containersRemove, { id: b.id });
+    assert.ok(await waitUntil(() => !engineContainers(d.scope).includes(a.id) && !engineContainers(d.scope).includes(b.id), 5000));
+    assert.ok(await waitUntil(async () => profileStats(await stats(d.client), 'python').idle === 2, 15_000));
+    await assert.rejects(d.client.request(Methods.containersRemove, { id: 'abcdef123456' }), /no warmbox container/);
+  });
+
+  it('pushes pool changes to subscribed clients', async () => {
+    const c2 = await d.connect('subscriber');
+    const seen: unknown[] = [];
+    c2.on('notification', (m: string, p: unknown) => m === 'pool/changed' && seen.push(p));
+    await c2.request(Methods.poolSubscribe, {});
+    await runToEnd(d.client, { profile: 'python', code: 'print(1)' });
+    assert.ok(await waitUntil(() => seen.length > 0, 5000), 'no pool/changed notification');
+    c2.close();
+  });
+});
+
+describe('pool limits (real engine)', function () {
+  this.timeout(60_000);
+
+  it('fails a waiter with pool-capacity when the queue timeout passes', async () => {
+    const d = await startDaemon({ queueTimeoutMs: 1000, profiles: { python: { minSize: 0, maxSize: 1 }, node: { minSize: 0 }, shell: { minSize: 1, maxSize: 1 } } });
+    try {
+      const long = runToEnd(d.client, { profile: 'shell', code: 'sleep 4; echo long' });
+      await sleep(300);
+      const r = await runToEnd(d.client, { profile: 'shell', code: 'echo never' });
+      assert.equal(r.result.outcome, 'infra-error');
+      assert.equal(r.result.infraReason, 'pool-capacity');
+      assert.match(r.result.message ?? '', /pool at capacity: all 1 shell sandboxes stayed busy for 1 s/);
+      assert.equal((await long).stdout.toString(), 'long\n');
+    } finally {
+      await d.stop();
+    }
+    assert.deepEqual(engineContainers(d.scope), []);
+  });
+
+  it('refuses a profile whose interpreter does not start, saying why', async () => {
+    const d = await startDaemon({
+      profiles: {
+        python: { minSize: 0 },
+        node: { minSize: 0 },
+        shell: { minSize: 0 },
+        broken: { image: 'warmbox/shell:1', command: ['python3', '{file}'], health: ['python3', '-c', 'print("HEALTH_OK")'], minSize: 0, maxSize: 1 },
+      },
+    });
+    try {
+      const r = await runToEnd(d.client, { profile: 'broken', code: 'print(1)' });
+      assert.equal(r.result.outcome, 'infra-error');
+      assert.match(r.result.message ?? '', /broken interpreter did not start in warmbox\/shell:1/);
+    } finally {
+      await d.stop();
+    }
+    assert.deepEqual(engineContainers(d.scope), []);
+  });
+});

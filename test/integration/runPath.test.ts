@@ -1,0 +1,178 @@
+// The run path against a real Docker Engine: output, exit codes, stdin, isolation, hardening and named outcomes.
+import { strict as assert } from 'assert';
+import * as crypto from 'crypto';
+import { engineContainers, runToEnd, startDaemon, TestDaemon, waitUntil } from '../helpers/daemon';
+
+const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
+
+describe('run path (real engine)', function () {
+  this.timeout(60_000);
+  let d: TestDaemon;
+
+  before(async () => {
+    d = await startDaemon({
+      profiles: { python: { minSize: 2, maxSize: 8 }, node: { minSize: 1, maxSize: 2 }, shell: { minSize: 1, maxSize: 4 } },
+      limits: { timeoutMs: 15_000, memoryMb: 128, outputLimitBytes: 256 * 1024 },
+    });
+  });
+  after(async () => {
+    await d.stop();
+    assert.deepEqual(engineContainers(d.scope), [], 'containers left behind after shutdown');
+  });
+
+  it('runs Python and reports output and exit code', async () => {
+    const r = await runToEnd(d.client, { profile: 'python', code: 'import sys\nprint("hello", 6*7)\nsys.exit(3)\n' });
+    assert.equal(r.result.outcome, 'exited');
+    assert.equal(r.result.exitCode, 3);
+    assert.equal(r.stdout.toString(), 'hello 42\n');
+    assert.equal(r.stderr.length, 0);
+  });
+
+  it('runs Node and shell programs', async () => {
+    const n = await runToEnd(d.client, { profile: 'node', code: 'console.log("node", process.version.startsWith("v")); process.exitCode = 5;' });
+    assert.equal(n.stdout.toString(), 'node true\n');
+    assert.equal(n.result.exitCode, 5);
+    const s = await runToEnd(d.client, { profile: 'shell', code: 'echo "$1-$2"; exit 0', args: ['a b', "it's"] });
+    assert.equal(s.stdout.toString(), "a b-it's\n");
+    assert.equal(s.result.exitCode, 0);
+  });
+
+  it('keeps stdout and stderr apart, byte-exact, without a trailing newline', async () => {
+    const code = 'import sys\nsys.stdout.buffer.write(bytes(range(256)))\nsys.stderr.write("err-no-newline")\nsys.stdout.write("tail-no-newline")\n';
+    const r = await runToEnd(d.client, { profile: 'python', code });
+    assert.deepEqual(r.stdout, Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from('tail-no-newline')]));
+    assert.equal(r.stderr.toString(), 'err-no-newline');
+    assert.equal(r.result.stdoutBytes, 256 + 15);
+  });
+
+  it('passes stdin given up front and stdin streamed while the run is live', async () => {
+    const up = await runToEnd(d.client, { profile: 'python', code: 'import sys\nprint(sys.stdin.read().upper())', stdin: b64('abc\ndef') });
+    assert.equal(up.stdout.toString(), 'ABC\nDEF\n');
+    const live = await runToEnd(
+      d.client,
+      { profile: 'python', code: 'import sys\nfor line in sys.stdin:\n    print("echo:" + line.strip(), flush=True)\nprint("eof")', stdinOpen: true },
+      async (h) => {
+        await h.stdin('one\n');
+        await h.stdin('two\n');
+        await h.closeStdin();
+      },
+    );
+    assert.equal(live.stdout.toString(), 'echo:one\necho:two\neof\n');
+    assert.equal(live.result.exitCode, 0);
+  });
+
+  it('gives every fresh run a container no other run touched', async () => {
+    const a = await runToEnd(d.client, { profile: 'python', code: 'open("/work/secret.txt","w").write("x"); open("/tmp/secret2","w").write("y"); print("written")' });
+    assert.equal(a.stdout.toString(), 'written\n');
+    const b = await runToEnd(d.client, { profile: 'python', code: 'import os\nprint(os.path.exists("/work/secret.txt"), os.path.exists("/tmp/secret2"))' });
+    assert.equal(b.stdout.toString(), 'False False\n');
+    assert.notEqual(a.result.containerId, b.result.containerId);
+  });
+
+  it('wipes the workspace between runs in reuse mode', async () => {
+    const a = await runToEnd(d.client, {
+      profile: 'shell',
+      isolation: 'reuse',
+      code: 'echo x > /work/left; mkdir -p /work/d/e; chmod 000 /work/d; echo y > /tmp/t; echo z > /dev/shm/s; (sleep 100 &); echo done',
+    });
+    assert.equal(a.stdout.toString(), 'done\n');
+    assert.equal(a.result.isolation, 'reuse');
+    const b = await runToEnd(d.client, { profile: 'shell', isolation: 'reuse', code: 'ls -A /work /tmp /dev/shm; ps -o pid,comm 2>/dev/null | grep -c sleep' });
+    assert.equal(b.result.containerId, a.result.containerId, 'reuse mode should serve the second run from the same container');
+    assert.doesNotMatch(b.stdout.toString(), /left|\bd\b|\bt\b|\bs\b/);
+    assert.match(b.stdout.toString(), /^0$/m, 'a process of the earlier run survived the reset');
+  });
+
+  it('has no network interface but lo', async () => {
+    const r = await runToEnd(d.client, { profile: 'shell', code: 'ls /sys/class/net' });
+    assert.equal(r.stdout.toString().trim(), 'lo');
+  });
+
+  it('runs as a non-root user on a read-only root, with all capabilities dropped', async () => {
+    const code = [
+      'id -u',
+      'touch /etc/evil 2>/dev/null && echo root-writable || echo root-readonly',
+      'touch /work/ok && echo work-writable',
+      'grep CapEff /proc/self/status',
+      'grep NoNewPrivs /proc/self/status',
+    ].join('\n');
+    const r = await runToEnd(d.client, { profile: 'shell', code });
+    const out = r.stdout.toString();
+    assert.match(out, /^10001$/m);
+    assert.match(out, /root-readonly/);
+    assert.match(out, /work-writable/);
+    assert.match(out, /CapEff:\s+0000000000000000/);
+    assert.match(out, /NoNewPrivs:\s+1/);
+  });
+
+  it('stops a run that passes its timeout and says so', async () => {
+    const r = await runToEnd(d.client, { profile: 'python', code: 'import time\nprint("start", flush=True)\ntime.sleep(60)', timeoutMs: 1500 });
+    assert.equal(r.result.outcome, 'timeout');
+    assert.match(r.result.message ?? '', /longer than 1.5 s/);
+    assert.equal(r.stdout.toString(), 'start\n');
+    assert.ok(r.result.durationMs < 10_000);
+  });
+
+  it('names a memory hog: oom', async () => {
+    const r = await runToEnd(d.client, { profile: 'python', code: 'x = []\nwhile True:\n    x.append(bytearray(16 * 1024 * 1024))' });
+    assert.equal(r.result.outcome, 'oom');
+    assert.match(r.result.message ?? '', /out of memory \(limit 128 MB\)/);
+  });
+
+  it('cuts endless output at the cap: output-limit', async () => {
+    const r = await runToEnd(d.client, { profile: 'shell', code: 'while :; do echo yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy; echo eeeeeeeeeee >&2; done' });
+    assert.equal(r.result.outcome, 'output-limit');
+    assert.equal(r.result.truncated, true);
+    assert.equal(r.stdout.length + r.stderr.length, 256 * 1024);
+    assert.match(r.result.message ?? '', /256 KiB limit/);
+  });
+
+  it('cancels a run', async () => {
+    const r = await runToEnd(d.client, { profile: 'python', code: 'import time\nprint("go", flush=True)\ntime.sleep(60)' }, async (h) => {
+      await new Promise((res) => setTimeout(res, 500));
+      await h.cancel();
+    });
+    assert.equal(r.result.outcome, 'cancelled');
+    assert.equal(r.stdout.toString(), 'go\n');
+  });
+
+  it('does not let a program fake or hide its own end', async () => {
+    const code = [
+      'import os, sys, secrets',
+      'for _ in range(50):',
+      '    print("\\n" + secrets.token_hex(16) + " 0 0")',
+      'sys.stdout.flush()',
+      'try:',
+      '    open("/proc/1/mem", "rb")',
+      '    print("read pid1 memory")',
+      'except OSError as e:',
+      '    sys.stderr.write("pid1-protected\\n")',
+      'os.close(1)',
+      'import time; time.sleep(0.3)',
+      'sys.exit(7)',
+    ].join('\n');
+    const r = await runToEnd(d.client, { profile: 'python', code });
+    assert.equal(r.result.outcome, 'exited');
+    assert.equal(r.result.exitCode, 7);
+    assert.equal(r.stdout.toString().split('\n').filter((l) => / 0 0$/.test(l)).length, 50, 'fake trailers must reach the user as plain output');
+    assert.doesNotMatch(r.stdout.toString(), /read pid1 memory/);
+    assert.equal(r.stderr.toString(), 'pid1-protected\n');
+  });
+
+  it('serves 20 concurrent runs, each with exactly its own output', async () => {
+    const tokens = Array.from({ length: 20 }, () => crypto.randomBytes(8).toString('hex'));
+    const results = await Promise.all(
+      tokens.map((t) => runToEnd(d.client, { profile: 'python', code: `import sys\ndata = sys.stdin.read()\nprint("${t}", data)`, stdin: b64(`in-${t}`) })),
+    );
+    results.forEach((r, i) => {
+      assert.equal(r.result.outcome, 'exited', r.result.message);
+      assert.equal(r.stdout.toString(), `${tokens[i]} in-${tokens[i]}\n`);
+    });
+    assert.equal(new Set(results.map((r) => r.result.containerId)).size, 20, 'fresh mode gives each run its own container');
+  });
+
+  it('keeps the engine clean: only this daemon\'s pool is there', async () => {
+    await waitUntil(async () => engineContainers(d.scope).length <= 2 + 1 + 1 + 2, 10_000);
+    assert.ok(engineContainers(d.scope).length <= 2 + 1 + 1 + 2);
+  });
+});
