@@ -291,6 +291,8 @@ export class ProfilePool {
       },
       (e: InfraError) => {
         this.sandboxes.delete(sb);
+        // Removed on purpose while warming (shutdown, settings change, trimmed): not a failure.
+        if (this.closed || e.reason === 'shutting-down') return;
         this.failures++;
         this.failStreak++;
         this.lastError = e;

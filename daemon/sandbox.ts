@@ -99,6 +99,7 @@ export class Sandbox extends EventEmitter {
   private active?: Active;
   private armed?: { resolve(): void; reject(e: Error): void };
   private removed = false;
+  private starting?: Promise<void>;
 
   constructor(
     readonly profile: Profile,
@@ -113,7 +114,12 @@ export class Sandbox extends EventEmitter {
   }
 
   /** Creates, attaches and starts the container, and resolves once PID 1 has run the interpreter and is armed. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.starting = this.doStart();
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
     const t0 = Date.now();
     const p = this.profile;
     try {
@@ -136,6 +142,8 @@ export class Sandbox extends EventEmitter {
         HostConfig: hostConfig(p),
       });
       this.id = this.container.id;
+      // Removed while Docker was creating it (shutdown, settings change): never start it.
+      if (this.state === 'dead') throw new InfraError('shutting-down', this.deathReason ?? 'removed while warming');
       const stream = (await this.container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
       this.stream = stream;
       const demux = new Demuxer((kind, data) => this.onData(kind, data));
@@ -156,7 +164,9 @@ export class Sandbox extends EventEmitter {
       this.env.log.info(`sandbox ${this.shortId} (${p.name}) armed in ${Date.now() - t0} ms (create+start ${tCreated - t0} ms)`);
     } catch (e) {
       const err = classifyDockerError(e, { where: this.env.where, image: p.image });
-      await this.destroy(err.message);
+      this.markDead(err.message);
+      this.stream?.destroy();
+      await this.removeContainer();
       throw err;
     }
   }
@@ -240,6 +250,12 @@ export class Sandbox extends EventEmitter {
   async destroy(reason: string): Promise<void> {
     this.markDead(reason);
     this.stream?.destroy();
+    // A create still in flight would leave a container that was never started (AutoRemove never fires): wait for it.
+    if (!this.container && this.starting) await this.starting.catch(() => undefined);
+    await this.removeContainer();
+  }
+
+  private async removeContainer(): Promise<void> {
     if (!this.container || this.removed) return;
     this.removed = true;
     try {

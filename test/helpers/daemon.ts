@@ -21,6 +21,7 @@ export interface TestDaemon {
 }
 
 const started: TestDaemon[] = [];
+const scopesSeen = new Set<string>();
 
 /** Stops every daemon a test started and did not stop (a failed test must not leak a daemon or its containers). */
 export async function stopAllDaemons(): Promise<string[]> {
@@ -37,10 +38,14 @@ export async function stopAllDaemons(): Promise<string[]> {
       }
     }
     leaked.push(...engineContainers(td.scope));
+    scopesSeen.add(td.scope);
     fs.rmSync(td.dir, { recursive: true, force: true });
   }
   return leaked;
 }
+
+/** Managed containers of any scope a test used, looked up again. */
+stopAllDaemons.recheck = async (): Promise<string[]> => [...scopesSeen].flatMap((s) => engineContainers(s));
 
 export async function startDaemon(config: object = {}, extraEnv: NodeJS.ProcessEnv = {}): Promise<TestDaemon> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wbtest-'));
