@@ -25,12 +25,13 @@ const builds = [
   { ...node, entryPoints: { daemon: 'daemon/main.ts' } },
   { ...node, entryPoints: { daemonCore: 'daemon/core.ts' } },
   { ...node, entryPoints: { cli: 'cli/main.ts' }, banner: { js: '#!/usr/bin/env node' } },
+  { bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning', entryPoints: { panel: 'media/src/panel.ts' }, outdir: 'media' },
 ];
 
 const t0 = Date.now();
 if (watch) {
-  for (const b of builds) await (await esbuild.context({ ...b, outdir: 'dist' })).watch();
+  for (const b of builds) await (await esbuild.context({ outdir: 'dist', ...b })).watch();
 } else {
-  await Promise.all(builds.map((b) => esbuild.build({ ...b, outdir: 'dist' })));
+  await Promise.all(builds.map((b) => esbuild.build({ outdir: 'dist', ...b })));
   console.log(`[esbuild] built ${builds.length} bundles in ${Date.now() - t0} ms${production ? ' (production)' : ''}`);
 }

@@ -31,6 +31,8 @@ export interface ConnectOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for a spawned daemon's socket. */
   spawnTimeoutMs?: number;
+  /** Sees every message sent and received (the extension's trace setting). */
+  trace?: (direction: 'send' | 'recv', line: string) => void;
 }
 
 export class DaemonUnavailableError extends Error {}
@@ -68,12 +70,15 @@ export class DaemonClient extends EventEmitter {
   private rpc: JSONRPCClient;
   private runs = new Map<string, PendingRun>();
   private closed = false;
+  trace?: (direction: 'send' | 'recv', line: string) => void;
 
   private constructor(private readonly socket: net.Socket) {
     super();
     this.rpc = new JSONRPCClient((req) => {
       if (this.closed) throw new DaemonUnavailableError('the connection to warmboxd is closed');
-      socket.write(JSON.stringify(req) + '\n');
+      const line = JSON.stringify(req);
+      this.trace?.('send', line);
+      socket.write(line + '\n');
     });
     let buf = '';
     socket.setEncoding('utf8');
@@ -102,6 +107,7 @@ export class DaemonClient extends EventEmitter {
       spawned = true;
     }
     client.spawned = spawned;
+    client.trace = opts.trace;
     client.hello = await client.request<HelloResult>(Methods.hello, { client: opts.client, protocolVersion: PROTOCOL_VERSION });
     if (client.hello.protocolVersion !== PROTOCOL_VERSION) {
       // A daemon of another version: ask it to step down, wait for its socket to go, start ours.
@@ -111,6 +117,7 @@ export class DaemonClient extends EventEmitter {
       if (opts.spawn === false) throw new DaemonUnavailableError('warmboxd spoke another protocol version and was stopped');
       client = await DaemonClient.spawnAndConnect(opts, paths);
       client.spawned = true;
+      client.trace = opts.trace;
       client.hello = await client.request<HelloResult>(Methods.hello, { client: opts.client, protocolVersion: PROTOCOL_VERSION });
     }
     return client;
@@ -158,7 +165,7 @@ export class DaemonClient extends EventEmitter {
 
   /** Starts a run; output and the result come back through the handle. */
   async run(params: RunStartParams, handlers: RunHandlers = {}): Promise<RunHandle> {
-    const runId = crypto.randomUUID();
+    const runId = params.runId ?? crypto.randomUUID();
     let resolve!: (r: RunResult) => void;
     let reject!: (e: Error) => void;
     const result = new Promise<RunResult>((res, rej) => ((resolve = res), (reject = rej)));
@@ -196,6 +203,7 @@ export class DaemonClient extends EventEmitter {
   }
 
   private onMessage(line: string): void {
+    this.trace?.('recv', line);
     let msg: { id?: unknown; method?: string; params?: unknown };
     try {
       msg = JSON.parse(line);

@@ -146,7 +146,7 @@ export class ProfilePool {
     const out: ContainerInfo[] = [];
     for (const s of this.sandboxes) {
       if (s.state === 'dead' || !s.id) continue;
-      out.push({ id: s.id, shortId: s.shortId, profile: this.profile.name, state: s.state, uses: s.uses, createdAt: s.createdAt, ageMs: now - s.createdAt, runId: s.runId });
+      out.push({ id: s.id, shortId: s.shortId, profile: this.profile.name, pool: this.key, state: s.state, uses: s.uses, createdAt: s.createdAt, ageMs: now - s.createdAt, runId: s.runId });
     }
     return out;
   }

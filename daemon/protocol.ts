@@ -80,6 +80,8 @@ export interface ConfigSetParams { overrides: ConfigOverrides }
 // ---- runs ----
 
 export interface RunStartParams {
+  /** Chosen by the client so it knows the id before any notification (1-64 of A-Z a-z 0-9 _ -); made up when absent. */
+  runId?: string;
   profile: string;
   /** The program's source text. */
   code: string;
@@ -159,6 +161,8 @@ export interface ContainerInfo {
   id: string;
   shortId: string;
   profile: string;
+  /** The pool it belongs to: the profile's name, or `profile:isolation` for a run that asked for the other mode. */
+  pool: string;
   state: ContainerState;
   uses: number;
   createdAt: number;

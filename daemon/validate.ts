@@ -50,7 +50,7 @@ function optIsolation(o: Record<string, unknown>, k: string): IsolationMode | un
   return v;
 }
 
-export function runStartParams(raw: unknown): RunStartParams & { runId?: string } {
+export function runStartParams(raw: unknown): RunStartParams {
   const o = object(raw);
   const profile = optString(o, 'profile', 64);
   if (!profile) throw invalid('profile is required (e.g. "python")');

@@ -1,10 +1,94 @@
-// The VS Code extension's entry: construct, register, dispose. The extension proper is built in its own issue.
+// activate/deactivate only: construct, register, dispose. Nothing here waits on the daemon or Docker.
 import * as vscode from 'vscode';
+import * as containerActions from './commands/containerActions';
+import type { Ctx } from './commands/context';
+import * as restartDaemon from './commands/restartDaemon';
+import * as run from './commands/run';
+import * as runSelection from './commands/runSelection';
+import * as showLog from './commands/showLog';
+import * as showOutput from './commands/showOutput';
+import * as stop from './commands/stop';
+import { daemonEnv, daemonOverrides, readSettings } from './config';
+import { DaemonConnection } from './connection';
+import { RunController } from './runController';
+import { ContainersTree } from './views/containersTree';
+import { OutputPanel } from './views/outputPanel';
+import { PoolStatusBar } from './views/statusBar';
 
-export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(
-    vscode.commands.registerCommand('warmbox.showOutput', () => vscode.window.showInformationMessage('warmbox: the output panel arrives with the extension issue.')),
-  );
+export interface WarmboxApi {
+  ctx: Ctx;
+  activatedInMs: number;
 }
 
-export function deactivate(): void {}
+export function activate(context: vscode.ExtensionContext): WarmboxApi {
+  const t0 = performance.now();
+  const log = vscode.window.createOutputChannel('warmbox', { log: true });
+  const conn = new DaemonConnection(context.extensionPath, log, () => {
+    const s = readSettings();
+    return { overrides: daemonOverrides(s), env: daemonEnv(s), trace: s.trace };
+  });
+  const panel = new OutputPanel(context.extensionUri);
+  const runs = new RunController(conn, panel);
+  const tree = new ContainersTree();
+  const status = new PoolStatusBar();
+  const ctx: Ctx = { conn, runs, panel, tree };
+
+  const currentProfile = () => {
+    const lang = vscode.window.activeTextEditor?.document.languageId;
+    return (lang && readSettings().profileByLanguage[lang]) || 'python';
+  };
+  const refreshStatus = () => status.update(conn.state, conn.lastPool, currentProfile(), conn.lastError);
+  const runnable = () => {
+    const lang = vscode.window.activeTextEditor?.document.languageId;
+    void vscode.commands.executeCommand('setContext', 'warmbox.runnableEditor', !!lang && !!readSettings().profileByLanguage[lang]);
+  };
+
+  context.subscriptions.push(
+    log,
+    conn,
+    panel,
+    runs,
+    tree,
+    status,
+    vscode.window.registerTreeDataProvider('warmbox.containers', tree),
+    run.register(ctx),
+    runSelection.register(ctx),
+    stop.register(ctx),
+    showOutput.register(ctx),
+    restartDaemon.register(ctx),
+    showLog.register(ctx),
+    ...containerActions.register(ctx),
+    conn.onPoolChanged((n) => {
+      tree.update(n);
+      refreshStatus();
+      panel.post({ type: 'pool', t: Date.now(), stats: n.stats });
+    }),
+    conn.onDidChangeState((s) => {
+      refreshStatus();
+      if (s !== 'connected') tree.update(undefined);
+      panel.post({ type: 'link', state: s, error: conn.lastError });
+    }),
+    vscode.window.onDidChangeActiveTextEditor(() => {
+      refreshStatus();
+      runnable();
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('warmbox')) return;
+      if (e.affectsConfiguration('warmbox.dockerHost')) {
+        void vscode.window.showInformationMessage('warmbox: the Docker host is used when the daemon starts.', 'Restart daemon').then((p) => p && vscode.commands.executeCommand('warmbox.restartDaemon'));
+      }
+      void conn.pushSettings();
+      runnable();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => runnable()),
+  );
+  runnable();
+  conn.start();
+  const activatedInMs = performance.now() - t0;
+  log.info(`activated in ${activatedInMs.toFixed(1)} ms`);
+  return { ctx, activatedInMs };
+}
+
+export function deactivate(): void {
+  // The subscriptions close the connection; the daemon and its warm pool stay for the next window.
+}

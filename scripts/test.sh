@@ -11,3 +11,12 @@ node esbuild.mjs
 npx tsc -p tsconfig.test.json
 npx mocha --config .mocharc.json out/test/unit
 npx mocha --config .mocharc.json --timeout 60000 out/test/integration
+# The extension in a real VS Code workbench (code-server + headless Chromium): see test/e2e/.
+if [ -d test/e2e/node_modules/code-server ]; then
+  node test/e2e/run.js
+elif [ "${CI:-}" = true ]; then
+  echo "npm test: the end-to-end tools are missing in CI; .ci/run must run test/e2e/setup.sh" >&2
+  exit 1
+else
+  echo "npm test: skipped the VS Code end-to-end tests (run bash test/e2e/setup.sh once to enable them)"
+fi

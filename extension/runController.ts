@@ -1,0 +1,198 @@
+// Runs the active editor (or its selection) in a sandbox: output to the panel, Stop, stdin, and a diagnostic where a
+// Python traceback points into the file. One run per window at a time; a new one stops the previous.
+import { randomUUID } from 'crypto';
+import * as path from 'path';
+import { TextDecoder } from 'util';
+import * as vscode from 'vscode';
+import type { RunHandle } from '../daemon/client';
+import { Methods, ProfileInfo, RunResult } from '../daemon/protocol';
+import { describeOutcome, FromPanel } from '../media/src/messages';
+import type { DaemonConnection } from './connection';
+import { readSettings } from './config';
+import { parsePythonTraceback } from './traceback';
+import type { OutputPanel } from './views/outputPanel';
+
+interface Current {
+  runId: string;
+  /** Set once the daemon has taken the run. */
+  handle?: RunHandle;
+  doc: vscode.TextDocument;
+  lineOffset: number;
+  fileName: string;
+  profile: string;
+  stderr: string;
+}
+
+export class RunController implements vscode.Disposable {
+  private current?: Current;
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('warmbox');
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly endEmitter = new vscode.EventEmitter<RunResult>();
+  /** Fires when a run ends (tests wait on it). */
+  readonly onDidEndRun = this.endEmitter.event;
+  lastResult?: RunResult;
+
+  constructor(
+    private readonly conn: DaemonConnection,
+    private readonly panel: OutputPanel,
+  ) {
+    this.disposables.push(panel.onMessage((m) => this.onPanel(m)));
+    void vscode.commands.executeCommand('setContext', 'warmbox.running', false);
+  }
+
+  get running(): boolean {
+    return !!this.current;
+  }
+
+  /** The profile for a document: the language mapping first, then the daemon's profiles by file extension. */
+  async profileFor(doc: vscode.TextDocument): Promise<string | undefined> {
+    const byLang = readSettings().profileByLanguage[doc.languageId];
+    if (byLang) return byLang;
+    const client = await this.conn.ensure();
+    const profiles = await client.request<ProfileInfo[]>(Methods.profilesList);
+    const name = doc.fileName.toLowerCase();
+    return profiles.find((p) => p.extensions.some((e) => name.endsWith(e)))?.name;
+  }
+
+  async run(editor: vscode.TextEditor | undefined, selectionOnly: boolean): Promise<RunResult | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('warmbox: running code is disabled in an untrusted workspace. Trust the workspace to run it in a sandbox.', 'Manage Workspace Trust').then((p) => {
+        if (p) void vscode.commands.executeCommand('workbench.trust.manage');
+      });
+      return undefined;
+    }
+    if (!editor) {
+      void vscode.window.showInformationMessage('warmbox: open a file to run it in a sandbox.');
+      return undefined;
+    }
+    const doc = editor.document;
+    const settings = readSettings();
+    const sel = editor.selection;
+    const useSelection = selectionOnly || !sel.isEmpty;
+    if (selectionOnly && sel.isEmpty) {
+      void vscode.window.showInformationMessage('warmbox: select some code to run.');
+      return undefined;
+    }
+    let client;
+    try {
+      client = await this.conn.ensure();
+    } catch (e) {
+      void this.offerRestart(`warmbox: the sandbox daemon is not available: ${(e as Error).message}`);
+      return undefined;
+    }
+    const profile = await this.profileFor(doc);
+    if (!profile) {
+      void vscode.window.showWarningMessage(
+        `warmbox: no sandbox profile runs ${doc.languageId} files. Map the language in the "warmbox.profileByLanguage" setting.`,
+        'Open Settings',
+      ).then((p) => p && vscode.commands.executeCommand('workbench.action.openSettings', 'warmbox.profileByLanguage'));
+      return undefined;
+    }
+    // Saved files are saved first when asked; unsaved and untitled ones run from what the editor holds.
+    if (settings.saveBeforeRun && doc.isDirty && !doc.isUntitled) await doc.save();
+    const code = useSelection ? doc.getText(sel) : doc.getText();
+    const fileName = doc.isUntitled ? undefined : path.basename(doc.fileName);
+
+    if (this.current) await this.stop();
+    this.diagnostics.clear();
+
+    const decoders = { stdout: new TextDecoder('utf-8'), stderr: new TextDecoder('utf-8') };
+    const runId = randomUUID();
+    const current: Current = { runId, doc, lineOffset: useSelection ? sel.start.line : 0, fileName: fileName ?? '', profile, stderr: '' };
+    this.current = current;
+    this.panel.post({
+      type: 'begin',
+      run: { runId, file: doc.isUntitled ? doc.uri.path : vscode.workspace.asRelativePath(doc.uri), profile, selection: useSelection, startedAt: Date.now() },
+      clear: settings.clearOutputBeforeRun,
+    });
+    this.panel.show(true);
+    let handle: RunHandle;
+    try {
+      handle = await client.run(
+        { runId, profile, code, fileName, stdinOpen: true, timeoutMs: settings.timeoutMs, isolation: settings.isolation },
+        {
+          onStarted: (n) => this.panel.post({ type: 'started', runId: n.runId, containerId: n.containerId, acquireMs: n.acquireMs, warm: n.warm }),
+          onOutput: (stream, data) => {
+            const text = decoders[stream].decode(data, { stream: true });
+            if (stream === 'stderr' && current.stderr.length < 256 * 1024) current.stderr += text;
+            if (text) this.panel.post({ type: 'output', runId, stream, text });
+          },
+        },
+      );
+    } catch (e) {
+      if (this.current === current) this.current = undefined;
+      void vscode.window.showErrorMessage(`warmbox: ${(e as Error).message}`);
+      return undefined;
+    }
+    current.handle = handle;
+    void vscode.commands.executeCommand('setContext', 'warmbox.running', true);
+
+    let result: RunResult;
+    try {
+      result = await handle.result;
+    } catch (e) {
+      result = {
+        runId: handle.runId, outcome: 'infra-error', exitCode: null, message: (e as Error).message, infraReason: 'shutting-down', profile,
+        containerId: null, warm: false, isolation: settings.isolation, acquireMs: 0, durationMs: 0, stdoutBytes: 0, stderrBytes: 0, truncated: false,
+      };
+    }
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const rest = decoders[stream].decode();
+      if (rest) this.panel.post({ type: 'output', runId: handle.runId, stream, text: rest });
+    }
+    this.panel.post({ type: 'exit', result });
+    if (this.current === current) {
+      this.current = undefined;
+      void vscode.commands.executeCommand('setContext', 'warmbox.running', false);
+    }
+    this.markTraceback(current, result);
+    if (result.outcome === 'infra-error' && result.infraReason !== 'client-gone') {
+      void this.offerRestart(`warmbox: ${describeOutcome(result)}`);
+    }
+    this.lastResult = result;
+    this.endEmitter.fire(result);
+    return result;
+  }
+
+  async stop(): Promise<void> {
+    const c = this.current;
+    if (!c?.handle) return;
+    await c.handle.cancel().catch(() => undefined);
+  }
+
+  private markTraceback(c: Current, r: RunResult): void {
+    if (c.profile !== 'python' || r.outcome !== 'exited' || r.exitCode === 0) return;
+    const hit = parsePythonTraceback(c.stderr, c.fileName || 'main.py');
+    if (!hit) return;
+    const line = Math.min(hit.line + c.lineOffset, c.doc.lineCount - 1);
+    const range = c.doc.lineAt(line).range;
+    const d = new vscode.Diagnostic(range, hit.message, vscode.DiagnosticSeverity.Error);
+    d.source = 'warmbox';
+    this.diagnostics.set(c.doc.uri, [d]);
+  }
+
+  private onPanel(m: FromPanel): void {
+    const c = this.current;
+    if (m.type === 'stop') void this.stop();
+    else if (m.type === 'stdin' && c?.handle) void c.handle.stdin(m.text).catch(() => undefined);
+    else if (m.type === 'eof' && c?.handle) void c.handle.closeStdin().catch(() => undefined);
+  }
+
+  private async offerRestart(message: string): Promise<void> {
+    const pick = await vscode.window.showErrorMessage(message, 'Restart daemon', 'Show log');
+    if (pick === 'Restart daemon') await vscode.commands.executeCommand('warmbox.restartDaemon');
+    if (pick === 'Show log') await vscode.commands.executeCommand('warmbox.showLog');
+  }
+
+  /** Diagnostics currently shown (tests read them). */
+  diagnosticsFor(uri: vscode.Uri): readonly vscode.Diagnostic[] {
+    return this.diagnostics.get(uri) ?? [];
+  }
+
+  dispose(): void {
+    void this.stop();
+    this.diagnostics.dispose();
+    this.endEmitter.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,135 @@
+// The one output panel (a webview): reused for every run, restored after a reload by its serializer.
+import * as crypto from 'crypto';
+import * as vscode from 'vscode';
+import type { FromPanel, ToPanel } from '../../media/src/messages';
+
+export const PANEL_VIEW_TYPE = 'warmbox.output';
+
+export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerializer {
+  private panel?: vscode.WebviewPanel;
+  private ready = false;
+  private queue: ToPanel[] = [];
+  private readonly messageEmitter = new vscode.EventEmitter<FromPanel>();
+  readonly onMessage = this.messageEmitter.event;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly extensionUri: vscode.Uri) {
+    this.disposables.push(vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, this));
+  }
+
+  get visible(): boolean {
+    return !!this.panel?.visible;
+  }
+
+  show(preserveFocus = true): void {
+    if (this.panel) {
+      this.panel.reveal(undefined, preserveFocus);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      'warmbox',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+      this.options(),
+    );
+    this.attach(panel);
+  }
+
+  /** Sends to the page, queued until it says it is ready; only the latest pool sample is kept while hidden. */
+  post(m: ToPanel): void {
+    if (!this.panel) {
+      if (m.type === 'pool' || m.type === 'link') return;
+      this.show(true);
+    }
+    if (this.ready) void this.panel!.webview.postMessage(m);
+    else this.queue.push(m);
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
+    panel.webview.options = this.options();
+    this.attach(panel);
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'media')],
+    };
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.ready = false;
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'warmbox.svg');
+    panel.webview.html = this.html(panel.webview);
+    panel.webview.onDidReceiveMessage(
+      (m: FromPanel) => {
+        if (m.type === 'ready') {
+          this.ready = true;
+          for (const q of this.queue.splice(0)) void panel.webview.postMessage(q);
+        }
+        this.messageEmitter.fire(m);
+      },
+      undefined,
+      this.disposables,
+    );
+    panel.onDidDispose(() => {
+      if (this.panel === panel) {
+        this.panel = undefined;
+        this.ready = false;
+        this.queue = [];
+      }
+    });
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = crypto.randomBytes(16).toString('base64');
+    const media = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', f));
+    const csp = [
+      "default-src 'none'",
+      `style-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource} data:`,
+      `font-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link href="${media('panel.css')}" rel="stylesheet">
+<title>warmbox</title>
+</head>
+<body>
+<header>
+  <span id="title">No run yet</span>
+  <span id="outcome" class="pill"></span>
+  <span id="meta"></span>
+  <button id="stop" title="Stop the run (warmbox: Stop Sandbox Run)">Stop</button>
+</header>
+<div id="link" hidden></div>
+<div id="dropped" hidden>… earlier output was dropped to keep the editor responsive</div>
+<pre id="output" aria-live="polite"></pre>
+<div class="inputrow">
+  <input id="stdin" type="text" placeholder="stdin: type a line and press Enter (Ctrl+D ends input)" aria-label="standard input">
+  <button id="send">Send</button>
+  <button id="eof" class="secondary" title="Close the program's stdin">EOF</button>
+</div>
+<footer>
+  <svg id="chart" viewBox="0 0 300 60" preserveAspectRatio="none" role="img" aria-label="pool over the last minutes"></svg>
+  <span><span class="key warm"></span>warm<span class="key busy"></span>busy<span class="key waiting"></span>waiting</span>
+  <span id="legend"></span>
+</footer>
+<script nonce="${nonce}" src="${media('panel.js')}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    this.messageEmitter.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,60 @@
+// The status-bar pool indicator: warm/busy/max of the current editor's profile; warning colours when down.
+import * as vscode from 'vscode';
+import type { PoolChangedNotification } from '../../daemon/protocol';
+import type { LinkState } from '../connection';
+
+export class PoolStatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+
+  constructor() {
+    this.item = vscode.window.createStatusBarItem('warmbox.pool', vscode.StatusBarAlignment.Left, 50);
+    this.item.name = 'warmbox pool';
+    this.item.command = 'warmbox.showOutput';
+    this.item.text = '$(sync~spin) warmbox';
+    this.item.tooltip = 'warmbox: connecting to the sandbox daemon…';
+    this.item.show();
+  }
+
+  update(link: LinkState, pool: PoolChangedNotification | undefined, profile: string, error?: string): void {
+    const tip = new vscode.MarkdownString(undefined, true);
+    tip.isTrusted = { enabledCommands: ['warmbox.showOutput', 'warmbox.restartDaemon', 'warmbox.showLog'] };
+    const links = '[Show panel](command:warmbox.showOutput) · [Restart daemon](command:warmbox.restartDaemon) · [Show log](command:warmbox.showLog)';
+    this.item.backgroundColor = undefined;
+
+    if (link !== 'connected' || !pool) {
+      const down = link === 'down' || link === 'failed';
+      this.item.text = down ? '$(debug-disconnect) warmbox: daemon down' : '$(sync~spin) warmbox';
+      if (down) this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+      tip.appendMarkdown(`**warmbox** — daemon ${link}${error ? `: ${escape(error)}` : ''}\n\n${links}`);
+      this.item.tooltip = tip;
+      return;
+    }
+    const stats = pool.stats;
+    if (!stats.docker.reachable) {
+      this.item.text = '$(warning) warmbox: Docker unreachable';
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+      tip.appendMarkdown(`**warmbox** — ${escape(stats.docker.error ?? 'Docker is not reachable')}\n\n${links}`);
+      this.item.tooltip = tip;
+      return;
+    }
+    const p = stats.profiles.find((x) => x.profile === profile) ?? stats.profiles[0];
+    if (!p) return;
+    const icon = p.warming > 0 ? '$(sync~spin)' : p.lastError ? '$(warning)' : '$(vm-running)';
+    this.item.text = `${icon} ${p.profile} ${p.idle}/${p.busy}/${p.maxSize}`;
+    if (p.lastError && p.idle === 0) this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    tip.appendMarkdown(`**warmbox** — ${stats.activeRuns} run(s) going · docker ${escape(stats.docker.version ?? '')}\n\n`);
+    tip.appendMarkdown('| profile | warm | busy | warming | waiting | max |\n|---|---|---|---|---|---|\n');
+    for (const x of stats.profiles) tip.appendMarkdown(`| ${x.profile} | ${x.idle} | ${x.busy} | ${x.warming} | ${x.waiting} | ${x.maxSize} |\n`);
+    if (p.lastError) tip.appendMarkdown(`\n$(warning) ${escape(p.lastError)}\n`);
+    tip.appendMarkdown(`\n${links}`);
+    this.item.tooltip = tip;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
+
+function escape(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

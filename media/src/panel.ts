@@ -1,0 +1,258 @@
+// The output panel's page: streamed stdout/stderr with ANSI colours, stdin while the run is live, the outcome,
+// and a live chart of the pool. State survives a reload (setState + the extension's serializer).
+import { AnsiParser, ANSI_NAMES, Color, Segment } from './ansi';
+import { describeOutcome, FromPanel, RunInfo, ToPanel } from './messages';
+import type { PoolStats, RunResult } from '../../daemon/protocol';
+
+declare function acquireVsCodeApi(): { postMessage(m: FromPanel): void; getState(): SavedState | undefined; setState(s: SavedState): void };
+
+interface Sample {
+  t: number;
+  warm: number;
+  busy: number;
+  waiting: number;
+}
+
+interface SavedState {
+  run?: RunInfo;
+  started?: { containerId: string; acquireMs: number; warm: boolean };
+  result?: RunResult;
+  /** The tail of the output, with its stream, so a reload shows what was there. */
+  chunks: { stream: 'stdout' | 'stderr'; text: string }[];
+  samples: Sample[];
+}
+
+const MAX_CHARS = 1_000_000;
+const SAVED_CHARS = 200_000;
+const HISTORY_MS = 5 * 60_000;
+
+const vscode = acquireVsCodeApi();
+const state: SavedState = vscode.getState() ?? { chunks: [], samples: [] };
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const out = $<HTMLPreElement>('output');
+const title = $('title');
+const meta = $('meta');
+const outcome = $('outcome');
+const stopBtn = $<HTMLButtonElement>('stop');
+const input = $<HTMLInputElement>('stdin');
+const sendBtn = $<HTMLButtonElement>('send');
+const eofBtn = $<HTMLButtonElement>('eof');
+const dropped = $('dropped');
+const chart = $('chart') as unknown as SVGSVGElement;
+const legend = $('legend');
+const link = $('link');
+
+let parsers = { stdout: new AnsiParser(), stderr: new AnsiParser() };
+let chars = 0;
+let queue: { stream: 'stdout' | 'stderr'; text: string }[] = [];
+let frame = 0;
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+
+function colorCss(c: Color): string {
+  return 'ansi' in c ? `var(--vscode-terminal-ansi${ANSI_NAMES[c.ansi][0].toUpperCase()}${ANSI_NAMES[c.ansi].slice(1)})` : c.rgb;
+}
+
+function render(stream: 'stdout' | 'stderr', segs: Segment[]): DocumentFragment {
+  const f = document.createDocumentFragment();
+  for (const s of segs) {
+    const span = document.createElement('span');
+    span.className = stream;
+    const st = s.style;
+    if (st.bold) span.classList.add('b');
+    if (st.dim) span.classList.add('dim');
+    if (st.italic) span.classList.add('i');
+    if (st.underline) span.classList.add('u');
+    const fg = st.inverse ? st.bg : st.fg;
+    const bg = st.inverse ? st.fg : st.bg;
+    if (fg) span.style.color = colorCss(fg);
+    if (bg) span.style.backgroundColor = colorCss(bg);
+    span.textContent = s.text;
+    f.appendChild(span);
+  }
+  return f;
+}
+
+function flush(): void {
+  frame = 0;
+  const atBottom = out.scrollTop + out.clientHeight >= out.scrollHeight - 4;
+  const f = document.createDocumentFragment();
+  for (const q of queue) {
+    f.appendChild(render(q.stream, parsers[q.stream].push(q.text)));
+    chars += q.text.length;
+  }
+  queue = [];
+  out.appendChild(f);
+  // Long output: drop the oldest nodes so the page never holds more than MAX_CHARS.
+  while (chars > MAX_CHARS && out.firstChild) {
+    chars -= out.firstChild.textContent?.length ?? 0;
+    out.removeChild(out.firstChild);
+    dropped.hidden = false;
+  }
+  if (atBottom) out.scrollTop = out.scrollHeight;
+}
+
+function append(stream: 'stdout' | 'stderr', text: string, save = true): void {
+  queue.push({ stream, text });
+  if (save) {
+    state.chunks.push({ stream, text });
+    let total = state.chunks.reduce((n, c) => n + c.text.length, 0);
+    while (total > SAVED_CHARS && state.chunks.length > 1) total -= state.chunks.shift()!.text.length;
+    scheduleSave();
+  }
+  if (!frame) frame = requestAnimationFrame(flush);
+}
+
+function scheduleSave(): void {
+  if (saveTimer) return;
+  saveTimer = setTimeout(() => {
+    saveTimer = undefined;
+    vscode.setState(state);
+  }, 300);
+}
+
+function clearOutput(): void {
+  out.textContent = '';
+  chars = 0;
+  queue = [];
+  dropped.hidden = true;
+  parsers = { stdout: new AnsiParser(), stderr: new AnsiParser() };
+  state.chunks = [];
+}
+
+function showHeader(): void {
+  const r = state.run;
+  if (!r) {
+    title.textContent = 'No run yet';
+    meta.textContent = 'Run a file with "warmbox: Run in Sandbox" (Ctrl+Alt+Enter).';
+    outcome.textContent = '';
+    setLive(false);
+    return;
+  }
+  title.textContent = `${r.file}${r.selection ? ' (selection)' : ''}`;
+  const s = state.started;
+  meta.textContent = [
+    `profile ${r.profile}`,
+    s ? `container ${s.containerId.slice(0, 12)}` : 'waiting for a sandbox…',
+    s ? `acquired in ${s.acquireMs} ms (${s.warm ? 'warm' : 'cold'})` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const res = state.result;
+  outcome.className = res ? `pill ${res.outcome === 'exited' && res.exitCode === 0 ? 'ok' : 'bad'}` : 'pill running';
+  outcome.textContent = res ? describeOutcome(res) : 'running';
+  setLive(!res);
+}
+
+function setLive(live: boolean): void {
+  stopBtn.disabled = !live;
+  input.disabled = !live;
+  sendBtn.disabled = !live;
+  eofBtn.disabled = !live;
+}
+
+function drawChart(): void {
+  const now = Date.now();
+  const samples = state.samples.filter((s) => now - s.t <= HISTORY_MS);
+  const w = 300;
+  const h = 60;
+  const max = Math.max(1, ...samples.map((s) => Math.max(s.warm, s.busy, s.waiting)));
+  const x = (t: number) => ((t - (now - HISTORY_MS)) / HISTORY_MS) * w;
+  const y = (v: number) => h - (v / max) * (h - 4) - 2;
+  const line = (key: 'warm' | 'busy' | 'waiting') => {
+    if (!samples.length) return '';
+    let d = '';
+    let prev: number | undefined;
+    for (const s of samples) {
+      const px = x(s.t).toFixed(1);
+      if (prev !== undefined) d += ` L${px},${y(prev).toFixed(1)}`;
+      d += `${d ? ' L' : 'M'}${px},${y(s[key]).toFixed(1)}`;
+      prev = s[key];
+    }
+    return `${d} L${w},${y(prev!).toFixed(1)}`;
+  };
+  chart.innerHTML = '';
+  const ns = 'http://www.w3.org/2000/svg';
+  for (const key of ['warm', 'busy', 'waiting'] as const) {
+    const p = document.createElementNS(ns, 'path');
+    p.setAttribute('d', line(key));
+    p.setAttribute('class', `series ${key}`);
+    chart.appendChild(p);
+  }
+  const last = samples[samples.length - 1];
+  legend.textContent = last ? `warm ${last.warm} · busy ${last.busy} · waiting ${last.waiting} (max ${max}, last 5 min)` : 'no pool data yet';
+}
+
+function poolSample(t: number, stats: PoolStats): void {
+  const sum = (k: 'idle' | 'busy' | 'waiting') => stats.profiles.reduce((n, p) => n + p[k], 0);
+  state.samples.push({ t, warm: sum('idle'), busy: sum('busy'), waiting: sum('waiting') });
+  const cut = Date.now() - HISTORY_MS - 10_000;
+  while (state.samples.length && state.samples[0].t < cut) state.samples.shift();
+  link.textContent = stats.docker.reachable ? '' : `Docker is not reachable: ${stats.docker.error ?? ''}`;
+  link.hidden = stats.docker.reachable;
+  drawChart();
+  scheduleSave();
+}
+
+window.addEventListener('message', (ev: MessageEvent<ToPanel>) => {
+  const m = ev.data;
+  switch (m.type) {
+    case 'begin':
+      if (m.clear) clearOutput();
+      else if (state.run) append('stdout', '\n', true);
+      state.run = m.run;
+      state.started = undefined;
+      state.result = undefined;
+      showHeader();
+      input.focus();
+      scheduleSave();
+      break;
+    case 'started':
+      if (state.run?.runId !== m.runId) return;
+      state.started = { containerId: m.containerId, acquireMs: m.acquireMs, warm: m.warm };
+      showHeader();
+      scheduleSave();
+      break;
+    case 'output':
+      if (state.run?.runId !== m.runId) return;
+      append(m.stream, m.text);
+      break;
+    case 'exit':
+      if (state.run?.runId !== m.result.runId) return;
+      state.result = m.result;
+      showHeader();
+      scheduleSave();
+      break;
+    case 'pool':
+      poolSample(m.t, m.stats);
+      break;
+    case 'link':
+      link.hidden = m.state === 'connected';
+      link.textContent = m.state === 'connected' ? '' : `daemon ${m.state}${m.error ? `: ${m.error}` : ''}`;
+      break;
+  }
+});
+
+function sendInput(): void {
+  vscode.postMessage({ type: 'stdin', text: input.value + '\n' });
+  append('stdout', '', false);
+  input.value = '';
+}
+
+stopBtn.addEventListener('click', () => vscode.postMessage({ type: 'stop' }));
+sendBtn.addEventListener('click', sendInput);
+eofBtn.addEventListener('click', () => vscode.postMessage({ type: 'eof' }));
+input.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') sendInput();
+  if (e.key === 'd' && e.ctrlKey) {
+    e.preventDefault();
+    vscode.postMessage({ type: 'eof' });
+  }
+});
+
+// Restore what was there before a reload.
+for (const c of state.chunks) append(c.stream, c.text, false);
+showHeader();
+drawChart();
+setInterval(drawChart, 5000);
+vscode.postMessage({ type: 'ready' });

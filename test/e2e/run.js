@@ -1,0 +1,290 @@
+#!/usr/bin/env node
+// End-to-end tests of the extension in a real VS Code workbench: code-server (VS Code's own workbench and extension
+// host) driven by Debian's headless Chromium through playwright-core. Three sessions:
+//   1. the extension's mocha suites inside the extension host (trusted workspace), against the real daemon and engine;
+//   2. the UI as a person uses it: status bar, command palette, the output panel's webview, stdin, the tree; a
+//      screenshot for the README (docs/screenshot.png);
+//   3. the untrusted-workspace suite, with workspace trust on.
+// Exits non-zero when anything fails. Needs `npm run build` and `tsc -p tsconfig.test.json` first (npm test does both).
+'use strict';
+const { spawn, spawnSync, execFileSync } = require('child_process');
+const fs = require('fs');
+const net = require('net');
+const path = require('path');
+
+const ROOT = path.resolve(__dirname, '../..');
+const E2E = path.join(ROOT, '.e2e');
+const CODE_SERVER = path.join(__dirname, 'node_modules/code-server/out/node/entry.js');
+const CHROMIUM = process.env.WARMBOX_CHROMIUM || '/usr/bin/chromium';
+const results = [];
+const t0 = Date.now();
+const log = (...a) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s]`, ...a);
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function writeWorkspace(dir) {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
+  const files = {
+    'hello.py': 'import platform\nprint(f"Hello from a warm sandbox: Python {platform.python_version()}")\nprint("\\x1b[32mgreen\\x1b[0m and \\x1b[1mbold\\x1b[0m")\n',
+    'select.py': 'print("first line")\nprint("second line only")\nprint("third line")\n',
+    'stdin.py': 'print("you said:", input().upper())\n',
+    'loop.py': 'while True:\n    pass\n',
+    'traceback.py': 'import sys\n\n\nprint("about to fail", flush=True)\nx = 1 / 0\n',
+    'echo.py': 'name = input("name? ")\nprint(f"hello, {name}!")\n',
+  };
+  for (const [f, c] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), c);
+  fs.writeFileSync(path.join(dir, '.vscode/settings.json'), JSON.stringify({ 'warmbox.pool': { python: { minSize: 2, maxSize: 4 }, node: { minSize: 0 }, shell: { minSize: 0 } } }, null, 2));
+}
+
+async function startCodeServer({ trust, env }) {
+  const port = await freePort();
+  const dirs = { data: path.join(E2E, 'cs-data'), ext: path.join(E2E, 'cs-ext'), cfg: path.join(E2E, 'cs-config.yaml') };
+  fs.mkdirSync(dirs.data, { recursive: true });
+  fs.mkdirSync(dirs.ext, { recursive: true });
+  fs.writeFileSync(dirs.cfg, 'auth: none\ncert: false\n');
+  fs.mkdirSync(path.join(dirs.data, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(dirs.data, 'User/settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never', 'git.enabled': false }));
+  const args = [CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
+    '--config', dirs.cfg, '--user-data-dir', dirs.data, '--extensions-dir', dirs.ext];
+  if (!trust) args.push('--disable-workspace-trust');
+  const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = fs.createWriteStream(path.join(E2E, `code-server-${port}.log`));
+  proc.stdout.pipe(out);
+  proc.stderr.pipe(out);
+  for (let i = 0; i < 120; i++) {
+    const ok = await new Promise((r) => {
+      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
+      s.on('error', () => r(false));
+    });
+    if (ok) return { port, proc };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('code-server did not start (see .e2e/code-server-*.log)');
+}
+
+async function browser() {
+  const { chromium } = require('playwright-core');
+  const udd = fs.mkdtempSync(path.join(E2E, 'chrome-'));
+  return chromium.launchPersistentContext(udd, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1500, height: 900 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+function workbenchUrl(port, folder, withTests) {
+  const auth = `127.0.0.1:${port}`;
+  const payload = [['extensionDevelopmentPath', `vscode-remote://${auth}${ROOT}`]];
+  if (withTests) payload.push(['extensionTestsPath', `vscode-remote://${auth}${path.join(ROOT, 'out/test/extension/index.js')}`]);
+  return `http://${auth}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+/** Session 1 and 3: mocha inside the extension host; the page reports the exit code through codeAutomationExit. */
+async function extensionTests(name, { trust }) {
+  const resultsFile = path.join(E2E, `results-${name}.json`);
+  fs.rmSync(resultsFile, { force: true });
+  const env = { ...baseEnv(), WARMBOX_E2E_SUITE: name, WARMBOX_E2E_RESULTS: resultsFile };
+  const cs = await startCodeServer({ trust, env });
+  const ctx = await browser();
+  try {
+    const page = ctx.pages()[0] || (await ctx.newPage());
+    let done;
+    const exited = new Promise((r) => (done = r));
+    await page.exposeFunction('codeAutomationExit', (code) => done(code));
+    page.on('console', (m) => {
+      const s = m.text();
+      const act = /activate\(\) took ([\d.]+) ms/.exec(s);
+      if (act) fs.writeFileSync(path.join(E2E, 'activate-ms'), act[1]);
+      if (/^\s+(✔|✓|\d+\))|passing|failing|activate\(\) took/.test(s)) log(`  [host] ${s.trim().slice(0, 300)}`);
+    });
+    await page.goto(workbenchUrl(cs.port, path.join(E2E, 'ws'), true));
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 6 * 60_000))]);
+    let report = { failures: -1, results: [] };
+    try {
+      report = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
+    } catch {
+      /* the suite never finished */
+    }
+    for (const r of report.results) {
+      results.push({ session: name, title: r.title, ok: r.state === 'passed', error: r.error });
+      log(`${r.state === 'passed' ? 'PASS' : 'FAIL'} [${name}] ${r.title}${r.error ? `\n${r.error}` : ''}`);
+    }
+    if (code !== 0 || report.failures !== 0 || !report.results.length) {
+      results.push({ session: name, title: `extension host exit (${code})`, ok: false });
+      await page.screenshot({ path: path.join(E2E, `failed-${name}.png`) }).catch(() => undefined);
+    }
+  } finally {
+    await ctx.close();
+    cs.proc.kill('SIGTERM');
+  }
+}
+
+async function check(title, fn) {
+  try {
+    await fn();
+    results.push({ session: 'ui', title, ok: true });
+    log(`PASS [ui] ${title}`);
+  } catch (e) {
+    results.push({ session: 'ui', title, ok: false, error: String(e && e.stack || e) });
+    log(`FAIL [ui] ${title}\n${e && e.stack || e}`);
+    throw e;
+  }
+}
+
+async function panelFrame(page, timeoutMs = 30_000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    for (const f of page.frames()) {
+      try {
+        if (await f.$('#output')) return f;
+      } catch {
+        /* detached */
+      }
+    }
+    await page.waitForTimeout(200);
+  }
+  throw new Error('the output panel webview did not appear');
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const qi = page.locator('.quick-input-widget input');
+  await qi.waitFor({ state: 'visible', timeout: 15_000 });
+  await qi.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+}
+
+async function openFile(page, name) {
+  const tab = page.locator('.tabs-container .tab', { hasText: name }).first();
+  if (await tab.count()) {
+    await tab.click();
+    await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
+    return;
+  }
+  await page.keyboard.press('Control+P');
+  const qi = page.locator('.quick-input-widget input');
+  await qi.waitFor({ state: 'visible', timeout: 15_000 });
+  await qi.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator(`.tab.active`, { hasText: name }).waitFor({ timeout: 15_000 });
+}
+
+/** Session 2: what a person sees and does. */
+async function uiSession() {
+  const cs = await startCodeServer({ trust: false, env: baseEnv() });
+  const ctx = await browser();
+  const page = ctx.pages()[0] || (await ctx.newPage());
+  try {
+    await page.goto(workbenchUrl(cs.port, path.join(E2E, 'ws'), false));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    const status = page.locator('#workbench\\.parts\\.statusbar');
+
+    await check('the status bar shows warm/busy/max of the python pool', async () => {
+      await status.getByText(/python \d+\/\d+\/\d+/).waitFor({ timeout: 60_000 });
+    });
+
+    await check('Run in Sandbox from the command palette shows the output, ANSI colours and the outcome in the panel', async () => {
+      await openFile(page, 'hello.py');
+      await runCommand(page, 'warmbox: Run in Sandbox');
+      const f = await panelFrame(page);
+      await f.locator('#output', { hasText: 'Hello from a warm sandbox' }).waitFor({ timeout: 30_000 });
+      await f.locator('#outcome', { hasText: 'exited 0' }).waitFor({ timeout: 30_000 });
+      const green = await f.locator('#output span', { hasText: 'green' }).first().evaluate((el) => el.style.color);
+      if (!/ansiGreen/.test(green)) throw new Error(`ANSI green was not rendered (style.color=${green})`);
+      const meta = await f.locator('#meta').innerText();
+      if (!/profile python · container [0-9a-f]{12} · acquired in \d+ ms/.test(meta)) throw new Error(`panel header: ${meta}`);
+    });
+
+    await check('stdin typed into the panel reaches the program', async () => {
+      await openFile(page, 'echo.py');
+      await runCommand(page, 'warmbox: Run in Sandbox');
+      const f = await panelFrame(page);
+      await f.locator('#outcome', { hasText: 'running' }).waitFor({ timeout: 30_000 });
+      await f.locator('#output', { hasText: 'name?' }).waitFor({ timeout: 30_000 });
+      await f.locator('#stdin').fill('sandbox');
+      await f.locator('#stdin').press('Enter');
+      await f.locator('#output', { hasText: 'hello, sandbox!' }).waitFor({ timeout: 30_000 });
+      await f.locator('#outcome', { hasText: 'exited 0' }).waitFor({ timeout: 30_000 });
+    });
+
+    await check('the warmbox view lists the pool containers by profile', async () => {
+      await page.locator('.activitybar .action-item a[aria-label^="warmbox"]').first().click();
+      const view = page.locator('.pane-body', { has: page.locator('.monaco-list-row') });
+      await page.locator('.monaco-list-row', { hasText: /^python/ }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.monaco-list-row', { hasText: /idle · \d+ uses? · / }).first().waitFor({ timeout: 30_000 });
+      void view;
+    });
+
+    await check('a screenshot of the workbench after a run goes to docs/screenshot.png', async () => {
+      await openFile(page, 'hello.py');
+      await runCommand(page, 'warmbox: Run in Sandbox');
+      const f = await panelFrame(page);
+      await f.locator('#outcome', { hasText: 'exited 0' }).waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(1500);
+      fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
+      await page.screenshot({ path: path.join(ROOT, 'docs/screenshot.png') });
+    });
+  } catch (e) {
+    await page.screenshot({ path: path.join(E2E, 'failed-ui.png') }).catch(() => undefined);
+  } finally {
+    await ctx.close();
+    cs.proc.kill('SIGTERM');
+  }
+}
+
+function baseEnv() {
+  return {
+    ...process.env,
+    XDG_CONFIG_HOME: path.join(E2E, 'xdg-config'),
+    XDG_DATA_HOME: path.join(E2E, 'xdg-data'),
+    XDG_CACHE_HOME: path.join(E2E, 'xdg-cache'),
+    WARMBOX_RUNTIME_DIR: path.join(E2E, 'rt'),
+  };
+}
+
+function daemonScopeContainers() {
+  const { runtimePaths } = require(path.join(ROOT, 'out/daemon/socketPath.js'));
+  const scope = runtimePaths(baseEnv()).scope;
+  return execFileSync('docker', ['ps', '-aq', '--filter', `label=dev.warmbox.scope=${scope}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+async function main() {
+  for (const f of [CODE_SERVER, CHROMIUM, path.join(ROOT, 'dist/extension.js'), path.join(ROOT, 'media/panel.js'), path.join(ROOT, 'out/test/extension/index.js')]) {
+    if (!fs.existsSync(f)) throw new Error(`missing ${f}: run test/e2e/setup.sh, npm run build and tsc -p tsconfig.test.json first`);
+  }
+  fs.mkdirSync(E2E, { recursive: true });
+  writeWorkspace(path.join(E2E, 'ws'));
+  log('session 1: extension tests in the extension host (trusted)');
+  await extensionTests('trusted', { trust: false });
+  log('session 2: the UI as a person uses it');
+  await uiSession();
+  log('session 3: untrusted workspace');
+  await extensionTests('untrusted', { trust: true });
+
+  // The windows are gone; the daemon they shared is stopped like a user would, and must leave nothing behind.
+  spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'daemon', 'stop'], { env: baseEnv(), stdio: 'inherit' });
+  const left = daemonScopeContainers();
+  results.push({ session: 'cleanup', title: 'no container left after the daemon stops', ok: left.length === 0, error: left.join(' ') });
+
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  for (const r of results.filter((x) => !x.ok)) console.log(`FAILED [${r.session}] ${r.title}${r.error ? `: ${r.error.split('\n')[0]}` : ''}`);
+  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  process.exit(failed || !results.length ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error('e2e: failed to run:', e);
+  process.exit(1);
+});

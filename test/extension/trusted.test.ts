@@ -1,0 +1,188 @@
+// Inside a real VS Code extension host, against the real daemon and the real Docker Engine.
+import { strict as assert } from 'assert';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { Methods, RunResult } from '../../daemon/protocol';
+import type { WarmboxApi } from '../../extension/main';
+
+const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+
+async function api(): Promise<WarmboxApi> {
+  const ext = vscode.extensions.getExtension<WarmboxApi>('warmbox.warmbox');
+  assert.ok(ext, 'the extension is not loaded');
+  return ext.isActive ? ext.exports : await ext.activate();
+}
+
+async function until<T>(f: () => T | undefined | false | Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function open(name: string): Promise<vscode.TextEditor> {
+  const doc = await vscode.workspace.openTextDocument(path.join(ws(), name));
+  return vscode.window.showTextDocument(doc);
+}
+
+function nextEnd(a: WarmboxApi): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const d = a.ctx.runs.onDidEndRun((r) => {
+      d.dispose();
+      resolve(r);
+    });
+  });
+}
+
+describe('warmbox in VS Code (trusted workspace)', () => {
+  it('activates cheaply and connects to the daemon in the background', async () => {
+    const a = await api();
+    assert.ok(a.activatedInMs < 1000, `activate() took ${a.activatedInMs} ms`);
+    console.log(`activate() took ${a.activatedInMs.toFixed(1)} ms`);
+    await until(() => a.ctx.conn.state === 'connected' && a.ctx.conn.lastPool, 30_000, 'the daemon connection');
+    const cmds = await vscode.commands.getCommands(true);
+    for (const c of ['warmbox.run', 'warmbox.runSelection', 'warmbox.stop', 'warmbox.showOutput', 'warmbox.restartDaemon', 'warmbox.showLog', 'warmbox.recycleContainer', 'warmbox.removeContainer', 'warmbox.refreshContainers']) {
+      assert.ok(cmds.includes(c), `${c} is not registered`);
+    }
+  });
+
+  it('Run in Sandbox runs the file and returns its outcome', async () => {
+    const a = await api();
+    await open('hello.py');
+    const end = nextEnd(a);
+    await vscode.commands.executeCommand('warmbox.run');
+    const r = await end;
+    assert.equal(r.outcome, 'exited');
+    assert.equal(r.exitCode, 0);
+    assert.ok(r.stdoutBytes > 0);
+    assert.equal(r.profile, 'python');
+  });
+
+  it('runs only the selection when there is one', async () => {
+    const a = await api();
+    const ed = await open('select.py');
+    ed.selection = new vscode.Selection(1, 0, 1, ed.document.lineAt(1).text.length);
+    const end = nextEnd(a);
+    await vscode.commands.executeCommand('warmbox.runSelection');
+    const r = await end;
+    assert.equal(r.outcome, 'exited');
+    assert.equal(r.stdoutBytes, 'second line only\n'.length);
+    ed.selection = new vscode.Selection(0, 0, 0, 0);
+  });
+
+  it('runs an unsaved buffer from its contents', async () => {
+    const a = await api();
+    const doc = await vscode.workspace.openTextDocument({ language: 'python', content: 'print("from an untitled buffer")\n' });
+    await vscode.window.showTextDocument(doc);
+    const end = nextEnd(a);
+    await vscode.commands.executeCommand('warmbox.run');
+    const r = await end;
+    assert.equal(r.exitCode, 0);
+    assert.equal(r.stdoutBytes, 'from an untitled buffer\n'.length);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('passes stdin sent from the panel to the live run', async () => {
+    const a = await api();
+    await open('stdin.py');
+    const end = nextEnd(a);
+    // The command's promise settles when the run ends: do not wait on it here.
+    void vscode.commands.executeCommand('warmbox.run');
+    await until(() => a.ctx.runs.running, 10_000, 'the run to start');
+    // What the panel's input box sends (the UI test types into the box itself).
+    (a.ctx.panel as unknown as { messageEmitter: vscode.EventEmitter<unknown> }).messageEmitter.fire({ type: 'stdin', text: 'warm\n' });
+    (a.ctx.panel as unknown as { messageEmitter: vscode.EventEmitter<unknown> }).messageEmitter.fire({ type: 'eof' });
+    const r = await end;
+    assert.equal(r.outcome, 'exited');
+    assert.equal(r.stdoutBytes, 'you said: WARM\n'.length);
+  });
+
+  it('Stop ends a while True run within a second', async () => {
+    const a = await api();
+    await open('loop.py');
+    const end = nextEnd(a);
+    void vscode.commands.executeCommand('warmbox.run');
+    await until(() => a.ctx.runs.running, 10_000, 'the run to start');
+    await new Promise((r) => setTimeout(r, 800));
+    const t0 = Date.now();
+    await vscode.commands.executeCommand('warmbox.stop');
+    const r = await end;
+    const ms = Date.now() - t0;
+    assert.equal(r.outcome, 'cancelled');
+    assert.ok(ms < 1000, `stop took ${ms} ms`);
+  });
+
+  it('puts a diagnostic where a Python traceback points into the file, and clears it on the next run', async () => {
+    const a = await api();
+    const ed = await open('traceback.py');
+    let end = nextEnd(a);
+    await vscode.commands.executeCommand('warmbox.run');
+    const r = await end;
+    assert.equal(r.exitCode, 1);
+    const diags = a.ctx.runs.diagnosticsFor(ed.document.uri);
+    assert.equal(diags.length, 1);
+    assert.equal(diags[0].range.start.line, 4);
+    assert.match(diags[0].message, /ZeroDivisionError: division by zero/);
+    await open('hello.py');
+    end = nextEnd(a);
+    await vscode.commands.executeCommand('warmbox.run');
+    await end;
+    assert.equal(a.ctx.runs.diagnosticsFor(ed.document.uri).length, 0);
+  });
+
+  it('the tree shows the pool by profile, with a context value per state', async () => {
+    const a = await api();
+    const profiles = await until(() => {
+      const p = a.ctx.tree.getChildren();
+      return p.some((n) => n.kind === 'profile' && n.stats.profile === 'python' && n.stats.idle > 0) && p;
+    }, 20_000, 'a warm python sandbox in the tree');
+    const py = profiles.find((n) => n.kind === 'profile' && n.stats.profile === 'python')!;
+    const kids = a.ctx.tree.getChildren(py);
+    assert.ok(kids.length > 0);
+    const item = a.ctx.tree.getTreeItem(kids[0]);
+    assert.match(String(item.contextValue), /^container\.(idle|busy|warming|recycling|unhealthy)$/);
+    assert.match(String(item.description), /\d+ uses? · /);
+  });
+
+  it('respawns a daemon killed under it, and the next run works', async () => {
+    const a = await api();
+    const pid = a.ctx.conn.client!.hello.pid;
+    process.kill(pid, 'SIGKILL');
+    await until(() => a.ctx.conn.state === 'connected' && a.ctx.conn.client && a.ctx.conn.client.hello.pid !== pid, 30_000, 'a new daemon');
+    await open('hello.py');
+    const end = nextEnd(a);
+    await vscode.commands.executeCommand('warmbox.run');
+    const r = await end;
+    assert.equal(r.outcome, 'exited');
+    assert.equal(r.exitCode, 0);
+  });
+
+  it('pushes changed settings to the daemon without a restart', async () => {
+    const a = await api();
+    const cfg = vscode.workspace.getConfiguration('warmbox');
+    await cfg.update('timeoutSeconds', 1, vscode.ConfigurationTarget.Workspace);
+    try {
+      await open('loop.py');
+      const end = nextEnd(a);
+      await vscode.commands.executeCommand('warmbox.run');
+      const r = await end;
+      assert.equal(r.outcome, 'timeout');
+    } finally {
+      await cfg.update('timeoutSeconds', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    const stats = await a.ctx.conn.client!.request<{ profiles: unknown[] }>(Methods.poolStats);
+    assert.ok(stats.profiles.length >= 3);
+  });
+
+  after(async () => {
+    // Leave a finished run in the panel for the screenshot.
+    const a = await api();
+    await open('hello.py');
+    const end = nextEnd(a);
+    await vscode.commands.executeCommand('warmbox.run');
+    await end;
+  });
+});
