@@ -138,10 +138,14 @@ export class DaemonClient extends EventEmitter {
     ensurePrivateDir(paths.dir);
     const daemonPath = opts.daemonPath ?? defaultDaemonPath();
     const out = fs.openSync(paths.log, 'a', 0o600);
+    const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), ELECTRON_RUN_AS_NODE: '1' };
+    // Node reads and parses that CA bundle before running any script (~40 ms here); the daemon talks TLS only to a
+    // tcp:// Docker host, which brings its own certificates (DOCKER_CERT_PATH).
+    if (!/^tcp:|^https:/.test(env.DOCKER_HOST ?? '')) delete env.NODE_EXTRA_CA_CERTS;
     const child = spawn(opts.nodePath ?? process.execPath, [daemonPath], {
       detached: true,
       stdio: ['ignore', out, out],
-      env: { ...(opts.env ?? process.env), ELECTRON_RUN_AS_NODE: '1' },
+      env,
       windowsHide: true,
     });
     fs.closeSync(out);

@@ -313,6 +313,12 @@ export class ProfilePool {
 
   private onReady(sb: Sandbox): void {
     if (this.closed) return;
+    // A reused sandbox that has served enough goes now, before anyone can be handed it.
+    if (sb.uses > 0 && (sb.uses >= this.profile.maxUses || Date.now() - sb.createdAt >= this.profile.maxAgeMs || sb.recycleRequested)) {
+      sb.state = 'recycling';
+      void sb.destroy('recycled (max uses or age)');
+      return;
+    }
     this.lastHealth.set(sb, Date.now());
     const w = this.waiters.shift();
     if (w) {

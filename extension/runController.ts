@@ -36,8 +36,22 @@ export class RunController implements vscode.Disposable {
     private readonly conn: DaemonConnection,
     private readonly panel: OutputPanel,
   ) {
-    this.disposables.push(panel.onMessage((m) => this.onPanel(m)));
+    this.disposables.push(
+      panel.onMessage((m) => this.onPanel(m)),
+      vscode.window.onDidChangeActiveTextEditor((e) => {
+        if (e && e.document.uri.scheme !== 'output') this.lastUri = e.document.uri;
+      }),
+    );
+    this.lastUri = vscode.window.activeTextEditor?.document.uri;
     void vscode.commands.executeCommand('setContext', 'warmbox.running', false);
+  }
+
+  private lastUri?: vscode.Uri;
+
+  /** The text editor the user was last in, if it is still visible. */
+  lastEditor(): vscode.TextEditor | undefined {
+    const u = this.lastUri?.toString();
+    return vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === u);
   }
 
   get running(): boolean {

@@ -13,6 +13,7 @@ npx mocha --config .mocharc.json out/test/unit
 npx mocha --config .mocharc.json --timeout 60000 out/test/integration
 # The extension in a real VS Code workbench (code-server + headless Chromium): see test/e2e/.
 if [ -d test/e2e/node_modules/code-server ]; then
+  npm run package --silent >/dev/null
   node test/e2e/run.js
 elif [ "${CI:-}" = true ]; then
   echo "npm test: the end-to-end tools are missing in CI; .ci/run must run test/e2e/setup.sh" >&2

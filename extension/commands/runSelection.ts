@@ -3,5 +3,5 @@ import type { Ctx } from './context';
 
 /** warmbox.runSelection: only the selected code. */
 export function register(ctx: Ctx): vscode.Disposable {
-  return vscode.commands.registerCommand('warmbox.runSelection', () => ctx.runs.run(vscode.window.activeTextEditor, true));
+  return vscode.commands.registerCommand('warmbox.runSelection', () => ctx.runs.run(vscode.window.activeTextEditor ?? ctx.runs.lastEditor(), true));
 }

@@ -156,6 +156,7 @@ async function panelFrame(page, timeoutMs = 30_000) {
 }
 
 async function runCommand(page, title) {
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click().catch(() => undefined);
   await page.keyboard.press('F1');
   const qi = page.locator('.quick-input-widget input');
   await qi.waitFor({ state: 'visible', timeout: 15_000 });
@@ -171,6 +172,8 @@ async function openFile(page, name) {
     await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
     return;
   }
+  // Like clicking into the editor area first: the file opens in the first group, beside the panel.
+  await page.keyboard.press('Control+1');
   await page.keyboard.press('Control+P');
   const qi = page.locator('.quick-input-widget input');
   await qi.waitFor({ state: 'visible', timeout: 15_000 });
@@ -243,6 +246,37 @@ async function uiSession() {
   }
 }
 
+/** Session 4: the VSIX, installed with code-server's own installer into empty folders, works without the sources. */
+async function vsixSession(vsix) {
+  for (const d of ['cs-data', 'cs-ext']) fs.rmSync(path.join(E2E, d), { recursive: true, force: true });
+  const inst = spawnSync(process.execPath, [CODE_SERVER, '--user-data-dir', path.join(E2E, 'cs-data'), '--extensions-dir', path.join(E2E, 'cs-ext'), '--install-extension', vsix], { env: baseEnv(), encoding: 'utf8' });
+  await check('the VSIX installs with code-server --install-extension', async () => {
+    if (inst.status !== 0 || !/was successfully installed/.test(inst.stdout + inst.stderr)) throw new Error(inst.stdout + inst.stderr);
+  });
+  const cs = await startCodeServer({ trust: false, env: baseEnv() });
+  const ctx = await browser();
+  const page = ctx.pages()[0] || (await ctx.newPage());
+  try {
+    await page.goto(`http://127.0.0.1:${cs.port}/?folder=${encodeURIComponent(path.join(E2E, 'ws'))}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    await check('the installed extension starts its daemon and shows the pool', async () => {
+      await page.locator('#workbench\\.parts\\.statusbar').getByText(/python \d+\/\d+\/\d+/).waitFor({ timeout: 60_000 });
+    });
+    await check('the installed extension runs a file in a sandbox', async () => {
+      await openFile(page, 'hello.py');
+      await runCommand(page, 'warmbox: Run in Sandbox');
+      const f = await panelFrame(page);
+      await f.locator('#output', { hasText: 'Hello from a warm sandbox' }).waitFor({ timeout: 30_000 });
+      await f.locator('#outcome', { hasText: 'exited 0' }).waitFor({ timeout: 30_000 });
+    });
+  } catch (e) {
+    await page.screenshot({ path: path.join(E2E, 'failed-vsix.png') }).catch(() => undefined);
+  } finally {
+    await ctx.close();
+    cs.proc.kill('SIGTERM');
+  }
+}
+
 function baseEnv() {
   return {
     ...process.env,
@@ -271,6 +305,15 @@ async function main() {
   await uiSession();
   log('session 3: untrusted workspace');
   await extensionTests('untrusted', { trust: true });
+
+  const vsix = path.join(ROOT, 'warmbox.vsix');
+  if (fs.existsSync(vsix)) {
+    log('session 4: the packaged VSIX installed into a clean profile');
+    spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'daemon', 'stop'], { env: baseEnv(), stdio: 'ignore' });
+    await vsixSession(vsix);
+  } else {
+    results.push({ session: 'vsix', title: 'warmbox.vsix exists (npm run package)', ok: false });
+  }
 
   // The windows are gone; the daemon they shared is stopped like a user would, and must leave nothing behind.
   spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'daemon', 'stop'], { env: baseEnv(), stdio: 'inherit' });

@@ -76,13 +76,15 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<boolean> {
+/** Polls until `cond` gives something truthy; returns that value, or the last falsy one at the deadline. */
+export async function waitUntil<T>(cond: () => T | Promise<T>, timeoutMs: number, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await cond()) return true;
+    const v = await cond();
+    if (v) return v;
     await sleep(everyMs);
   }
-  return !!(await cond());
+  return cond();
 }
 
 export interface Collected {
