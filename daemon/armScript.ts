@@ -28,15 +28,32 @@ export function armScript(opts: { command: string[]; health: string[]; isolation
   const wipe =
     opts.isolation === 'reuse'
       ? `
+  # A killed process may still be runnable, and one blocked reading our stdin would take a byte of the next run
+  # when it wakes: wait until every process but PID 1 is gone (zombies aside) before saying we are ready.
+  wait
+  i=0
+  while :; do
+    alive=0
+    for p in /proc/[0-9]*; do
+      [ "$p" = /proc/1 ] && continue
+      st=; read -r st < "$p/stat" 2>/dev/null || continue
+      case "$st" in *") Z "*|*") X "*) ;; *) alive=1 ;; esac
+    done
+    [ $alive = 0 ] && break
+    i=$((i + 1)); [ $i -gt 100 ] && exit 93
+    kill -9 -1 2>/dev/null; sleep 0.01
+  done
   cd /work || exit 95
   chmod -R u+rwx /work /tmp /dev/shm 2>/dev/null
-  rm -rf /work/* /work/.[!.]* /work/..?* /tmp/* /tmp/.[!.]* /tmp/..?* /dev/shm/* /dev/shm/.[!.]* 2>/dev/null
+  rm -rf /work/* /work/.[!.]* /work/..?* /tmp/* /tmp/.[!.]* /tmp/..?* /dev/shm/* /dev/shm/.[!.]* /dev/mqueue/* 2>/dev/null
   for x in /work/* /work/.[!.]* /tmp/* /tmp/.[!.]* /dev/shm/*; do [ -e "$x" ] || [ -L "$x" ] && exit 95; done
   mkfifo -m 600 /tmp/.wbin || exit 94
   echo ${READY}`
       : `
   exit 0`;
   return `cd /work || exit 97
+# PID 1 outlives the program's signals: a handler (not an ignore) so that children still start with the defaults.
+trap : TERM INT HUP QUIT USR1 USR2 ALRM PIPE
 h=$(${health} 2>&1)
 case "$h" in *HEALTH_OK*) ;; *) printf '${UNHEALTHY} %.300s\\n' "$h" | tr '\\n' ' '; echo; exit 3;; esac
 of=/sys/fs/cgroup/memory.events; [ -r "$of" ] || of=/sys/fs/cgroup/memory/memory.oom_control
