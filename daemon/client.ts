@@ -71,6 +71,8 @@ export class DaemonClient extends EventEmitter {
   private runs = new Map<string, PendingRun>();
   private closed = false;
   trace?: (direction: 'send' | 'recv', line: string) => void;
+  /** Set when the daemon announced a deliberate shutdown before the connection closed. */
+  exitingReason?: string;
 
   private constructor(private readonly socket: net.Socket) {
     super();
@@ -228,6 +230,8 @@ export class DaemonClient extends EventEmitter {
     } else if (method === Notifications.runStarted) {
       const n = params as RunStartedNotification;
       this.runs.get(n.runId)?.handlers.onStarted?.(n);
+    } else if (method === Notifications.daemonExiting) {
+      this.exitingReason = (params as { reason?: string })?.reason ?? 'stopped';
     } else if (method === Notifications.runExit) {
       const n = params as RunExitNotification;
       const r = this.runs.get(n.result.runId);

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { createJSONRPCErrorResponse, JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import type { Core, startCore as StartCore } from './core';
 import { createLogger } from './log';
-import { ErrorCodes, HelloResult, Methods, PROTOCOL_VERSION, ShutdownParams } from './protocol';
+import { ErrorCodes, HelloResult, Methods, Notifications, PROTOCOL_VERSION, ShutdownParams } from './protocol';
 import { bindSocket, Conn } from './server';
 import { ensurePrivateDir, runtimePaths } from './socketPath';
 import { helloParams } from './validate';
@@ -109,6 +109,7 @@ async function main(): Promise<void> {
     shuttingDown = true;
     const t0 = Date.now();
     log.info(`shutting down: ${reason}`);
+    for (const c of conns) c.notify(Notifications.daemonExiting, { reason });
     server!.close();
     try {
       if (core) await core.shutdown(reason);

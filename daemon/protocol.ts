@@ -25,6 +25,8 @@ export const Notifications = {
   runOutput: 'run/output',
   runExit: 'run/exit',
   poolChanged: 'pool/changed',
+  /** Sent to every client when the daemon begins a deliberate shutdown (stop, idle, signal): do not respawn it. */
+  daemonExiting: 'daemon/exiting',
 } as const;
 
 /** JSON-RPC error codes of our own (the -32000..-32099 server range). */
@@ -214,3 +216,4 @@ export interface ProfileInfo {
 }
 
 export interface ShutdownParams { reason?: string }
+export interface DaemonExitingNotification { reason: string }

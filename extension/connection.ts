@@ -109,6 +109,13 @@ export class DaemonConnection implements vscode.Disposable {
   private onLost(client: DaemonClient, byUs: boolean): void {
     if (this.client === client) this.client = undefined;
     if (byUs || this.disposed) return;
+    if (client.exitingReason) {
+      // Stopped on purpose (warmbox daemon stop, Restart, a signal): start again only when something needs it.
+      this.lastError = `the daemon stopped (${client.exitingReason})`;
+      this.log.info(`warmboxd stopped: ${client.exitingReason}; it starts again on the next run`);
+      this.setState('down');
+      return;
+    }
     this.log.warn('the connection to warmboxd closed; reconnecting');
     this.scheduleRetry();
   }

@@ -23,7 +23,8 @@ export class PoolStatusBar implements vscode.Disposable {
 
     if (link !== 'connected' || !pool) {
       const down = link === 'down' || link === 'failed';
-      this.item.text = down ? '$(debug-disconnect) warmbox: daemon down' : '$(sync~spin) warmbox';
+      const stopped = down && !!error && /^the daemon stopped/.test(error);
+      this.item.text = stopped ? '$(debug-pause) warmbox: daemon stopped' : down ? '$(debug-disconnect) warmbox: daemon down' : '$(sync~spin) warmbox';
       if (down) this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
       tip.appendMarkdown(`**warmbox** — daemon ${link}${error ? `: ${escape(error)}` : ''}\n\n${links}`);
       this.item.tooltip = tip;

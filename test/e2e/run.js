@@ -15,6 +15,7 @@ const path = require('path');
 const ROOT = path.resolve(__dirname, '../..');
 const E2E = path.join(ROOT, '.e2e');
 const CODE_SERVER = path.join(__dirname, 'node_modules/code-server/out/node/entry.js');
+// Loaded lazily: test/vscode.js borrows writeWorkspace without playwright installed.
 const CHROMIUM = process.env.WARMBOX_CHROMIUM || '/usr/bin/chromium';
 const results = [];
 const t0 = Date.now();
@@ -55,7 +56,8 @@ async function startCodeServer({ trust, env }) {
   const args = [CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
     '--config', dirs.cfg, '--user-data-dir', dirs.data, '--extensions-dir', dirs.ext];
   if (!trust) args.push('--disable-workspace-trust');
-  const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so that stopping it takes the extension host down too (which could otherwise respawn a daemon).
+  const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const out = fs.createWriteStream(path.join(E2E, `code-server-${port}.log`));
   proc.stdout.pipe(out);
   proc.stderr.pipe(out);
@@ -64,10 +66,29 @@ async function startCodeServer({ trust, env }) {
       const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
       s.on('error', () => r(false));
     });
-    if (ok) return { port, proc };
+    if (ok) return { port, proc, stop: () => stopGroup(proc) };
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error('code-server did not start (see .e2e/code-server-*.log)');
+}
+
+function stopGroup(proc) {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null) return resolve();
+    proc.once('exit', () => setTimeout(resolve, 300));
+    try {
+      process.kill(-proc.pid, 'SIGTERM');
+    } catch {
+      resolve();
+    }
+    setTimeout(() => {
+      try {
+        process.kill(-proc.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, 5000).unref();
+  });
 }
 
 async function browser() {
@@ -124,7 +145,7 @@ async function extensionTests(name, { trust }) {
     }
   } finally {
     await ctx.close();
-    cs.proc.kill('SIGTERM');
+    await cs.stop();
   }
 }
 
@@ -238,12 +259,29 @@ async function uiSession() {
       fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
       await page.screenshot({ path: path.join(ROOT, 'docs/screenshot.png') });
     });
+    await check('a window reload keeps the daemon and its pool, and the panel comes back with its output', async () => {
+      const pidBefore = daemonPid();
+      await runCommand(page, 'Developer: Reload Window');
+      await page.waitForTimeout(1000);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+      await status.getByText(/python \d+\/\d+\/\d+/).waitFor({ timeout: 60_000 });
+      const f = await panelFrame(page);
+      await f.locator('#output', { hasText: 'Hello from a warm sandbox' }).waitFor({ timeout: 30_000 });
+      await f.locator('#outcome', { hasText: 'exited 0' }).waitFor({ timeout: 30_000 });
+      const pidAfter = daemonPid();
+      if (!pidBefore || pidBefore !== pidAfter) throw new Error(`daemon pid ${pidBefore} became ${pidAfter} across the reload`);
+    });
   } catch (e) {
     await page.screenshot({ path: path.join(E2E, 'failed-ui.png') }).catch(() => undefined);
   } finally {
     await ctx.close();
-    cs.proc.kill('SIGTERM');
+    await cs.stop();
   }
+}
+
+function daemonPid() {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'daemon', 'status'], { env: baseEnv(), encoding: 'utf8' });
+  return /pid (\d+)/.exec(r.stdout)?.[1];
 }
 
 /** Session 4: the VSIX, installed with code-server's own installer into empty folders, works without the sources. */
@@ -273,7 +311,7 @@ async function vsixSession(vsix) {
     await page.screenshot({ path: path.join(E2E, 'failed-vsix.png') }).catch(() => undefined);
   } finally {
     await ctx.close();
-    cs.proc.kill('SIGTERM');
+    await cs.stop();
   }
 }
 
@@ -317,8 +355,10 @@ async function main() {
 
   // The windows are gone; the daemon they shared is stopped like a user would, and must leave nothing behind.
   spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'daemon', 'stop'], { env: baseEnv(), stdio: 'inherit' });
+  await new Promise((r) => setTimeout(r, 2000));
   const left = daemonScopeContainers();
-  results.push({ session: 'cleanup', title: 'no container left after the daemon stops', ok: left.length === 0, error: left.join(' ') });
+  const sock = path.join(E2E, 'rt', 'warmboxd.sock');
+  results.push({ session: 'cleanup', title: 'no daemon and no container left after the windows close and the daemon stops', ok: left.length === 0 && !fs.existsSync(sock), error: `${left.join(' ')} ${fs.existsSync(sock) ? 'socket still there' : ''}` });
 
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
@@ -327,7 +367,11 @@ async function main() {
   process.exit(failed || !results.length ? 1 : 0);
 }
 
-main().catch((e) => {
-  console.error('e2e: failed to run:', e);
-  process.exit(1);
-});
+module.exports = { writeWorkspace };
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error('e2e: failed to run:', e);
+    process.exit(1);
+  });
+}

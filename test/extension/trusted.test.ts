@@ -160,6 +160,22 @@ describe('warmbox in VS Code (trusted workspace)', () => {
     assert.equal(r.exitCode, 0);
   });
 
+  it('does not respawn a daemon stopped on purpose until a run needs it', async () => {
+    const a = await api();
+    const pid = a.ctx.conn.client!.hello.pid;
+    await a.ctx.conn.client!.request(Methods.shutdown, { reason: 'test: stopped on purpose' });
+    await until(() => a.ctx.conn.state === 'down', 15_000, 'the link to notice the stop');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(a.ctx.conn.state, 'down', 'the extension respawned a daemon that was stopped on purpose');
+    assert.match(a.ctx.conn.lastError ?? '', /the daemon stopped \(test: stopped on purpose\)/);
+    await open('hello.py');
+    const end = nextEnd(a);
+    await vscode.commands.executeCommand('warmbox.run');
+    const r = await end;
+    assert.equal(r.exitCode, 0);
+    assert.notEqual(a.ctx.conn.client!.hello.pid, pid);
+  });
+
   it('pushes changed settings to the daemon without a restart', async () => {
     const a = await api();
     const cfg = vscode.workspace.getConfiguration('warmbox');
