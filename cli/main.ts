@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DaemonClient, DaemonUnavailableError, isRpcError } from '../daemon/client';
 import { ErrorCodes, Methods, PoolStats, ContainerInfo, ProfileInfo, RunResult } from '../daemon/protocol';
+import { tailFile } from '../daemon/log';
 import { runtimePaths } from '../daemon/socketPath';
 import { parseArgs, CliUsageError } from './args';
 import { exitCodeFor, formatAge, formatStats, formatContainers } from './format';
@@ -203,13 +204,9 @@ function cmdLogs(argv: string[]): number {
   const a = parseArgs(argv, { flags: [], options: ['n'] });
   const n = Number(a.options.n ?? 50);
   const file = runtimePaths().log;
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    fail(`no daemon log yet (${file})`, 1);
-  }
-  process.stdout.write(text.trimEnd().split('\n').slice(-n).join('\n') + '\n');
+  const text = tailFile(file, Number.isFinite(n) && n > 0 ? n : 50);
+  if (!text) fail(`no daemon log yet (${file})`, 1);
+  process.stdout.write(text.trimEnd() + '\n');
   return 0;
 }
 

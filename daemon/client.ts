@@ -18,6 +18,7 @@ import {
   RunStartedNotification,
   RunStartParams,
 } from './protocol';
+import { tailFile } from './log';
 import { ensurePrivateDir, runtimePaths } from './socketPath';
 
 export interface ConnectOptions {
@@ -161,7 +162,7 @@ export class DaemonClient extends EventEmitter {
       if (exited !== null && exited !== 0) break;
       await sleep(exited === 0 ? 50 : 10);
     }
-    const tail = readTail(paths.log, 5);
+    const tail = tailFile(paths.log, 5).trim();
     throw new DaemonUnavailableError(`warmboxd did not start (see ${paths.log})${tail ? `:\n${tail}` : ''}`);
   }
 
@@ -266,13 +267,5 @@ async function waitFor(cond: () => Promise<boolean>, timeoutMs: number): Promise
   while (Date.now() < deadline) {
     if (await cond()) return;
     await sleep(50);
-  }
-}
-
-function readTail(file: string, lines: number): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
   }
 }

@@ -1,5 +1,4 @@
 // Everything heavy (dockerode, the pool, the run path), loaded only after the socket is bound.
-import * as fs from 'fs';
 import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import { ConfigError, DaemonConfig, loadConfig } from './config';
 import { connectDocker } from './docker';
@@ -161,18 +160,4 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
       log.info(`removed ${n} container(s) in ${Date.now() - t0} ms`);
     },
   };
-}
-
-export function tailFile(path: string, lines: number): string {
-  try {
-    const st = fs.statSync(path);
-    const len = Math.min(st.size, 256 * 1024);
-    const fd = fs.openSync(path, 'r');
-    const buf = Buffer.alloc(len);
-    fs.readSync(fd, buf, 0, len, st.size - len);
-    fs.closeSync(fd);
-    return buf.toString('utf8').split('\n').slice(-lines - 1).join('\n');
-  } catch {
-    return '';
-  }
 }

@@ -41,3 +41,18 @@ export function createLogger(file: string | null, alsoStderr: boolean): Logger {
 }
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+/** The last `lines` lines of a log file (at most its last 256 KiB); empty when there is none. */
+export function tailFile(path: string, lines: number): string {
+  try {
+    const st = fs.statSync(path);
+    const len = Math.min(st.size, 256 * 1024);
+    const fd = fs.openSync(path, 'r');
+    const buf = Buffer.alloc(len);
+    fs.readSync(fd, buf, 0, len, st.size - len);
+    fs.closeSync(fd);
+    return buf.toString('utf8').split('\n').slice(-lines - 1).join('\n');
+  } catch {
+    return '';
+  }
+}

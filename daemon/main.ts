@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createJSONRPCErrorResponse, JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import type { Core, startCore as StartCore } from './core';
-import { createLogger } from './log';
+import { createLogger, tailFile } from './log';
 import { ErrorCodes, HelloResult, Methods, Notifications, PROTOCOL_VERSION, ShutdownParams } from './protocol';
 import { bindSocket, Conn } from './server';
 import { ensurePrivateDir, runtimePaths } from './socketPath';
@@ -66,7 +66,6 @@ async function main(): Promise<void> {
   });
   rpc.addMethod(Methods.log, (raw) => {
     const lines = Math.min(Math.max(Number((raw as { lines?: number } | undefined)?.lines ?? 50), 1), 5000);
-    const { tailFile } = require(path.join(__dirname, coreFile())) as typeof import('./core');
     return { path: paths.log, text: tailFile(paths.log, lines) };
   });
 

@@ -186,6 +186,16 @@ async function runCommand(page, title) {
   await page.keyboard.press('Enter');
 }
 
+/** Opens a workspace file, runs it with the palette command, and waits for its output and outcome in the panel. */
+async function runFile(page, name, expectOutput, expectOutcome = 'exited 0') {
+  await openFile(page, name);
+  await runCommand(page, 'warmbox: Run in Sandbox');
+  const f = await panelFrame(page);
+  if (expectOutput) await f.locator('#output', { hasText: expectOutput }).waitFor({ timeout: 30_000 });
+  if (expectOutcome) await f.locator('#outcome', { hasText: expectOutcome }).waitFor({ timeout: 30_000 });
+  return f;
+}
+
 async function openFile(page, name) {
   const tab = page.locator('.tabs-container .tab', { hasText: name }).first();
   if (await tab.count()) {
@@ -219,11 +229,7 @@ async function uiSession() {
     });
 
     await check('Run in Sandbox from the command palette shows the output, ANSI colours and the outcome in the panel', async () => {
-      await openFile(page, 'hello.py');
-      await runCommand(page, 'warmbox: Run in Sandbox');
-      const f = await panelFrame(page);
-      await f.locator('#output', { hasText: 'Hello from a warm sandbox' }).waitFor({ timeout: 30_000 });
-      await f.locator('#outcome', { hasText: 'exited 0' }).waitFor({ timeout: 30_000 });
+      const f = await runFile(page, 'hello.py', 'Hello from a warm sandbox');
       const green = await f.locator('#output span', { hasText: 'green' }).first().evaluate((el) => el.style.color);
       if (!/ansiGreen/.test(green)) throw new Error(`ANSI green was not rendered (style.color=${green})`);
       const meta = await f.locator('#meta').innerText();
@@ -231,11 +237,7 @@ async function uiSession() {
     });
 
     await check('stdin typed into the panel reaches the program', async () => {
-      await openFile(page, 'echo.py');
-      await runCommand(page, 'warmbox: Run in Sandbox');
-      const f = await panelFrame(page);
-      await f.locator('#outcome', { hasText: 'running' }).waitFor({ timeout: 30_000 });
-      await f.locator('#output', { hasText: 'name?' }).waitFor({ timeout: 30_000 });
+      const f = await runFile(page, 'echo.py', 'name?', 'running');
       await f.locator('#stdin').fill('sandbox');
       await f.locator('#stdin').press('Enter');
       await f.locator('#output', { hasText: 'hello, sandbox!' }).waitFor({ timeout: 30_000 });
@@ -251,10 +253,7 @@ async function uiSession() {
     });
 
     await check('a screenshot of the workbench after a run goes to docs/screenshot.png', async () => {
-      await openFile(page, 'hello.py');
-      await runCommand(page, 'warmbox: Run in Sandbox');
-      const f = await panelFrame(page);
-      await f.locator('#outcome', { hasText: 'exited 0' }).waitFor({ timeout: 30_000 });
+      await runFile(page, 'hello.py', 'Hello from a warm sandbox');
       await page.waitForTimeout(1500);
       fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
       await page.screenshot({ path: path.join(ROOT, 'docs/screenshot.png') });
@@ -300,13 +299,7 @@ async function vsixSession(vsix) {
     await check('the installed extension starts its daemon and shows the pool', async () => {
       await page.locator('#workbench\\.parts\\.statusbar').getByText(/python \d+\/\d+\/\d+/).waitFor({ timeout: 60_000 });
     });
-    await check('the installed extension runs a file in a sandbox', async () => {
-      await openFile(page, 'hello.py');
-      await runCommand(page, 'warmbox: Run in Sandbox');
-      const f = await panelFrame(page);
-      await f.locator('#output', { hasText: 'Hello from a warm sandbox' }).waitFor({ timeout: 30_000 });
-      await f.locator('#outcome', { hasText: 'exited 0' }).waitFor({ timeout: 30_000 });
-    });
+    await check('the installed extension runs a file in a sandbox', () => runFile(page, 'hello.py', 'Hello from a warm sandbox'));
   } catch (e) {
     await page.screenshot({ path: path.join(E2E, 'failed-vsix.png') }).catch(() => undefined);
   } finally {

@@ -37,6 +37,16 @@ function nextEnd(a: WarmboxApi): Promise<RunResult> {
   });
 }
 
+/** Opens a file and starts Run in Sandbox without waiting for the run to end; resolves once it runs. */
+async function startRun(a: WarmboxApi, file: string): Promise<Promise<RunResult>> {
+  await open(file);
+  const end = nextEnd(a);
+  // The command's promise settles when the run ends: do not wait on it here.
+  void vscode.commands.executeCommand('warmbox.run');
+  await until(() => a.ctx.runs.running, 10_000, 'the run to start');
+  return end;
+}
+
 describe('warmbox in VS Code (trusted workspace)', () => {
   it('activates cheaply and connects to the daemon in the background', async () => {
     const a = await api();
@@ -87,11 +97,7 @@ describe('warmbox in VS Code (trusted workspace)', () => {
 
   it('passes stdin sent from the panel to the live run', async () => {
     const a = await api();
-    await open('stdin.py');
-    const end = nextEnd(a);
-    // The command's promise settles when the run ends: do not wait on it here.
-    void vscode.commands.executeCommand('warmbox.run');
-    await until(() => a.ctx.runs.running, 10_000, 'the run to start');
+    const end = await startRun(a, 'stdin.py');
     // What the panel's input box sends (the UI test types into the box itself).
     (a.ctx.panel as unknown as { messageEmitter: vscode.EventEmitter<unknown> }).messageEmitter.fire({ type: 'stdin', text: 'warm\n' });
     (a.ctx.panel as unknown as { messageEmitter: vscode.EventEmitter<unknown> }).messageEmitter.fire({ type: 'eof' });
@@ -102,10 +108,7 @@ describe('warmbox in VS Code (trusted workspace)', () => {
 
   it('Stop ends a while True run within a second', async () => {
     const a = await api();
-    await open('loop.py');
-    const end = nextEnd(a);
-    void vscode.commands.executeCommand('warmbox.run');
-    await until(() => a.ctx.runs.running, 10_000, 'the run to start');
+    const end = await startRun(a, 'loop.py');
     await new Promise((r) => setTimeout(r, 800));
     const t0 = Date.now();
     await vscode.commands.executeCommand('warmbox.stop');

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { DaemonClient } from '../../daemon/client';
 import { ContainerInfo, Methods } from '../../daemon/protocol';
 import { runtimePaths } from '../../daemon/socketPath';
-import { engineContainers, profileStats, ROOT, runToEnd, sleep, startDaemon, stats, stopAllDaemons, TestDaemon, waitUntil } from '../helpers/daemon';
+import { engineContainers, pidAlive, profileStats, ROOT, runToEnd, sleep, startDaemon, stats, stopAllDaemons, TestDaemon, waitUntil } from '../helpers/daemon';
 import { record, figureTable, writeFigures } from '../helpers/summary';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -25,15 +25,6 @@ function pct(xs: number[], q: number): number {
 
 function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 after(function () {
@@ -457,7 +448,7 @@ describe('faults: the engine stopped and restarted', function () {
     const d = await startDaemon({ profiles: { python: { minSize: 2, maxSize: 4 }, node: { minSize: 0 }, shell: { minSize: 0 } } });
     await waitUntil(async () => profileStats(await stats(d.client), 'python').idle === 2, 20_000);
     process.kill(pid, 'SIGTERM');
-    await waitUntil(() => !alive(pid), 30_000);
+    await waitUntil(() => !pidAlive(pid), 30_000);
     const t0 = Date.now();
     const down = await runToEnd(d.client, { profile: 'python', code: 'print(1)' });
     const failMs = Date.now() - t0;

@@ -72,6 +72,15 @@ export async function startDaemon(config: object = {}, extraEnv: NodeJS.ProcessE
   return td;
 }
 
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

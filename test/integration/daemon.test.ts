@@ -7,18 +7,9 @@ import * as path from 'path';
 import { DaemonClient } from '../../daemon/client';
 import { ErrorCodes, Methods, PROTOCOL_VERSION } from '../../daemon/protocol';
 import { runtimePaths } from '../../daemon/socketPath';
-import { DAEMON, engineContainers, profileStats, runToEnd, sleep, startDaemon, stats, waitUntil } from '../helpers/daemon';
+import { DAEMON, engineContainers, pidAlive, profileStats, runToEnd, sleep, startDaemon, stats, waitUntil } from '../helpers/daemon';
 
 const SMALL = { profiles: { python: { minSize: 1, maxSize: 3 }, node: { minSize: 0, maxSize: 1 }, shell: { minSize: 1, maxSize: 3 } } };
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Sends raw lines on the socket and collects the JSON lines that come back. */
 async function rawExchange(socketPath: string, lines: string[], expect: number): Promise<Record<string, unknown>[]> {
