@@ -2,6 +2,9 @@
 import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import { ConfigError, DaemonConfig, loadConfig } from './config';
 import { connectDocker } from './docker';
+import { startWatchdog } from './watchdog';
+
+export { connectDocker };
 import type { Logger } from './log';
 import { PoolManager } from './poolManager';
 import { profileInfo } from './profiles';
@@ -49,6 +52,8 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     config = loadConfig({ ...process.env, WARMBOX_CONFIG: '/nonexistent/warmbox.json' }, overrides);
   }
   const { docker, where } = connectDocker(config.dockerHost);
+  // Before the first container is created: a SIGKILLed daemon must still leave nothing behind.
+  const watchdog = startWatchdog(process.argv[1], ctx.instanceId, ctx.logPath, config.dockerHost);
   log.info(`config from ${config.source}; profiles ${[...config.profiles.keys()].join(', ')}; docker at ${where}`);
 
   let notifyTimer: NodeJS.Timeout | undefined;
@@ -157,6 +162,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
       runs.cancelAll(`warmbox is shutting down (${reason})`);
       const n = pools.containers().length;
       await pools.close(`daemon shutting down: ${reason}`);
+      watchdog.release();
       log.info(`removed ${n} container(s) in ${Date.now() - t0} ms`);
     },
   };

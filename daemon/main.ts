@@ -9,11 +9,16 @@ import { ErrorCodes, HelloResult, Methods, Notifications, PROTOCOL_VERSION, Shut
 import { bindSocket, Conn } from './server';
 import { ensurePrivateDir, runtimePaths } from './socketPath';
 import { helloParams } from './validate';
+import { runWatchdog, WATCHDOG_FLAG } from './watchdog';
 import { DAEMON_VERSION } from './version';
 
 const LIGHT_METHODS = new Set<string>([Methods.hello, Methods.shutdown, Methods.log]);
 
 async function main(): Promise<void> {
+  if (process.argv.includes(WATCHDOG_FLAG)) {
+    runWatchdog(coreFile());
+    return;
+  }
   const foreground = process.argv.includes('--foreground');
   const paths = runtimePaths();
   ensurePrivateDir(paths.dir);

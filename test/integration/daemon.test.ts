@@ -94,6 +94,19 @@ describe('daemon (real engine)', function () {
     assert.deepEqual(engineContainers(d.scope), []);
   });
 
+  it('a watchdog removes containers a SIGKILLed daemon was still creating (never started)', async () => {
+    const d = await startDaemon({ profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 } } });
+    const instance = d.client.hello.instanceId;
+    // As if a create had landed at Docker just after the daemon died: a container that was never started.
+    const created = execFileSync('docker', ['create', '--label', 'dev.warmbox.managed=true', '--label', `dev.warmbox.scope=${d.scope}`, '--label', `dev.warmbox.instance=${instance}`, 'warmbox/shell:1', 'sleep', '600'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const pid = d.client.hello.pid;
+    process.kill(pid, 'SIGKILL');
+    const gone = await waitUntil(() => !engineContainers(d.scope).includes(created), 10_000, 200);
+    assert.ok(gone, 'the never-started container outlived its daemon');
+    assert.match(fs.readFileSync(runtimePaths(d.env).log, 'utf8'), /watchdog: daemon [0-9a-f]+ died without shutting down; removed 1 container/);
+    await d.stop();
+  });
+
   it('reaps containers of an earlier daemon of the same socket on start, and no others', async () => {
     const d0 = await startDaemon(SMALL);
     await d0.stop();

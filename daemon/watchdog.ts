@@ -1,0 +1,60 @@
+// The daemon's watchdog: a second small process that outlives a SIGKILLed daemon and removes what it left.
+// Running sandboxes end themselves when the daemon's end of their stdin closes, but a container whose create was still
+// in flight when the daemon died is left "Created" (never started, so AutoRemove never fires): the watchdog removes it.
+import { spawn } from 'child_process';
+import * as path from 'path';
+import * as fs from 'fs';
+import type { Writable } from 'stream';
+
+const GRACE_MS = 3000;
+export const WATCHDOG_FLAG = '--watchdog';
+
+/** Started by the daemon; its stdin is the daemon's lifeline. */
+export function startWatchdog(script: string, instanceId: string, logPath: string, dockerHost?: string): { release(): void } {
+  const log = fs.openSync(logPath, 'a', 0o600);
+  const child = spawn(process.execPath, [script, WATCHDOG_FLAG], {
+    detached: true,
+    stdio: ['pipe', log, log],
+    env: { ...process.env, WARMBOX_WATCH_INSTANCE: instanceId, ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}) },
+    windowsHide: true,
+  });
+  fs.closeSync(log);
+  child.unref();
+  (child.stdin as Writable & { unref?: () => void }).on('error', () => undefined);
+  // The pipe must not keep the daemon's event loop alive on its own.
+  (child.stdin as unknown as { _handle?: { unref?: () => void } })._handle?.unref?.();
+  return {
+    /** A clean shutdown: the daemon removed its containers itself. */
+    release: () => child.stdin?.end('bye\n'),
+  };
+}
+
+/** The watchdog process: wait for the lifeline to close; unless told "bye", remove the instance's containers. */
+export function runWatchdog(coreFile: string): void {
+  const instance = process.env.WARMBOX_WATCH_INSTANCE;
+  if (!instance) process.exit(2);
+  let bye = false;
+  process.stdin.on('data', (d: Buffer) => {
+    if (d.toString().includes('bye')) bye = true;
+  });
+  process.stdin.on('error', () => undefined);
+  process.stdin.on('end', () => {
+    if (bye) process.exit(0);
+    // Creates still in flight at Docker land within moments: look after they have.
+    setTimeout(() => void sweep(coreFile, instance), GRACE_MS);
+  });
+}
+
+async function sweep(coreFile: string, instance: string): Promise<void> {
+  const stamp = () => new Date().toISOString();
+  try {
+    const { connectDocker } = require(path.join(__dirname, coreFile)) as { connectDocker: typeof import('./docker').connectDocker };
+    const { docker } = connectDocker(process.env.DOCKER_HOST);
+    const list = await docker.listContainers({ all: true, filters: { label: [`dev.warmbox.instance=${instance}`] } });
+    await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    if (list.length) process.stderr.write(`${stamp()} warn watchdog: daemon ${instance} died without shutting down; removed ${list.length} container(s) it left\n`);
+  } catch (e) {
+    process.stderr.write(`${stamp()} error watchdog: ${(e as Error).message}\n`);
+  }
+  process.exit(0);
+}
