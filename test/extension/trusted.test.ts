@@ -38,13 +38,14 @@ function nextEnd(a: WarmboxApi): Promise<RunResult> {
 }
 
 /** Opens a file and starts Run in Sandbox without waiting for the run to end; resolves once it runs. */
-async function startRun(a: WarmboxApi, file: string): Promise<Promise<RunResult>> {
+async function startRun(a: WarmboxApi, file: string): Promise<{ end: Promise<RunResult> }> {
   await open(file);
   const end = nextEnd(a);
   // The command's promise settles when the run ends: do not wait on it here.
   void vscode.commands.executeCommand('warmbox.run');
   await until(() => a.ctx.runs.running, 10_000, 'the run to start');
-  return end;
+  // Wrapped: an async function returning the bare promise would make the caller wait for the run's end.
+  return { end };
 }
 
 describe('warmbox in VS Code (trusted workspace)', () => {
@@ -97,7 +98,7 @@ describe('warmbox in VS Code (trusted workspace)', () => {
 
   it('passes stdin sent from the panel to the live run', async () => {
     const a = await api();
-    const end = await startRun(a, 'stdin.py');
+    const { end } = await startRun(a, 'stdin.py');
     // What the panel's input box sends (the UI test types into the box itself).
     (a.ctx.panel as unknown as { messageEmitter: vscode.EventEmitter<unknown> }).messageEmitter.fire({ type: 'stdin', text: 'warm\n' });
     (a.ctx.panel as unknown as { messageEmitter: vscode.EventEmitter<unknown> }).messageEmitter.fire({ type: 'eof' });
@@ -108,7 +109,7 @@ describe('warmbox in VS Code (trusted workspace)', () => {
 
   it('Stop ends a while True run within a second', async () => {
     const a = await api();
-    const end = await startRun(a, 'loop.py');
+    const { end } = await startRun(a, 'loop.py');
     await new Promise((r) => setTimeout(r, 800));
     const t0 = Date.now();
     await vscode.commands.executeCommand('warmbox.stop');
