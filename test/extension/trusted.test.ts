@@ -37,6 +37,13 @@ function nextEnd(a: WarmboxApi): Promise<RunResult> {
   });
 }
 
+/** Runs a command (Run in Sandbox by default) on what is open and waits for the run's result. */
+async function runToResult(a: WarmboxApi, command = 'warmbox.run'): Promise<RunResult> {
+  const end = nextEnd(a);
+  await vscode.commands.executeCommand(command);
+  return end;
+}
+
 /** Opens a file and starts Run in Sandbox without waiting for the run to end; resolves once it runs. */
 async function startRun(a: WarmboxApi, file: string): Promise<{ end: Promise<RunResult> }> {
   await open(file);
@@ -63,9 +70,7 @@ describe('warmbox in VS Code (trusted workspace)', () => {
   it('Run in Sandbox runs the file and returns its outcome', async () => {
     const a = await api();
     await open('hello.py');
-    const end = nextEnd(a);
-    await vscode.commands.executeCommand('warmbox.run');
-    const r = await end;
+    const r = await runToResult(a);
     assert.equal(r.outcome, 'exited');
     assert.equal(r.exitCode, 0);
     assert.ok(r.stdoutBytes > 0);
@@ -76,9 +81,7 @@ describe('warmbox in VS Code (trusted workspace)', () => {
     const a = await api();
     const ed = await open('select.py');
     ed.selection = new vscode.Selection(1, 0, 1, ed.document.lineAt(1).text.length);
-    const end = nextEnd(a);
-    await vscode.commands.executeCommand('warmbox.runSelection');
-    const r = await end;
+    const r = await runToResult(a, 'warmbox.runSelection');
     assert.equal(r.outcome, 'exited');
     assert.equal(r.stdoutBytes, 'second line only\n'.length);
     ed.selection = new vscode.Selection(0, 0, 0, 0);
@@ -88,9 +91,7 @@ describe('warmbox in VS Code (trusted workspace)', () => {
     const a = await api();
     const doc = await vscode.workspace.openTextDocument({ language: 'python', content: 'print("from an untitled buffer")\n' });
     await vscode.window.showTextDocument(doc);
-    const end = nextEnd(a);
-    await vscode.commands.executeCommand('warmbox.run');
-    const r = await end;
+    const r = await runToResult(a);
     assert.equal(r.exitCode, 0);
     assert.equal(r.stdoutBytes, 'from an untitled buffer\n'.length);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
@@ -122,18 +123,14 @@ describe('warmbox in VS Code (trusted workspace)', () => {
   it('puts a diagnostic where a Python traceback points into the file, and clears it on the next run', async () => {
     const a = await api();
     const ed = await open('traceback.py');
-    let end = nextEnd(a);
-    await vscode.commands.executeCommand('warmbox.run');
-    const r = await end;
+    const r = await runToResult(a);
     assert.equal(r.exitCode, 1);
     const diags = a.ctx.runs.diagnosticsFor(ed.document.uri);
     assert.equal(diags.length, 1);
     assert.equal(diags[0].range.start.line, 4);
     assert.match(diags[0].message, /ZeroDivisionError: division by zero/);
     await open('hello.py');
-    end = nextEnd(a);
-    await vscode.commands.executeCommand('warmbox.run');
-    await end;
+    await runToResult(a);
     assert.equal(a.ctx.runs.diagnosticsFor(ed.document.uri).length, 0);
   });
 
@@ -157,9 +154,7 @@ describe('warmbox in VS Code (trusted workspace)', () => {
     process.kill(pid, 'SIGKILL');
     await until(() => a.ctx.conn.state === 'connected' && a.ctx.conn.client && a.ctx.conn.client.hello.pid !== pid, 30_000, 'a new daemon');
     await open('hello.py');
-    const end = nextEnd(a);
-    await vscode.commands.executeCommand('warmbox.run');
-    const r = await end;
+    const r = await runToResult(a);
     assert.equal(r.outcome, 'exited');
     assert.equal(r.exitCode, 0);
   });
@@ -173,9 +168,7 @@ describe('warmbox in VS Code (trusted workspace)', () => {
     assert.equal(a.ctx.conn.state, 'down', 'the extension respawned a daemon that was stopped on purpose');
     assert.match(a.ctx.conn.lastError ?? '', /the daemon stopped \(test: stopped on purpose\)/);
     await open('hello.py');
-    const end = nextEnd(a);
-    await vscode.commands.executeCommand('warmbox.run');
-    const r = await end;
+    const r = await runToResult(a);
     assert.equal(r.exitCode, 0);
     assert.notEqual(a.ctx.conn.client!.hello.pid, pid);
   });
@@ -186,9 +179,7 @@ describe('warmbox in VS Code (trusted workspace)', () => {
     await cfg.update('timeoutSeconds', 1, vscode.ConfigurationTarget.Workspace);
     try {
       await open('loop.py');
-      const end = nextEnd(a);
-      await vscode.commands.executeCommand('warmbox.run');
-      const r = await end;
+      const r = await runToResult(a);
       assert.equal(r.outcome, 'timeout');
     } finally {
       await cfg.update('timeoutSeconds', undefined, vscode.ConfigurationTarget.Workspace);
@@ -201,8 +192,6 @@ describe('warmbox in VS Code (trusted workspace)', () => {
     // Leave a finished run in the panel for the screenshot.
     const a = await api();
     await open('hello.py');
-    const end = nextEnd(a);
-    await vscode.commands.executeCommand('warmbox.run');
-    await end;
+    await runToResult(a);
   });
 });
