@@ -2,10 +2,21 @@
 // then the core with dockerode), the CLI, and later the webview page. `--production` minifies. Types: `npm run typecheck`.
 import * as esbuild from 'esbuild';
 import { readFileSync } from 'fs';
+import { fileURLToPath } from 'url';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+
+// dockerode's BuildKit session (gRPC) and protobuf modules: replaced by a stub, see daemon/vendorStubs.
+const dockerodeBuildkitStub = {
+  name: 'dockerode-buildkit-stub',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/(session|buildkit)$/ }, (args) =>
+      /[\\/]dockerode[\\/]lib$/.test(args.resolveDir) ? { path: fileURLToPath(new URL('./daemon/vendorStubs/dockerodeBuildkit.js', import.meta.url)) } : undefined,
+    );
+  },
+};
 
 const node = {
   bundle: true,
@@ -18,6 +29,7 @@ const node = {
   define: { __WARMBOX_VERSION__: JSON.stringify(pkg.version) },
   // ssh2 (through docker-modem) loads optional native speed-ups in try/catch; the pure-JS paths serve us.
   external: ['vscode', 'cpu-features', '*.node'],
+  plugins: [dockerodeBuildkitStub],
 };
 
 const builds = [
