@@ -109,9 +109,7 @@ export class DaemonClient extends EventEmitter {
       client = await DaemonClient.spawnAndConnect(opts, paths);
       spawned = true;
     }
-    client.spawned = spawned;
-    client.trace = opts.trace;
-    client.hello = await client.request<HelloResult>(Methods.hello, { client: opts.client, protocolVersion: PROTOCOL_VERSION });
+    await client.handshake(opts, spawned);
     if (client.hello.protocolVersion !== PROTOCOL_VERSION) {
       // A daemon of another version: ask it to step down, wait for its socket to go, start ours.
       await client.request(Methods.shutdown, { reason: `protocol ${client.hello.protocolVersion} replaced by ${PROTOCOL_VERSION}` }).catch(() => undefined);
@@ -119,11 +117,15 @@ export class DaemonClient extends EventEmitter {
       await waitFor(async () => !(await DaemonClient.tryConnect(paths.socket).then((c) => (c?.close(), !!c))), 15_000);
       if (opts.spawn === false) throw new DaemonUnavailableError('warmboxd spoke another protocol version and was stopped');
       client = await DaemonClient.spawnAndConnect(opts, paths);
-      client.spawned = true;
-      client.trace = opts.trace;
-      client.hello = await client.request<HelloResult>(Methods.hello, { client: opts.client, protocolVersion: PROTOCOL_VERSION });
+      await client.handshake(opts, true);
     }
     return client;
+  }
+
+  private async handshake(opts: ConnectOptions, spawned: boolean): Promise<void> {
+    this.spawned = spawned;
+    this.trace = opts.trace;
+    this.hello = await this.request<HelloResult>(Methods.hello, { client: opts.client, protocolVersion: PROTOCOL_VERSION });
   }
 
   private static tryConnect(socketPath: string): Promise<DaemonClient | null> {

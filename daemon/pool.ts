@@ -30,6 +30,12 @@ export interface PoolOptions {
 
 const IDLE_TRIM_MS = 60_000;
 
+/** A waiter leaves the queue: its timer and its abort listener go with it. */
+function settle(w: Waiter): void {
+  clearTimeout(w.timer);
+  w.signal?.removeEventListener('abort', w.onAbort);
+}
+
 export class CancelledError extends Error {}
 
 export class ProfilePool {
@@ -110,13 +116,7 @@ export class ProfilePool {
       this.onReady(sb);
       return;
     }
-    const reusable =
-      how === 'clean' &&
-      this.isolation === 'reuse' &&
-      !sb.recycleRequested &&
-      sb.uses < this.profile.maxUses &&
-      Date.now() - sb.createdAt < this.profile.maxAgeMs &&
-      !this.closed;
+    const reusable = how === 'clean' && this.isolation === 'reuse' && !this.wornOut(sb) && !this.closed;
     if (reusable) return; // the sandbox says 'ready' once PID 1 has wiped it
     if (this.isolation === 'fresh' && how === 'clean') sb.retire();
     else void sb.destroy(how === 'clean' ? 'recycled (max uses or age)' : 'ended after a failed run');
@@ -211,8 +211,7 @@ export class ProfilePool {
   async close(reason: string): Promise<void> {
     this.closed = true;
     for (const w of this.waiters.splice(0)) {
-      clearTimeout(w.timer);
-      w.signal?.removeEventListener('abort', w.onAbort);
+      settle(w);
       w.reject(new InfraError('shutting-down', reason));
     }
     await Promise.all([...this.sandboxes].map((s) => s.destroy(reason)));
@@ -262,8 +261,7 @@ export class ProfilePool {
   }
 
   private dropWaiter(w: Waiter): void {
-    clearTimeout(w.timer);
-    w.signal?.removeEventListener('abort', w.onAbort);
+    settle(w);
     const i = this.waiters.indexOf(w);
     if (i >= 0) this.waiters.splice(i, 1);
     this.opts.onChange();
@@ -301,8 +299,7 @@ export class ProfilePool {
         // Waiters would only wait for the same failure: tell them now, unless another warm-up may still succeed.
         if (this.count('warming') === 0) {
           for (const w of this.waiters.splice(0)) {
-            clearTimeout(w.timer);
-            w.signal?.removeEventListener('abort', w.onAbort);
+            settle(w);
             w.reject(e);
           }
         }
@@ -311,10 +308,15 @@ export class ProfilePool {
     );
   }
 
+  /** Served its maxUses, reached maxAgeMs, or a client asked for a new one. */
+  private wornOut(sb: Sandbox): boolean {
+    return sb.recycleRequested || sb.uses >= this.profile.maxUses || Date.now() - sb.createdAt >= this.profile.maxAgeMs;
+  }
+
   private onReady(sb: Sandbox): void {
     if (this.closed) return;
     // A reused sandbox that has served enough goes now, before anyone can be handed it.
-    if (sb.uses > 0 && (sb.uses >= this.profile.maxUses || Date.now() - sb.createdAt >= this.profile.maxAgeMs || sb.recycleRequested)) {
+    if (sb.uses > 0 && this.wornOut(sb)) {
       sb.state = 'recycling';
       void sb.destroy('recycled (max uses or age)');
       return;
@@ -322,8 +324,7 @@ export class ProfilePool {
     this.lastHealth.set(sb, Date.now());
     const w = this.waiters.shift();
     if (w) {
-      clearTimeout(w.timer);
-      w.signal?.removeEventListener('abort', w.onAbort);
+      settle(w);
       sb.state = 'busy';
       w.resolve({ sandbox: sb, warm: false });
     }

@@ -62,7 +62,6 @@ class Run {
 
 export class RunManager {
   private readonly runs = new Map<string, Run>();
-  private finished = 0;
 
   constructor(
     private readonly pools: PoolManager,
@@ -72,10 +71,6 @@ export class RunManager {
 
   get active(): number {
     return this.runs.size;
-  }
-
-  get total(): number {
-    return this.finished;
   }
 
   /** Validates and queues the run; the result and output arrive through the sink. */
@@ -227,7 +222,6 @@ export class RunManager {
   private finish(run: Run): void {
     if (!this.runs.has(run.id) || !run.decision) return;
     this.runs.delete(run.id);
-    this.finished++;
     if (run.timer) clearTimeout(run.timer);
     const sb = run.lease?.sandbox;
     const pool = run.pool;

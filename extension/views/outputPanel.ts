@@ -17,10 +17,6 @@ export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerial
     this.disposables.push(vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, this));
   }
 
-  get visible(): boolean {
-    return !!this.panel?.visible;
-  }
-
   show(preserveFocus = true): void {
     if (this.panel) {
       this.panel.reveal(undefined, preserveFocus);
