@@ -59,3 +59,15 @@ export function classifyDockerError(err: unknown, ctx: { where: string; image?: 
   }
   return new InfraError('docker-error', `Docker refused: ${msg.replace(/^\(HTTP code \d+\) [^-]*- /, '')}`);
 }
+
+/**
+ * Bounds an engine call the pool waits on: a hung engine must never stall maintenance or a run for good.
+ * The call itself is not aborted (dockerode has no per-call cancel); its late result is ignored.
+ */
+export function withTimeout<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new InfraError('docker-error', `Docker did not answer ${what} within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
