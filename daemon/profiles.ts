@@ -1,7 +1,7 @@
 // Built-in profiles and the user's additions from the config file.
 import type { IsolationMode, ProfileInfo } from './protocol';
 
-export const IMAGE_VERSION = 1;
+export const IMAGE_VERSION = 2;
 
 export interface Limits {
   memoryMb: number;

@@ -113,6 +113,7 @@ export type RunOutcome = 'exited' | 'timeout' | 'oom' | 'output-limit' | 'cancel
 export type InfraReason =
   | 'docker-unreachable'
   | 'image-missing'
+  | 'image-unsupported'
   | 'pool-capacity'
   | 'container-lost'
   | 'client-gone'

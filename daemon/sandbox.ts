@@ -3,15 +3,14 @@ import { EventEmitter } from 'events';
 import * as crypto from 'crypto';
 import type { Duplex } from 'stream';
 import type Docker from 'dockerode';
-import { armScript, containerCmd, encodeHeader, encodeStdin, READY, UNHEALTHY } from './armScript';
+import { armScript, containerCmd, encodeArm, encodeHeader, encodeStdin, encodeSync, PRIVATE_DIR, READY, RUNTIME, UNHEALTHY } from './armScript';
 import { Demuxer, StreamKind } from './demux';
-import { classifyDockerError, InfraError } from './docker';
+import { classifyDockerError, InfraError, withTimeout } from './docker';
 import type { Logger } from './log';
 import { MarkerScanner } from './markerScanner';
 import type { Profile } from './profiles';
 import type { ContainerState, IsolationMode } from './protocol';
 
-export const SANDBOX_UID = 10001;
 export const LABEL = {
   managed: 'dev.warmbox.managed',
   instance: 'dev.warmbox.instance',
@@ -21,6 +20,26 @@ export const LABEL = {
 } as const;
 
 const ARM_TIMEOUT_MS = 60_000;
+/** Create, attach, start and remove: the pool waits on these, so a hung engine must not hold it for good. */
+const ENGINE_CALL_MS = 30_000;
+/** PID 1's control lines (WBREADY, WBUNHEALTHY + a short reason) are small: more outside a run is an attack. */
+const CONTROL_MAX_BYTES = 1024;
+
+/**
+ * Each sandbox's program runs as a uid of its own, so per-user kernel quotas (message queues, inotify, RLIMIT_NPROC)
+ * are never shared between sandboxes or daemons. Drawn at random above the ranges hosts hand out (system and
+ * login users, /etc/subuid's 100000 + n·65536 blocks for the first 256 users), never two alike in one daemon.
+ */
+const UID_MIN = 1 << 24;
+const UID_SPAN = (1 << 30) - UID_MIN;
+const uidsInUse = new Set<number>();
+function allocateUid(): number {
+  let uid: number;
+  do uid = UID_MIN + crypto.randomInt(UID_SPAN);
+  while (uidsInUse.has(uid));
+  uidsInUse.add(uid);
+  return uid;
+}
 
 export interface SandboxEnv {
   docker: Docker;
@@ -43,6 +62,7 @@ export type ProgramEnd = { kind: 'exited'; exitCode: number; oomKills: number } 
 
 interface Active {
   nonce: string;
+  sync: string;
   out: MarkerScanner;
   err: MarkerScanner;
   trailer: string | null;
@@ -51,7 +71,11 @@ interface Active {
   resolve(end: ProgramEnd): void;
 }
 
-/** Docker's HostConfig for a sandbox: the hardening defaults, loosened only by the profile's limits. */
+/**
+ * Docker's HostConfig for a sandbox: the hardening defaults, loosened only by the profile's limits.
+ * PID 1 is root in the container with four capabilities (SETUID/SETGID to drop to the program's uid, KILL to end
+ * the program's processes, CHOWN to give it /work); the program itself has none (see armScript.ts).
+ */
 export function hostConfig(profile: Profile): Docker.HostConfig {
   const l = profile.limits;
   const mem = Math.round(l.memoryMb * 1024 * 1024);
@@ -60,11 +84,15 @@ export function hostConfig(profile: Profile): Docker.HostConfig {
     NetworkMode: l.network ? 'default' : 'none',
     ReadonlyRootfs: true,
     Tmpfs: {
-      '/work': `rw,nosuid,nodev,exec,size=${l.workspaceMb}m,uid=${SANDBOX_UID},gid=${SANDBOX_UID},mode=0700`,
+      '/work': `rw,nosuid,nodev,exec,size=${l.workspaceMb}m,mode=0700`,
       '/tmp': `rw,nosuid,nodev,noexec,size=${l.workspaceMb}m,mode=1777`,
+      [PRIVATE_DIR]: 'rw,nosuid,nodev,noexec,size=64k,mode=0700',
     },
     CapDrop: ['ALL'],
+    CapAdd: ['SETUID', 'SETGID', 'KILL', 'CHOWN'],
     SecurityOpt: ['no-new-privileges:true'],
+    // Output reaches the daemon through attach only: nothing a program prints is written to the host's disk.
+    LogConfig: { Type: 'none', Config: {} },
     PidsLimit: l.pids,
     Memory: mem,
     MemorySwap: mem,
@@ -91,6 +119,8 @@ export class Sandbox extends EventEmitter {
   recycleRequested = false;
   /** Set when the container ended; says why. */
   deathReason?: string;
+  /** The program's uid in this sandbox (its own: see allocateUid). */
+  readonly uid = allocateUid();
 
   private container?: Docker.Container;
   private stream?: Duplex;
@@ -98,7 +128,13 @@ export class Sandbox extends EventEmitter {
   private stderrTail = '';
   private active?: Active;
   private armed?: { resolve(): void; reject(e: Error): void };
+  /** Known only to the daemon and PID 1: every run header must carry it. */
+  private readonly secret = crypto.randomBytes(24).toString('hex');
+  /** Bytes PID 1 wrote since it last said READY: control lines only, so a few hundred at most. */
+  private controlBytes = 0;
   private removed = false;
+  /** destroy() was called: a start that fails from here on was ended on purpose, not a failure. */
+  private ending = false;
   private starting?: Promise<void>;
 
   constructor(
@@ -123,28 +159,32 @@ export class Sandbox extends EventEmitter {
     const t0 = Date.now();
     const p = this.profile;
     try {
-      this.container = await this.env.docker.createContainer({
-        Image: p.image,
-        Cmd: containerCmd(armScript({ command: p.command, health: p.health, isolation: this.isolation })),
-        Entrypoint: [],
-        User: `${SANDBOX_UID}:${SANDBOX_UID}`,
-        WorkingDir: '/work',
-        Env: ['HOME=/work', 'LANG=C.UTF-8', ...Object.entries(p.env).map(([k, v]) => `${k}=${v}`)],
-        Labels: { ...this.env.labels, [LABEL.profile]: p.name, [LABEL.isolation]: this.isolation },
-        AttachStdin: true,
-        AttachStdout: true,
-        AttachStderr: true,
-        OpenStdin: true,
-        StdinOnce: true,
-        Tty: false,
-        NetworkDisabled: !p.limits.network,
-        StopSignal: 'SIGKILL',
-        HostConfig: hostConfig(p),
-      });
+      this.container = await withTimeout(
+        'creating a container',
+        ENGINE_CALL_MS,
+        this.env.docker.createContainer({
+          Image: p.image,
+          Cmd: containerCmd(armScript({ command: p.command, health: p.health, isolation: this.isolation, uid: this.uid })),
+          Entrypoint: [],
+          User: '0:0',
+          WorkingDir: '/work',
+          Env: ['HOME=/work', 'LANG=C.UTF-8', ...Object.entries(p.env).map(([k, v]) => `${k}=${v}`)],
+          Labels: { ...this.env.labels, [LABEL.profile]: p.name, [LABEL.isolation]: this.isolation },
+          AttachStdin: true,
+          AttachStdout: true,
+          AttachStderr: true,
+          OpenStdin: true,
+          StdinOnce: true,
+          Tty: false,
+          NetworkDisabled: !p.limits.network,
+          StopSignal: 'SIGKILL',
+          HostConfig: hostConfig(p),
+        }),
+      );
       this.id = this.container.id;
       // Removed while Docker was creating it (shutdown, settings change): never start it.
       if (this.state === 'dead') throw new InfraError('shutting-down', this.deathReason ?? 'removed while warming');
-      const stream = (await this.container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
+      const stream = (await withTimeout('attaching to a container', ENGINE_CALL_MS, this.container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }))) as Duplex;
       this.stream = stream;
       const demux = new Demuxer((kind, data) => this.onData(kind, data));
       stream.on('data', (d: Buffer) => demux.push(d));
@@ -152,7 +192,8 @@ export class Sandbox extends EventEmitter {
       stream.on('close', () => this.onGone('the container stopped'));
       stream.on('end', () => this.onGone('the container stopped'));
       const armed = new Promise<void>((resolve, reject) => (this.armed = { resolve, reject }));
-      await this.container.start();
+      stream.write(encodeArm(this.secret));
+      await withTimeout('starting a container', ENGINE_CALL_MS, this.container.start());
       const tCreated = Date.now();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -163,7 +204,8 @@ export class Sandbox extends EventEmitter {
       ]).finally(() => clearTimeout(timer));
       this.env.log.info(`sandbox ${this.shortId} (${p.name}) armed in ${Date.now() - t0} ms (create+start ${tCreated - t0} ms)`);
     } catch (e) {
-      const err = classifyDockerError(e, { where: this.env.where, image: p.image });
+      // Ended on purpose while warming (shutdown, trimmed, settings changed): say so, it is not a failure.
+      const err = this.ending ? new InfraError('shutting-down', this.deathReason ?? 'removed while warming') : startError(e, this.env.where, p.image);
       this.markDead(err.message);
       this.stream?.destroy();
       await this.removeContainer();
@@ -179,9 +221,11 @@ export class Sandbox extends EventEmitter {
     this.state = 'busy';
     this.uses++;
     const nonce = crypto.randomBytes(16).toString('hex');
+    const sync = crypto.randomBytes(16).toString('hex');
     return new Promise<ProgramEnd>((resolve) => {
       this.active = {
         nonce,
+        sync,
         out: new MarkerScanner(Buffer.from(`\n${nonce} `), (d) => r.onOutput('stdout', d)),
         err: new MarkerScanner(Buffer.from(`\n${nonce}\n`), (d) => r.onOutput('stderr', d)),
         trailer: null,
@@ -190,7 +234,7 @@ export class Sandbox extends EventEmitter {
         resolve,
       };
       const backstopS = Math.ceil(r.timeoutMs / 1000) + 5;
-      const parts = [encodeHeader({ nonce, fileName: r.fileName, code: r.code, args: r.args, backstopS })];
+      const parts = [encodeHeader({ secret: this.secret, nonce, sync, fileName: r.fileName, code: r.code, args: r.args, backstopS })];
       if (r.stdin && r.stdin.length) parts.push(encodeStdin(r.stdin));
       if (!r.stdinOpen) parts.push(encodeStdin(null));
       this.stream!.write(Buffer.concat(parts));
@@ -215,8 +259,8 @@ export class Sandbox extends EventEmitter {
   async healthCheck(timeoutMs = 10_000): Promise<boolean> {
     if (!this.container || this.state !== 'idle') return true;
     try {
-      const exec = await this.container.exec({ Cmd: this.profile.health, AttachStdout: true, AttachStderr: true, User: `${SANDBOX_UID}:${SANDBOX_UID}` });
-      const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
+      const exec = await withTimeout('creating a health check', timeoutMs, this.container.exec({ Cmd: this.profile.health, AttachStdout: true, AttachStderr: true, User: `${this.uid}:${this.uid}` }));
+      const stream = (await withTimeout('starting a health check', timeoutMs, exec.start({ hijack: true, stdin: false }))) as Duplex;
       const out = await new Promise<string>((resolve) => {
         let text = '';
         const d = new Demuxer((_k, data) => (text += data.toString()));
@@ -248,6 +292,7 @@ export class Sandbox extends EventEmitter {
 
   /** Kills and removes the container; idempotent. */
   async destroy(reason: string): Promise<void> {
+    this.ending = true;
     this.markDead(reason);
     this.stream?.destroy();
     // A create still in flight would leave a container that was never started (AutoRemove never fires): wait for it.
@@ -259,7 +304,7 @@ export class Sandbox extends EventEmitter {
     if (!this.container || this.removed) return;
     this.removed = true;
     try {
-      await this.container.remove({ force: true });
+      await withTimeout('removing a container', ENGINE_CALL_MS, this.container.remove({ force: true }));
     } catch (e) {
       const code = (e as { statusCode?: number }).statusCode;
       // 404: AutoRemove was faster; 409: removal already under way.
@@ -295,6 +340,7 @@ export class Sandbox extends EventEmitter {
     const before = this.state;
     this.state = 'dead';
     this.deathReason = reason;
+    uidsInUse.delete(this.uid);
     if (this.armed) {
       const why = this.stderrTail.trim() ? `${reason}: ${this.stderrTail.trim().slice(-300)}` : reason;
       this.armed.reject(new InfraError('container-lost', `sandbox failed while warming: ${why}`));
@@ -317,8 +363,13 @@ export class Sandbox extends EventEmitter {
       return;
     }
     if (kind === 'stderr') {
-      if (a.stderrDone) return;
-      if (a.err.push(data) !== null) a.stderrDone = true;
+      // PID 1 writes nothing on stderr after its end marker.
+      if (a.stderrDone) return this.outsideRun('stderr');
+      const rest = a.err.push(data);
+      if (rest !== null) {
+        a.stderrDone = true;
+        if (rest.length) return this.outsideRun('stderr');
+      }
     } else if (a.trailer === null) {
       const rest = a.out.push(data);
       if (rest !== null) this.onTrailerBytes(a, rest);
@@ -343,24 +394,34 @@ export class Sandbox extends EventEmitter {
     this.active = undefined;
     if (this.isolation === 'reuse') {
       this.state = 'recycling';
+      // Everything the daemon sent for this run is ahead of this line in PID 1's stdin: it discards up to it.
+      this.stream?.write(encodeSync(a.sync));
       const rest = a.afterTrailer;
       if (rest.length) this.onControl('stdout', rest);
     }
     a.resolve({ kind: 'exited', exitCode: Number.isFinite(rc) ? rc : -1, oomKills: Number.isFinite(oom) ? oom : 0 });
   }
 
-  /** Lines from PID 1 outside a run: READY after arming or after a reuse reset, UNHEALTHY when the interpreter failed. */
+  /**
+   * Lines from PID 1 outside a run: READY after arming or after a reuse reset, UNHEALTHY when the interpreter failed.
+   * Anything else, or more than a control line's worth, ends the container: no program can run while PID 1 waits,
+   * so such bytes mean something broke (or someone found a way in), and they are never counted against a run.
+   */
   private onControl(kind: StreamKind, data: Buffer): void {
+    this.controlBytes += data.length;
     if (kind === 'stderr') {
+      // While warming, stderr explains a failed start (shell errors, a missing interpreter); after it, nothing may come.
+      if (!this.armed) return this.outsideRun('stderr');
       this.stderrTail = (this.stderrTail + data.toString()).slice(-1000);
       return;
     }
     this.lineBuf += data.toString();
     let nl: number;
     while ((nl = this.lineBuf.indexOf('\n')) >= 0) {
-      const line = this.lineBuf.slice(0, nl).trim();
+      const line = this.lineBuf.slice(0, nl);
       this.lineBuf = this.lineBuf.slice(nl + 1);
       if (line === READY) {
+        this.controlBytes = 0;
         this.state = 'idle';
         this.idleSince = Date.now();
         this.stderrTail = '';
@@ -369,12 +430,34 @@ export class Sandbox extends EventEmitter {
           this.armed = undefined;
         }
         this.emit('ready');
-      } else if (line.startsWith(UNHEALTHY)) {
+      } else if (line.startsWith(UNHEALTHY) && this.armed) {
         const detail = line.slice(UNHEALTHY.length).trim() || 'no output';
-        this.armed?.reject(new InfraError('docker-error', `the ${this.profile.name} interpreter did not start in ${this.profile.image}: ${detail}`));
+        this.armed.reject(new InfraError('docker-error', `the ${this.profile.name} interpreter did not start in ${this.profile.image}: ${detail}`));
         this.armed = undefined;
+      } else {
+        return this.outsideRun('stdout');
       }
     }
-    if (this.lineBuf.length > 4096) this.lineBuf = this.lineBuf.slice(-4096);
+    if (this.lineBuf.length > CONTROL_MAX_BYTES || this.controlBytes > 4 * CONTROL_MAX_BYTES) this.outsideRun('stdout');
   }
+
+  private outsideRun(stream: StreamKind): void {
+    if (this.state === 'dead') return;
+    this.env.log.warn(`sandbox ${this.shortId} (${this.profile.name}) wrote on ${stream} outside a run; ending it`);
+    this.lineBuf = '';
+    void this.destroy(`it wrote on ${stream} outside a run`);
+  }
+}
+
+/** A start that failed: an image without warmbox's runtime gets a sentence that says how to add it. */
+function startError(e: unknown, where: string, image: string): InfraError {
+  const err = classifyDockerError(e, { where, image });
+  if (err.reason === 'docker-error' && err.message.includes(RUNTIME)) {
+    return new InfraError(
+      'image-unsupported',
+      `The image ${image} lacks warmbox's sandbox runtime (${RUNTIME}), which PID 1 needs to keep the program away from it. ` +
+        `Add it to the image's Dockerfile: \`COPY --from=warmbox/shell:2 /opt/warmbox/ /opt/warmbox/\` (build warmbox's images with \`npm run images\`).`,
+    );
+  }
+  return err;
 }

@@ -4,7 +4,7 @@
 # Usage: images/build.sh [python|node|shell ...]   (default: all)   WARMBOX_OFFLINE=1 skips the pull attempt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-version=1
+version=2
 profiles=("$@"); [ ${#profiles[@]} -gt 0 ] || profiles=(python node shell)
 log() { printf '[images %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
@@ -23,18 +23,17 @@ need_root_pkg() { # $1 = command, $2 = Debian package
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }
 }
 
-add_user() { # rootfs shell-binary
-  # PID 1 runs from an execute-only copy of the shell: the kernel then marks it non-dumpable,
-  # so the program cannot read the run's nonce out of PID 1 (/proc/1/mem, ptrace).
-  mkdir -p "$1/opt/warmbox"; cp "$1/$2" "$1/opt/warmbox/sh"; chmod 0111 "$1/opt/warmbox/sh"
-  grep -q '^sandbox:' "$1/etc/passwd" 2>/dev/null || echo 'sandbox:x:10001:10001:sandbox:/work:/bin/sh' >> "$1/etc/passwd"
-  grep -q '^sandbox:' "$1/etc/group" 2>/dev/null || echo 'sandbox:x:10001:' >> "$1/etc/group"
-  mkdir -p "$1/work" "$1/tmp"; chmod 1777 "$1/tmp"; chown 10001:10001 "$1/work"
+add_runtime() { # rootfs static-busybox
+  # warmbox's runtime: PID 1 and its helpers run from this static busybox, so they need nothing else in the image.
+  # The program runs as a uid of each sandbox's own (no passwd entry needed), so the image defines no user.
+  mkdir -p "$1/opt/warmbox" "$1/work" "$1/tmp" "$1/run/warmbox"
+  cp "$2" "$1/opt/warmbox/busybox"; chmod 0755 "$1/opt/warmbox/busybox"
+  chmod 1777 "$1/tmp"
 }
 
 import() { # rootfs name env...
   local dir=$1 name=$2; shift 2
-  local changes=(--change 'USER 10001:10001' --change 'WORKDIR /work' --change "LABEL dev.warmbox.image=${name#warmbox/}")
+  local changes=(--change 'WORKDIR /work' --change "LABEL dev.warmbox.image=${name#warmbox/}")
   for e in "$@"; do changes+=(--change "ENV $e"); done
   tar --numeric-owner -C "$dir" -c . | docker import "${changes[@]}" - "$name" >/dev/null
 }
@@ -52,7 +51,7 @@ offline_shell() {
   local dir; dir=$(mktemp -d); mkdir -p "$dir/bin" "$dir/etc"
   cp "$bb" "$dir/bin/busybox"
   for a in $("$dir/bin/busybox" --list); do [ -e "$dir/bin/$a" ] || ln -s busybox "$dir/bin/$a"; done
-  add_user "$dir" bin/busybox
+  add_runtime "$dir" "$bb"
   import "$dir" "$1" 'PATH=/bin' 'HOME=/work'
   rm -rf "$dir"
 }
@@ -60,11 +59,12 @@ offline_shell() {
 offline_debian() { # name include-package env...
   local name=$1 pkg=$2; shift 2
   need_root_pkg debootstrap debootstrap
+  local bb; bb=$(static_busybox)
   local dir; dir=$(mktemp -d)
   log "$name: debootstrap bookworm + $pkg from $(mirror) (about a minute)"
   debootstrap --variant=minbase --include="$pkg" bookworm "$dir" "$(mirror)" > "$dir.log" 2>&1 || { tail -20 "$dir.log" >&2; exit 1; }
   rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* "$dir"/usr/share/doc "$dir"/usr/share/man "$dir"/usr/share/locale "$dir"/usr/share/info
-  add_user "$dir" bin/dash
+  add_runtime "$dir" "$bb"
   import "$dir" "$name" 'PATH=/usr/local/bin:/usr/bin:/bin' 'HOME=/work' "$@"
   rm -rf "$dir" "$dir.log"
 }
@@ -93,7 +93,7 @@ for p in "${profiles[@]}"; do docker image inspect "warmbox/$p:$version" >/dev/n
 [ ${#missing[@]} -gt 0 ] || { log "all images present: ${profiles[*]}"; exit 0; }
 # Tools for the offline recipe, installed once before the parallel builds (dpkg takes one install at a time).
 case " ${missing[*]} " in *" python "*|*" node "*) need_root_pkg debootstrap debootstrap ;; esac
-case " ${missing[*]} " in *" shell "*) static_busybox >/dev/null ;; esac
+static_busybox >/dev/null # every image carries warmbox's runtime
 pids=()
 for p in "${missing[@]}"; do build_one "$p" & pids+=($!); done
 rc=0; for pid in "${pids[@]}"; do wait "$pid" || rc=1; done

@@ -254,7 +254,7 @@ describe('faults: hostile programs', function () {
       code: [
         'import os',
         'socks = [p for p in ["/var/run/docker.sock", "/run/docker.sock", "/run/containerd/containerd.sock"] if os.path.exists(p)]',
-        'standard = {"/", "/work", "/tmp", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf"}',
+        'standard = {"/", "/work", "/tmp", "/run/warmbox", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf"}',
         'mounts = [l.split()[4] for l in open("/proc/self/mountinfo")]',
         'odd = [m for m in mounts if m not in standard and not m.startswith(("/proc", "/dev", "/sys"))]',
         'print("sockets", socks, "host-mounts", odd, "home", os.listdir("/home"))',

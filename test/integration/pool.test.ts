@@ -1,9 +1,14 @@
 // Pool behaviour against a real engine: refill, queueing, capacity, replacement of what dies, health at warm-up.
 import { strict as assert } from 'assert';
 import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { IMAGE_VERSION } from '../../daemon/profiles';
 import { ContainerInfo, Methods } from '../../daemon/protocol';
 import { engineContainers, profileStats, runToEnd, sleep, startDaemon, stats, TestDaemon, waitUntil } from '../helpers/daemon';
 
+const SHELL_IMAGE = `warmbox/shell:${IMAGE_VERSION}`;
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 describe('warm pool (real engine)', function () {
@@ -29,7 +34,10 @@ describe('warm pool (real engine)', function () {
     const inspect = JSON.parse(docker('inspect', py[0].id))[0];
     assert.equal(inspect.Config.Labels['dev.warmbox.managed'], 'true');
     assert.equal(inspect.Config.Labels['dev.warmbox.profile'], 'python');
-    assert.equal(inspect.Config.User, '10001:10001');
+    // PID 1 is root with four capabilities; the program is dropped to its own uid with none (security suite).
+    assert.equal(inspect.Config.User, '0:0');
+    assert.deepEqual(inspect.HostConfig.CapAdd.map((c: string) => c.replace(/^CAP_/, '')).sort(), ['CHOWN', 'KILL', 'SETGID', 'SETUID']);
+    assert.equal(inspect.HostConfig.LogConfig.Type, 'none');
     assert.equal(inspect.HostConfig.NetworkMode, 'none');
     assert.equal(inspect.HostConfig.ReadonlyRootfs, true);
     assert.deepEqual(inspect.HostConfig.CapDrop, ['ALL']);
@@ -143,15 +151,38 @@ describe('pool limits (real engine)', function () {
         python: { minSize: 0 },
         node: { minSize: 0 },
         shell: { minSize: 0 },
-        broken: { image: 'warmbox/shell:1', command: ['python3', '{file}'], health: ['python3', '-c', 'print("HEALTH_OK")'], minSize: 0, maxSize: 1 },
+        broken: { image: SHELL_IMAGE, command: ['python3', '{file}'], health: ['python3', '-c', 'print("HEALTH_OK")'], minSize: 0, maxSize: 1 },
       },
     });
     try {
       const r = await runToEnd(d.client, { profile: 'broken', code: 'print(1)' });
       assert.equal(r.result.outcome, 'infra-error');
-      assert.match(r.result.message ?? '', /broken interpreter did not start in warmbox\/shell:1/);
+      assert.match(r.result.message ?? '', new RegExp(`broken interpreter did not start in ${SHELL_IMAGE}`));
     } finally {
       await d.stop();
+    }
+    assert.deepEqual(engineContainers(d.scope), []);
+  });
+
+  it("refuses an image without warmbox's runtime, saying how to add it (never a weaker sandbox)", async () => {
+    // A busybox image as a user might bring it: a shell, but no /opt/warmbox.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-noruntime-'));
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.copyFileSync(execFileSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).trim(), path.join(dir, 'bin/sh'));
+    fs.chmodSync(path.join(dir, 'bin/sh'), 0o755);
+    execFileSync('sh', ['-c', `tar -C ${dir} -c . | docker import - warmbox-test/noruntime:1`], { stdio: 'ignore' });
+    fs.rmSync(dir, { recursive: true, force: true });
+    const d = await startDaemon({
+      profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 }, custom: { image: 'warmbox-test/noruntime:1', command: ['sh', '{file}'], minSize: 0, maxSize: 1 } },
+    });
+    try {
+      const r = await runToEnd(d.client, { profile: 'custom', code: 'echo hi' });
+      assert.equal(r.result.outcome, 'infra-error');
+      assert.equal(r.result.infraReason, 'image-unsupported');
+      assert.match(r.result.message ?? '', /lacks warmbox's sandbox runtime.*COPY --from=warmbox\/shell:2/);
+    } finally {
+      await d.stop();
+      docker('rmi', 'warmbox-test/noruntime:1');
     }
     assert.deepEqual(engineContainers(d.scope), []);
   });

@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import { execFileSync } from 'child_process';
-import { armScript, encodeHeader, encodeStdin, shQuote, containerCmd } from '../../daemon/armScript';
+import { armScript, containerCmd, encodeArm, encodeHeader, encodeStdin, encodeSync, shQuote } from '../../daemon/armScript';
 
 describe('arm script and run framing', () => {
   it('quotes for sh so that any argument survives', () => {
@@ -9,12 +9,14 @@ describe('arm script and run framing', () => {
     assert.equal(out, args.map((a) => `<${a}>`).join(''));
   });
 
-  it('encodes the header with exact byte counts', () => {
+  it('encodes the header with the secret and exact byte counts', () => {
     const code = Buffer.from('print("é")\n');
-    const h = encodeHeader({ nonce: 'n1', fileName: 'main.py', code, args: ['x y'], backstopS: 35 });
+    const h = encodeHeader({ secret: 's3', nonce: 'n1', sync: 'y1', fileName: 'main.py', code, args: ['x y'], backstopS: 35 });
     const text = h.toString();
-    assert.ok(text.startsWith(`\nWBRUN n1 main.py ${code.length} ${"'x y'".length} 35\n`));
+    assert.ok(text.startsWith(`WBRUN s3 n1 y1 main.py ${code.length} ${"'x y'".length} 35\n`));
     assert.ok(h.subarray(h.length - 5).equals(Buffer.from("'x y'")));
+    assert.equal(encodeArm('s3').toString(), 'WBARM s3\n');
+    assert.equal(encodeSync('y1').toString(), '\nWBSYNC y1\n');
   });
 
   it('frames stdin by length, and an empty frame is EOF', () => {
@@ -23,15 +25,16 @@ describe('arm script and run framing', () => {
     assert.equal(encodeStdin(Buffer.alloc(0)).toString(), '0\n');
   });
 
-  it('is valid sh for both isolation modes', () => {
+  it('is valid sh for both isolation modes, and runs the program as the sandbox uid', () => {
     for (const isolation of ['fresh', 'reuse'] as const) {
-      const script = armScript({ command: ['python3', '{file}'], health: ['python3', '-c', 'print("HEALTH_OK")'], isolation });
+      const script = armScript({ command: ['python3', '{file}'], health: ['python3', '-c', 'print("HEALTH_OK")'], isolation, uid: 12345678 });
       execFileSync('sh', ['-n', '-c', script]);
-      assert.match(script, /"\/work\/\$f"/);
+      assert.match(script, /nsenter -F -S 12345678 -G 12345678 -- 'python3' "\/work\/\$f"/);
       assert.equal(script.includes('rm -rf /work/*'), isolation === 'reuse');
+      assert.equal(script.includes('WBSYNC'), isolation === 'reuse');
     }
     const cmd = containerCmd('echo hi');
-    assert.equal(cmd[0], '/bin/sh');
+    assert.deepEqual(cmd.slice(0, 3), ['/opt/warmbox/busybox', 'sh', '-c']);
     assert.equal(cmd[cmd.length - 1], 'echo hi');
   });
 });
