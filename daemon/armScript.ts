@@ -45,8 +45,8 @@ export interface ArmOptions {
 
 export function armScript(o: ArmOptions): string {
   const asUser = `$bb nsenter -F -S ${o.uid} -G ${o.uid} --`;
-  const cmd = o.command.map((a) => (a === '{file}' ? '"/work/$f"' : shQuote(a))).join(' ');
-  const health = o.health.map(shQuote).join(' ');
+  const cmd = ['"$prog"', ...o.command.slice(1).map((a) => (a === '{file}' ? '"/work/$f"' : shQuote(a)))].join(' ');
+  const health = ['"$hprog"', ...o.health.slice(1).map(shQuote)].join(' ');
   const afterRun =
     o.isolation === 'reuse'
       ? `
@@ -70,6 +70,10 @@ trap : TERM INT HUP QUIT USR1 USR2 ALRM PIPE
 read -r tag secret || exit 0
 [ "$tag" = WBARM ] && [ -n "$secret" ] || exit 92
 cd /work && $bb chmod 0700 /work && $bb chown ${o.uid}:${o.uid} /work || exit 97
+# nsenter would run its own applet for a bare name like sh or cat: exec the image's program by its path instead.
+resolve() { r=$1; case $1 in */*) return;; esac; s=$IFS; IFS=:; for d in $PATH; do [ -f "$d/$1" ] && [ -x "$d/$1" ] && { r=$d/$1; break; }; done; IFS=$s; }
+resolve ${shQuote(o.command[0])}; prog=$r
+resolve ${shQuote(o.health[0])}; hprog=$r
 h=$(${asUser} ${health} 2>&1)
 case "$h" in *HEALTH_OK*) ;; *) printf '${UNHEALTHY} %.300s\\n' "$h" | $bb tr '\\n' ' '; echo; exit 3;; esac
 of=/sys/fs/cgroup/memory.events; [ -r "$of" ] || of=/sys/fs/cgroup/memory/memory.oom_control

@@ -1,6 +1,7 @@
 // The run path against a real Docker Engine: output, exit codes, stdin, isolation, hardening and named outcomes.
 import { strict as assert } from 'assert';
 import * as crypto from 'crypto';
+import { IMAGE_VERSION } from '../../daemon/profiles';
 import { ContainerInfo, Methods, PoolStats } from '../../daemon/protocol';
 import { engineContainers, runToEnd, startDaemon, TestDaemon, waitUntil } from '../helpers/daemon';
 
@@ -12,7 +13,13 @@ describe('run path (real engine)', function () {
 
   before(async () => {
     d = await startDaemon({
-      profiles: { python: { minSize: 2, maxSize: 8 }, node: { minSize: 1, maxSize: 2 }, shell: { minSize: 1, maxSize: 4 } },
+      profiles: {
+        python: { minSize: 2, maxSize: 8 },
+        node: { minSize: 1, maxSize: 2 },
+        shell: { minSize: 1, maxSize: 4 },
+        // A user's profile naming a bare `sh` in a Debian image: it must get the image's sh, not warmbox's busybox.
+        dash: { image: `warmbox/python:${IMAGE_VERSION}`, command: ['sh', '{file}'], health: ['sh', '-c', 'echo HEALTH_OK'], minSize: 0, maxSize: 1 },
+      },
       limits: { timeoutMs: 15_000, memoryMb: 128, outputLimitBytes: 256 * 1024 },
     });
   });
@@ -27,6 +34,11 @@ describe('run path (real engine)', function () {
     assert.equal(r.result.exitCode, 3);
     assert.equal(r.stdout.toString(), 'hello 42\n');
     assert.equal(r.stderr.length, 0);
+  });
+
+  it("runs a profile's command from the image, not warmbox's own busybox", async () => {
+    const r = await runToEnd(d.client, { profile: 'dash', code: 'readlink /proc/$$/exe' });
+    assert.equal(r.stdout.toString(), '/usr/bin/dash\n');
   });
 
   it('runs Node and shell programs', async () => {

@@ -29,7 +29,8 @@ describe('arm script and run framing', () => {
     for (const isolation of ['fresh', 'reuse'] as const) {
       const script = armScript({ command: ['python3', '{file}'], health: ['python3', '-c', 'print("HEALTH_OK")'], isolation, uid: 12345678 });
       execFileSync('sh', ['-n', '-c', script]);
-      assert.match(script, /nsenter -F -S 12345678 -G 12345678 -- 'python3' "\/work\/\$f"/);
+      assert.match(script, /nsenter -F -S 12345678 -G 12345678 -- "\$prog" "\/work\/\$f"/);
+      assert.match(script, /resolve 'python3'; prog=\$r/);
       assert.equal(script.includes('rm -rf /work/*'), isolation === 'reuse');
       assert.equal(script.includes('WBSYNC'), isolation === 'reuse');
     }
