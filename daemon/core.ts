@@ -1,10 +1,12 @@
 // Everything heavy (dockerode, the pool, the run path), loaded only after the socket is bound.
+import * as path from 'path';
 import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import { ConfigError, DaemonConfig, loadConfig } from './config';
-import { connectDocker } from './docker';
+import { engineFromEnv, engineLine, openEngine } from './engine';
 import { startWatchdog } from './watchdog';
 
-export { connectDocker };
+/** For the watchdog (which loads this bundle): the engine the daemon chose. */
+export { engineFromEnv };
 import type { Logger } from './log';
 import { PoolManager } from './poolManager';
 import { profileInfo } from './profiles';
@@ -51,10 +53,11 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     log.error(`config: ${e.message}; using the built-in defaults`);
     config = loadConfig({ ...process.env, WARMBOX_CONFIG: '/nonexistent/warmbox.json' }, overrides);
   }
-  const { docker, where } = connectDocker(config.dockerHost);
-  // Before the first container is created: a SIGKILLed daemon must still leave nothing behind.
-  const watchdog = startWatchdog(process.argv[1], ctx.instanceId, ctx.logPath, config.dockerHost);
-  log.info(`config from ${config.source}; profiles ${[...config.profiles.keys()].join(', ')}; docker at ${where}`);
+  // Methods are looked up before the middleware waits for the core: register them before the first await.
+  const tEngine = Date.now();
+  const opening = openEngine({ configHost: config.dockerHost, ssh: { controlDir: path.dirname(ctx.logPath) } });
+  let pools!: PoolManager;
+  let runs!: RunManager;
 
   let notifyTimer: NodeJS.Timeout | undefined;
   const poolChanged = () => {
@@ -67,12 +70,6 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
       for (const c of subs) c.notify(Notifications.poolChanged, n);
     }, POOL_NOTIFY_DEBOUNCE_MS);
   };
-
-  const pools = new PoolManager(config, docker, where, { instance: ctx.instanceId, scope: ctx.scope }, log, poolChanged);
-  const runs = new RunManager(pools, log, () => {
-    ctx.activityChanged();
-    poolChanged();
-  });
 
   rpc.addMethod(Methods.runStart, (raw, conn): RunStartResult => {
     const params = v.runStartParams(raw);
@@ -145,6 +142,33 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     pools.reconfigure(config);
     log.info(`settings updated by a client: ${JSON.stringify(next)}`);
     return { ok: true };
+  });
+
+  const engine = await opening;
+  const { docker, where } = engine;
+  for (const n of engine.resolution.notes) log.info(`engine: ${n}`);
+  if (engine.facts) {
+    const passed = engine.attempts.map((a) => `${a.endpoint.host}: ${a.why}`).join('; ');
+    log.info(`engine: ${engineLine(engine)} answered in ${Date.now() - tEngine} ms${passed ? ` (before it: ${passed})` : ''}`);
+  } else log.warn(`engine: ${engine.error} (${Date.now() - tEngine} ms)`);
+  // Before the first container is created: a SIGKILLed daemon must still leave nothing behind.
+  const watchdog = startWatchdog(process.argv[1], ctx.instanceId, ctx.logPath, engine);
+  log.info(`config from ${config.source}; profiles ${[...config.profiles.keys()].join(', ')}; docker at ${where}`);
+
+  pools = new PoolManager(config, docker, where, { instance: ctx.instanceId, scope: ctx.scope }, log, poolChanged);
+  const defaultRuntime = config.profiles.values().next().value?.runtime;
+  pools.engineInfo = {
+    kind: engine.facts?.kind,
+    host: engine.endpoint.host,
+    source: engine.endpoint.source,
+    context: engine.endpoint.context,
+    runtimes: engine.facts?.runtimes,
+    runtime: defaultRuntime,
+  };
+  pools.startError = engine.error;
+  runs = new RunManager(pools, log, () => {
+    ctx.activityChanged();
+    poolChanged();
   });
 
   await pools.start();

@@ -2,9 +2,10 @@
 import type Docker from 'dockerode';
 import type { DaemonConfig } from './config';
 import { classifyDockerError, isUnreachable } from './docker';
+import { kindOf } from './engine/probe';
 import type { Logger } from './log';
 import { ProfilePool } from './pool';
-import type { ContainerInfo, IsolationMode, PoolStats } from './protocol';
+import type { ContainerInfo, EngineInfo, IsolationMode, PoolStats } from './protocol';
 import { LABEL, Sandbox } from './sandbox';
 
 const MAINTAIN_EVERY_MS = 2_000;
@@ -16,6 +17,9 @@ export class PoolManager {
   private dockerState: PoolStats['docker'] = { reachable: false };
   private closed = false;
   private readonly startedAt = Date.now();
+  /** Which engine and how it was found (set by the core); `startError` lists what was tried when none answered. */
+  engineInfo: Partial<EngineInfo> = {};
+  startError?: string;
 
   constructor(
     private config: DaemonConfig,
@@ -147,14 +151,15 @@ export class PoolManager {
     const was = this.dockerState.reachable;
     try {
       const v = (await this.docker.version()) as { Version?: string };
-      this.dockerState = { reachable: true, version: v.Version };
+      this.startError = undefined;
+      this.dockerState = { ...this.engineInfo, reachable: true, version: v.Version, kind: kindOf(v) };
       if (!was && this.timer) {
         this.log.info(`docker is reachable again (${v.Version})`);
         await this.reapOrphans();
         this.watchEvents();
       }
     } catch (e) {
-      this.dockerState = { reachable: false, error: classifyDockerError(e, { where: this.where }).message };
+      this.dockerState = { ...this.engineInfo, reachable: false, error: this.startError ?? classifyDockerError(e, { where: this.where }).message };
       if (was) this.log.warn(`docker became unreachable: ${this.dockerState.error}`);
     }
     if (was !== this.dockerState.reachable) this.onChange();

@@ -81,6 +81,7 @@ export function hostConfig(profile: Profile): Docker.HostConfig {
   const mem = Math.round(l.memoryMb * 1024 * 1024);
   return {
     AutoRemove: true,
+    ...(profile.runtime ? { Runtime: profile.runtime } : {}),
     NetworkMode: l.network ? 'default' : 'none',
     ReadonlyRootfs: true,
     Tmpfs: {
@@ -205,7 +206,7 @@ export class Sandbox extends EventEmitter {
       this.env.log.info(`sandbox ${this.shortId} (${p.name}) armed in ${Date.now() - t0} ms (create+start ${tCreated - t0} ms)`);
     } catch (e) {
       // Ended on purpose while warming (shutdown, trimmed, settings changed): say so, it is not a failure.
-      const err = this.ending ? new InfraError('shutting-down', this.deathReason ?? 'removed while warming') : startError(e, this.env.where, p.image);
+      const err = this.ending ? new InfraError('shutting-down', this.deathReason ?? 'removed while warming') : startError(e, this.env.where, p.image, p.runtime);
       this.markDead(err.message);
       this.stream?.destroy();
       await this.removeContainer();
@@ -450,8 +451,8 @@ export class Sandbox extends EventEmitter {
 }
 
 /** A start that failed: an image without warmbox's runtime gets a sentence that says how to add it. */
-function startError(e: unknown, where: string, image: string): InfraError {
-  const err = classifyDockerError(e, { where, image });
+function startError(e: unknown, where: string, image: string, runtime?: string): InfraError {
+  const err = classifyDockerError(e, { where, image, runtime });
   if (err.reason === 'docker-error' && err.message.includes(RUNTIME)) {
     return new InfraError(
       'image-unsupported',

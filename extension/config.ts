@@ -15,6 +15,7 @@ export interface Settings {
   saveBeforeRun: boolean;
   clearOutputBeforeRun: boolean;
   dockerHost: string;
+  runtime: string;
   idleShutdownMs: number;
   trace: 'off' | 'messages' | 'verbose';
 }
@@ -35,6 +36,7 @@ export function readSettings(): Settings {
     saveBeforeRun: c.get<boolean>('saveBeforeRun', true),
     clearOutputBeforeRun: c.get<boolean>('clearOutputBeforeRun', true),
     dockerHost: c.get<string>('dockerHost', ''),
+    runtime: c.get<string>('runtime', ''),
     idleShutdownMs: Math.round(c.get<number>('daemon.idleShutdownMinutes', 15) * 60_000),
     trace: c.get<'off' | 'messages' | 'verbose'>('trace.server', 'off'),
   };
@@ -55,9 +57,11 @@ export function daemonOverrides(s: Settings): ConfigOverrides {
   };
 }
 
-/** The environment a spawned daemon starts with (the Docker host is fixed for the daemon's life). */
+/** The environment a spawned daemon starts with (engine and runtime are fixed for the daemon's life). */
 export function daemonEnv(s: Settings): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  if (s.dockerHost) env.DOCKER_HOST = s.dockerHost;
+  // Not DOCKER_HOST: the setting may name a context, and the daemon reports it as the setting (see daemon/engine).
+  if (s.dockerHost) env.WARMBOX_DOCKER_HOST = s.dockerHost;
+  if (s.runtime) env.WARMBOX_RUNTIME = s.runtime;
   return env;
 }

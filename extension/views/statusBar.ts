@@ -43,7 +43,12 @@ export class PoolStatusBar implements vscode.Disposable {
     const icon = p.warming > 0 ? '$(sync~spin)' : p.lastError ? '$(warning)' : '$(vm-running)';
     this.item.text = `${icon} ${p.profile} ${p.idle}/${p.busy}/${p.maxSize}`;
     if (p.lastError && p.idle === 0) this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
-    tip.appendMarkdown(`**warmbox** — ${stats.activeRuns} run(s) going · docker ${escape(stats.docker.version ?? '')}\n\n`);
+    tip.appendMarkdown(`**warmbox** — ${stats.activeRuns} run(s) going · ${stats.docker.kind ?? 'docker'} ${escape(stats.docker.version ?? '')}\n\n`);
+    if (stats.docker.host) {
+      const code = (x: string) => `\`${x.replace(/`/g, '')}\``;
+      const ctx = stats.docker.context ? ` · context ${code(stats.docker.context)}` : '';
+      tip.appendMarkdown(`engine ${code(stats.docker.host)} (${escape(stats.docker.source ?? '')})${ctx} · runtime ${code(stats.docker.runtime ?? 'default')}\n\n`);
+    }
     tip.appendMarkdown('| profile | warm | busy | warming | waiting | max |\n|---|---|---|---|---|---|\n');
     for (const x of stats.profiles) tip.appendMarkdown(`| ${x.profile} | ${x.idle} | ${x.busy} | ${x.warming} | ${x.waiting} | ${x.maxSize} |\n`);
     if (p.lastError) tip.appendMarkdown(`\n$(warning) ${escape(p.lastError)}\n`);
