@@ -2,6 +2,7 @@
 import type Docker from 'dockerode';
 import type { DaemonConfig } from './config';
 import { classifyDockerError, isUnreachable } from './docker';
+import { noteEngineKind } from './engine';
 import { kindOf } from './engine/probe';
 import type { Logger } from './log';
 import { ProfilePool } from './pool';
@@ -153,6 +154,7 @@ export class PoolManager {
       const v = (await this.docker.version()) as { Version?: string };
       this.startError = undefined;
       this.dockerState = { ...this.engineInfo, reachable: true, version: v.Version, kind: kindOf(v) };
+      noteEngineKind(this.where, kindOf(v));
       if (!was && this.timer) {
         this.log.info(`docker is reachable again (${v.Version})`);
         await this.reapOrphans();

@@ -6,6 +6,9 @@ import type Docker from 'dockerode';
 import { armScript, containerCmd, encodeArm, encodeHeader, encodeStdin, encodeSync, PRIVATE_DIR, READY, RUNTIME, UNHEALTHY } from './armScript';
 import { Demuxer, StreamKind } from './demux';
 import { classifyDockerError, InfraError, withTimeout } from './docker';
+import { engineKindAt } from './engine';
+import { adaptHostConfig } from './engine/adapt';
+import { attachStdio } from './engine/attach';
 import type { Logger } from './log';
 import { MarkerScanner } from './markerScanner';
 import type { Profile } from './profiles';
@@ -24,6 +27,8 @@ const ARM_TIMEOUT_MS = 60_000;
 const ENGINE_CALL_MS = 30_000;
 /** PID 1's control lines (WBREADY, WBUNHEALTHY + a short reason) are small: more outside a run is an attack. */
 const CONTROL_MAX_BYTES = 1024;
+/** How long a run's vanished container waits for the engine's oom event before it is called lost. */
+const GONE_GRACE_MS = 500;
 
 /**
  * Each sandbox's program runs as a uid of its own, so per-user kernel quotas (message queues, inotify, RLIMIT_NPROC)
@@ -134,6 +139,9 @@ export class Sandbox extends EventEmitter {
   /** Bytes PID 1 wrote since it last said READY: control lines only, so a few hundred at most. */
   private controlBytes = 0;
   private removed = false;
+  /** The engine reported an OOM kill in this container. */
+  private oomEvent = false;
+  private goneTimer?: NodeJS.Timeout;
   /** destroy() was called: a start that fails from here on was ended on purpose, not a failure. */
   private ending = false;
   private starting?: Promise<void>;
@@ -179,13 +187,13 @@ export class Sandbox extends EventEmitter {
           Tty: false,
           NetworkDisabled: !p.limits.network,
           StopSignal: 'SIGKILL',
-          HostConfig: hostConfig(p),
+          HostConfig: adaptHostConfig(engineKindAt(this.env.where), hostConfig(p)),
         }),
       );
       this.id = this.container.id;
       // Removed while Docker was creating it (shutdown, settings change): never start it.
       if (this.state === 'dead') throw new InfraError('shutting-down', this.deathReason ?? 'removed while warming');
-      const stream = (await withTimeout('attaching to a container', ENGINE_CALL_MS, this.container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }))) as Duplex;
+      const stream = await withTimeout('attaching to a container', ENGINE_CALL_MS, attachStdio(this.env.docker, this.id));
       this.stream = stream;
       const demux = new Demuxer((kind, data) => this.onData(kind, data));
       stream.on('data', (d: Buffer) => demux.push(d));
@@ -287,7 +295,9 @@ export class Sandbox extends EventEmitter {
 
   /** Something happened to the container outside our control (engine events). */
   engineEvent(action: string): void {
-    if (action === 'pause') this.fail('the container was paused from outside warmbox', true);
+    // gVisor (runsc) enforces the memory limit on the whole sandbox: the engine's oom event is how we learn of it.
+    if (action === 'oom') this.oomEvent = true;
+    else if (action === 'pause') this.fail('the container was paused from outside warmbox', true);
     else if (action === 'die' || action === 'destroy' || action === 'kill' || action === 'stop') this.fail('the container was stopped or removed from outside warmbox', false);
   }
 
@@ -333,7 +343,12 @@ export class Sandbox extends EventEmitter {
 
   private onGone(reason: string): void {
     if (this.state === 'dead') return;
-    this.markDead(reason);
+    // A run's container that vanished may have been OOM-killed as a whole (gVisor): give the engine's event a moment.
+    if (this.active && !this.oomEvent && !this.goneTimer) {
+      this.goneTimer = setTimeout(() => this.markDead(reason), GONE_GRACE_MS);
+      return;
+    }
+    if (!this.goneTimer) this.markDead(reason);
   }
 
   private markDead(reason: string): void {
@@ -352,7 +367,7 @@ export class Sandbox extends EventEmitter {
       this.active = undefined;
       a.out.flush();
       a.err.flush();
-      a.resolve({ kind: 'lost', message: `the sandbox ended before the program did: ${reason}` });
+      a.resolve(this.oomEvent ? { kind: 'exited', exitCode: 137, oomKills: 1 } : { kind: 'lost', message: `the sandbox ended before the program did: ${reason}` });
     }
     this.emit('dead', reason, before);
   }

@@ -6,7 +6,7 @@ import * as os from 'os';
 import { dockerFor } from './connect';
 import { describe, Endpoint, EndpointError, parseHost, SETTING_ENV, WATCHDOG_ENV } from './endpoint';
 import { Attempt, noEngineMessage, shortReason, startHint } from './hints';
-import { EngineFacts, probe } from './probe';
+import { EngineFacts, EngineKind, probe } from './probe';
 import { resolveEngine, Resolution } from './resolve';
 import type { SshOptions } from './sshAgent';
 
@@ -119,6 +119,15 @@ export function unreachableMessage(where: string, why: string): string | undefin
   if (!e) return undefined;
   if (!e.facts && e.error) return e.error;
   return `Docker is not reachable at ${where}${why ? ` (${why})` : ''}. ${startHint(e.endpoint, why)}`;
+}
+
+/** Docker or Podman at `where`, as far as this daemon knows (the pool notes it when a late engine answers). */
+export function engineKindAt(where: string): EngineKind | undefined {
+  return kinds.get(where) ?? opened.get(where)?.facts?.kind;
+}
+const kinds = new Map<string, EngineKind>();
+export function noteEngineKind(where: string, kind: EngineKind): void {
+  kinds.set(where, kind);
 }
 
 /** One line for logs and `warmbox daemon status`: "docker 20.10.24 at /var/run/docker.sock (context colima …)". */
