@@ -28,7 +28,7 @@ const ENGINE_CALL_MS = 30_000;
 /** PID 1's control lines (WBREADY, WBUNHEALTHY + a short reason) are small: more outside a run is an attack. */
 const CONTROL_MAX_BYTES = 1024;
 /** How long a run's vanished container waits for the engine's oom event before it is called lost. */
-const GONE_GRACE_MS = 500;
+const GONE_GRACE_MS = 3000;
 
 /**
  * Each sandbox's program runs as a uid of its own, so per-user kernel quotas (message queues, inotify, RLIMIT_NPROC)
@@ -297,7 +297,14 @@ export class Sandbox extends EventEmitter {
   engineEvent(action: string): void {
     // gVisor (runsc) enforces the memory limit on the whole sandbox: the engine's oom event is how we learn of it.
     if (action === 'oom') this.oomEvent = true;
-    else if (action === 'pause') this.fail('the container was paused from outside warmbox', true);
+    // Events come in order (oom, die, destroy): a vanished run's container waiting for its oom event need wait no more.
+    if (this.goneTimer && (action === 'oom' || action === 'destroy')) {
+      clearTimeout(this.goneTimer);
+      this.markDead(this.deathReason ?? 'the container stopped');
+      return;
+    }
+    if (action === 'oom') return;
+    if (action === 'pause') this.fail('the container was paused from outside warmbox', true);
     else if (action === 'die' || action === 'destroy' || action === 'kill' || action === 'stop') this.fail('the container was stopped or removed from outside warmbox', false);
   }
 
@@ -345,6 +352,7 @@ export class Sandbox extends EventEmitter {
     if (this.state === 'dead') return;
     // A run's container that vanished may have been OOM-killed as a whole (gVisor): give the engine's event a moment.
     if (this.active && !this.oomEvent && !this.goneTimer) {
+      this.deathReason = reason;
       this.goneTimer = setTimeout(() => this.markDead(reason), GONE_GRACE_MS);
       return;
     }
