@@ -2,7 +2,7 @@
 import * as path from 'path';
 import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import { ConfigError, DaemonConfig, loadConfig } from './config';
-import { engineFromEnv, engineLine, openEngine } from './engine';
+import { closeEngine, engineFromEnv, engineLine, openEngine } from './engine';
 import { startWatchdog } from './watchdog';
 
 /** For the watchdog (which loads this bundle): the engine the daemon chose. */
@@ -187,6 +187,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
       const n = pools.containers().length;
       await pools.close(`daemon shutting down: ${reason}`);
       watchdog.release();
+      closeEngine(engine);
       log.info(`removed ${n} container(s) in ${Date.now() - t0} ms`);
     },
   };

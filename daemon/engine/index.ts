@@ -8,7 +8,7 @@ import { describe, Endpoint, EndpointError, parseHost, SETTING_ENV, WATCHDOG_ENV
 import { Attempt, noEngineMessage, shortReason, startHint } from './hints';
 import { EngineFacts, EngineKind, probe } from './probe';
 import { resolveEngine, Resolution } from './resolve';
-import type { SshOptions } from './sshAgent';
+import { closeSshMaster, SshOptions } from './sshAgent';
 
 export { EndpointError } from './endpoint';
 export type { Endpoint } from './endpoint';
@@ -89,6 +89,12 @@ export async function openEngine(o: OpenOptions = {}): Promise<Engine> {
   // Nobody answered: keep the chosen endpoint (or the first default that exists) so the pool retries it and reports on it.
   const endpoint = attempts.find((a) => a.why !== 'no such socket')?.endpoint ?? resolution.candidates[0];
   return register({ docker: dockerFor(endpoint, ssh), endpoint, where: describe(endpoint), attempts, resolution, ssh, error: noEngineMessage(attempts, resolution.chosen) });
+}
+
+/** Releases what the connection holds beyond sockets (an ssh master connection). */
+export function closeEngine(e: Engine): void {
+  const h = parseHost(e.endpoint.host);
+  if (h.transport === 'ssh') closeSshMaster(h, e.ssh);
 }
 
 /** The watchdog: the endpoint the daemon chose, as the daemon passed it. */

@@ -3,7 +3,7 @@
 // Why the ssh binary and not ssh2 (dockerode's built-in ssh): it honours ~/.ssh/config, known_hosts, agents,
 // ProxyJump and keys as the user's own `docker -H ssh://…` does, and host keys are verified (ssh2 accepts any).
 // One master connection per engine (ControlMaster) makes each further request a channel, not a new handshake.
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as http from 'http';
 import { Duplex } from 'stream';
 import type { ParsedHost } from './endpoint';
@@ -23,6 +23,16 @@ export function sshArgs(h: ParsedHost, o: SshOptions): string[] {
   if (h.user) args.push('-l', h.user);
   args.push('--', h.hostname!, 'docker', 'system', 'dial-stdio');
   return args;
+}
+
+/** Ends the shared master connection (a clean daemon shutdown); a SIGKILLed daemon's master ends after ControlPersist. */
+export function closeSshMaster(h: ParsedHost, o: SshOptions): void {
+  if (!o.controlDir) return;
+  const args = ['-o', `ControlPath=${o.controlDir}/ssh-%C`, '-O', 'exit'];
+  if (o.configFile) args.unshift('-F', o.configFile);
+  if (h.port) args.push('-p', String(h.port));
+  if (h.user) args.push('-l', h.user);
+  spawnSync('ssh', [...args, h.hostname!], { stdio: 'ignore', timeout: 5000 });
 }
 
 /** A Duplex over a child's stdin/stdout, with the socket methods Node's HTTP client may call. */

@@ -19,8 +19,10 @@ pids=()
 
 cleanup() {
   set +e
-  [ -n "${SSH_AGENT_PID:-}" ] && kill "$SSH_AGENT_PID" 2>/dev/null
-  [ -S "$W/ssh/ctl" ] && ssh -F "$W/ssh/client_config" -O exit wbtest 2>/dev/null
+  # Sessions of our sshd outlive its listener (a SIGKILLed daemon's ssh master lingers for ControlPersist): end them.
+  if [ -n "${sport:-}" ]; then
+    for p in $(ss -tnpH state established "( sport = :$sport )" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do kill "$p" 2>/dev/null; done
+  fi
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${pids[@]}"; do for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done; kill -9 "$p" 2>/dev/null; done
   # The second dockerd's containerd shims and mounts live under $W: unmount before removing.
