@@ -4,7 +4,16 @@
 import { strict as assert } from 'assert';
 import { execFileSync } from 'child_process';
 import { Methods, PoolStats } from '../../daemon/protocol';
-import { pidAlive, runToEnd, sleep, startDaemon, TestDaemon, waitUntil } from '../helpers/daemon';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { pidAlive, runToEnd, sleep, startDaemon, stopAllDaemons, TestDaemon, waitUntil } from '../helpers/daemon';
+
+// Every daemon these suites started is stopped and its folder removed, whatever happened.
+after(async function () {
+  this.timeout(60_000);
+  await stopAllDaemons();
+});
 
 const E = process.env;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -203,5 +212,33 @@ describe('engine: a runtime the engine lacks', function () {
     } finally {
       await d.stop();
     }
+  });
+});
+
+describe('engine: what a person reads when the chosen engine is not there', function () {
+  this.timeout(60_000);
+  it('names the context, where the choice came from and why it failed', async () => {
+    const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'wbeng-cfg-'));
+    try {
+      execFileSync('docker', ['context', 'create', 'wb-dead', '--docker', 'host=unix:///nonexistent/wb-dead.sock'], { env: { ...process.env, DOCKER_CONFIG: cfg }, stdio: 'ignore' });
+      const d = await startDaemon(CONFIG, { ...CLEAN, DOCKER_CONFIG: cfg, DOCKER_CONTEXT: 'wb-dead' });
+      const r = await runToEnd(d.client, { profile: 'shell', code: 'echo never' });
+      assert.equal(r.result.infraReason, 'docker-unreachable');
+      assert.match(r.result.message ?? '', /^Docker is not reachable at \/nonexistent\/wb-dead\.sock \(context wb-dead \(DOCKER_CONTEXT\): no such socket\)\. Start it/);
+      const s = await d.client.request<PoolStats>(Methods.poolStats);
+      assert.equal(s.docker.reachable, false);
+      assert.equal(s.docker.context, 'wb-dead');
+      await d.stop();
+    } finally {
+      fs.rmSync(cfg, { recursive: true, force: true });
+    }
+  });
+
+  it('says a context in the setting does not exist, and never falls back to another engine', async () => {
+    const d = await startDaemon(CONFIG, { ...CLEAN, WARMBOX_DOCKER_HOST: 'no-such-context', DOCKER_CONFIG: path.join(os.tmpdir(), 'wbeng-none') });
+    const r = await runToEnd(d.client, { profile: 'shell', code: 'echo never' });
+    assert.equal(r.result.infraReason, 'docker-unreachable');
+    assert.match(r.result.message ?? '', /Docker context "no-such-context" \(setting warmbox\.dockerHost\) does not exist.*docker context ls/);
+    await d.stop();
   });
 });
