@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import { armScript, containerCmd, encodeArm, encodeHeader, encodeStdin, encodeSync, PRIVATE_DIR, READY, RUNTIME, UNHEALTHY } from './armScript';
 import { Demuxer, StreamKind } from './demux';
 import { classifyDockerError, InfraError, withTimeout } from './docker';
-import { engineKindAt } from './engine';
+import { engineKindAt, refusalAt as engineRefusalAt, uidRangeAt } from './engine';
 import { adaptHostConfig } from './engine/adapt';
 import { attachStdio } from './engine/attach';
 import type { Logger } from './log';
@@ -38,9 +38,9 @@ const GONE_GRACE_MS = 3000;
 const UID_MIN = 1 << 24;
 const UID_SPAN = (1 << 30) - UID_MIN;
 const uidsInUse = new Set<number>();
-function allocateUid(): number {
+function allocateUid(range = { min: UID_MIN, span: UID_SPAN }): number {
   let uid: number;
-  do uid = UID_MIN + crypto.randomInt(UID_SPAN);
+  do uid = range.min + crypto.randomInt(range.span);
   while (uidsInUse.has(uid));
   uidsInUse.add(uid);
   return uid;
@@ -125,8 +125,8 @@ export class Sandbox extends EventEmitter {
   recycleRequested = false;
   /** Set when the container ended; says why. */
   deathReason?: string;
-  /** The program's uid in this sandbox (its own: see allocateUid). */
-  readonly uid = allocateUid();
+  /** The program's uid in this sandbox (its own: see allocateUid; a rootless engine maps only 65,536 ids). */
+  readonly uid: number;
 
   private container?: Docker.Container;
   private stream?: Duplex;
@@ -152,6 +152,7 @@ export class Sandbox extends EventEmitter {
     private readonly env: SandboxEnv,
   ) {
     super();
+    this.uid = allocateUid(uidRangeAt(env.where));
   }
 
   get shortId(): string {
@@ -168,6 +169,9 @@ export class Sandbox extends EventEmitter {
     const t0 = Date.now();
     const p = this.profile;
     try {
+      const refused = engineRefusalAt(this.env.where);
+      // Asynchronously, like an engine's refusal: the pool's backoff must be set before it refills.
+      if (refused) await Promise.reject(new InfraError('docker-error', refused));
       this.container = await withTimeout(
         'creating a container',
         ENGINE_CALL_MS,

@@ -136,6 +136,30 @@ export function noteEngineKind(where: string, kind: EngineKind): void {
   kinds.set(where, kind);
 }
 
+/**
+ * Where a sandbox's program uid is drawn from. Rootful engines: above 2^24, beyond any host's users and subuid blocks.
+ * Rootless engines map only the container ids 0..65535 (the user and a subuid block): a uid above is refused
+ * ("chown: Invalid argument"), so draw from 10000..65533 there. Each still maps to a host uid of its own, so
+ * per-uid kernel quotas stay per sandbox.
+ */
+export function uidRangeAt(where: string): { min: number; span: number } | undefined {
+  return opened.get(where)?.facts?.rootless ? { min: 10_000, span: 65_534 - 10_000 } : undefined;
+}
+
+/**
+ * Why sandboxes must not start on this engine at all, if so. Rootless Podman (and rootless Docker) on cgroup v1 cannot
+ * set resource limits and ignores them with a warning: memory, CPU and pids limits would silently not hold.
+ */
+export function refusalAt(where: string): string | undefined {
+  const f = opened.get(where)?.facts;
+  if (!f?.rootless || f.cgroupVersion !== '1') return undefined;
+  return (
+    `The ${f.kind} engine at ${where} is rootless on cgroup v1, where it ignores memory, CPU and process limits: ` +
+    `warmbox will not run sandboxes without them. Use cgroup v2 (boot with systemd.unified_cgroup_hierarchy=1) ` +
+    `with the controllers delegated to your user, or a rootful engine (sudo systemctl start docker / podman.socket).`
+  );
+}
+
 /** One line for logs and `warmbox daemon status`: "docker 20.10.24 at /var/run/docker.sock (context colima …)". */
 export function engineLine(e: Engine): string {
   const what = e.facts ? `${e.facts.kind} ${e.facts.version}` : 'engine';

@@ -37,10 +37,11 @@ export async function probe(docker: Docker, timeoutMs: number): Promise<EngineFa
     const v = (await Promise.race([docker.version(), late])) as VersionAnswer;
     const facts: EngineFacts = { kind: kindOf(v), version: v.Version ?? '?', apiVersion: v.ApiVersion };
     try {
-      const info = (await Promise.race([docker.info(), late])) as { Runtimes?: Record<string, unknown>; CgroupVersion?: string; SecurityOptions?: string[] };
+      const info = (await Promise.race([docker.info(), late])) as { Runtimes?: Record<string, unknown>; CgroupVersion?: string; SecurityOptions?: string[]; Rootless?: boolean };
       if (info.Runtimes) facts.runtimes = Object.keys(info.Runtimes);
       facts.cgroupVersion = info.CgroupVersion;
-      facts.rootless = (info.SecurityOptions ?? []).some((o) => o.includes('rootless'));
+      // Docker says so in its security options, Podman in a field of its own.
+      facts.rootless = info.Rootless === true || (info.SecurityOptions ?? []).some((o) => o.includes('rootless'));
     } catch {
       /* the version answered: the engine is there; info is a nicety */
     }

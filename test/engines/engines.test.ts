@@ -195,6 +195,33 @@ for (const c of CASES) {
   });
 }
 
+describe('engine: rootless Podman', function () {
+  this.timeout(60_000);
+  it('runs sandboxes where it can enforce their limits, and refuses where it cannot (cgroup v1)', async function () {
+    const sock = E.WB_ENG_ROOTLESS_SOCK;
+    if (!sock) {
+      console.log(`      skipped: ${E.WB_ENG_SKIP_ROOTLESS ?? 'test/engines/run.sh did not start rootless Podman'}`);
+      this.skip();
+    }
+    const d = await startDaemon(CONFIG, { ...CLEAN, DOCKER_HOST: `unix://${sock}` });
+    try {
+      const r = await runToEnd(d.client, { profile: 'shell', code: 'id -u; echo ok' });
+      const v1 = !fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
+      if (v1) {
+        assert.equal(r.result.outcome, 'infra-error');
+        assert.match(r.result.message ?? '', /rootless on cgroup v1, where it ignores memory, CPU and process limits/);
+      } else {
+        assert.equal(r.result.outcome, 'exited', r.result.message);
+        // the program's uid is drawn inside the 65,536 ids a rootless engine maps
+        assert.ok(Number(r.stdout.toString().split('\n')[0]) < 65536);
+      }
+    } finally {
+      await d.stop();
+    }
+    assert.deepEqual(containersOn(sock!, d.scope), []);
+  });
+});
+
 describe('engine: a runtime the engine lacks', function () {
   this.timeout(60_000);
   it('fails the run with how to register it', async function () {

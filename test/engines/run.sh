@@ -25,6 +25,12 @@ cleanup() {
   fi
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${pids[@]}"; do for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done; kill -9 "$p" 2>/dev/null; done
+  # The rootless service's processes run as the throwaway user: end them, then remove the user.
+  if [ -n "${RU:-}" ] && id "$RU" >/dev/null 2>&1; then
+    for p in $(ps -o pid= -u "$RU"); do kill "$p" 2>/dev/null; done; sleep 0.5
+    for p in $(ps -o pid= -u "$RU"); do kill -9 "$p" 2>/dev/null; done
+    [ "${made_user:-0}" = 1 ] && { userdel "$RU" 2>/dev/null; sed -i "/^$RU:/d" /etc/subuid /etc/subgid; }
+  fi
   # The second dockerd's containerd shims and mounts live under $W: unmount before removing.
   grep -o " $W[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   rm -rf "$W" 2>/dev/null
@@ -32,7 +38,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-IMAGES=(warmbox/python:2 warmbox/node:2 warmbox/shell:2)
+# The scenarios use the python and shell profiles (node stays at minSize 0): the node image would only cost copy time.
+IMAGES=(warmbox/python:2 warmbox/shell:2)
 export WB_ENG_DIR=$W
 
 # ---- second dockerd (unix + TLS tcp, runsc registered) ----
@@ -163,6 +170,37 @@ else
   else
     cat "$W/podman/load.log" >&2
     export WB_ENG_SKIP_PODMAN="podman load failed"
+  fi
+fi
+
+# ---- rootless Podman: a throwaway user of its own (removed at the end), its own storage and socket ----
+if ! command -v podman >/dev/null || ! command -v newuidmap >/dev/null; then
+  export WB_ENG_SKIP_ROOTLESS="rootless Podman needs podman and newuidmap (Debian: podman, uidmap)"
+elif ! command -v useradd >/dev/null; then
+  export WB_ENG_SKIP_ROOTLESS="no useradd to make a throwaway user"
+else
+  RU=wbeng-rootless
+  if ! id "$RU" >/dev/null 2>&1; then useradd -M -d "$W/rl" -s /bin/sh "$RU" && made_user=1; fi
+  grep -q "^$RU:" /etc/subuid || { echo "$RU:300000:65536" >>/etc/subuid; echo "$RU:300000:65536" >>/etc/subgid; }
+  mkdir -p "$W/rl/xdg" && chmod 0700 "$W/rl/xdg" && chown -R "$RU" "$W/rl"
+  # `docker export` gives the image's files with a 0755 root (images built before build.sh's chmod have a 0700 one).
+  cid=$(docker create warmbox/shell:2 /opt/warmbox/busybox true)
+  docker export "$cid" >"$W/rl/shell.tar"; docker rm "$cid" >/dev/null; chown "$RU" "$W/rl/shell.tar"
+  RP="podman --storage-driver vfs --root $W/rl/root --runroot $W/rl/run"
+  if su "$RU" -c "cd $W/rl && XDG_RUNTIME_DIR=$W/rl/xdg HOME=$W/rl $RP import -q --change 'ENV PATH=/bin' --change 'WORKDIR /work' $W/rl/shell.tar warmbox/shell:2" >/dev/null 2>"$W/rl/import.log"; then
+    su "$RU" -c "cd $W/rl && XDG_RUNTIME_DIR=$W/rl/xdg HOME=$W/rl exec $RP system service --time=0 unix://$W/rl/podman.sock" >"$W/rl/service.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1 40); do curl -sf --unix-socket "$W/rl/podman.sock" http://d/_ping >/dev/null 2>&1 && break; sleep 0.25; done
+    if curl -sf --unix-socket "$W/rl/podman.sock" http://d/_ping >/dev/null 2>&1; then
+      export WB_ENG_ROOTLESS_SOCK=$W/rl/podman.sock
+      say "rootless podman (user $RU) serves $WB_ENG_ROOTLESS_SOCK"
+    else
+      tail -5 "$W/rl/service.log" >&2
+      export WB_ENG_SKIP_ROOTLESS="rootless podman system service did not answer (see its log above)"
+    fi
+  else
+    cat "$W/rl/import.log" >&2
+    export WB_ENG_SKIP_ROOTLESS="rootless podman import failed"
   fi
 fi
 
