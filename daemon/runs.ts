@@ -160,7 +160,9 @@ export class RunManager {
       timeoutMs,
     );
     const ended = sb.run({
-      fileName: safeFileName(p.fileName, profile.fileName),
+      file: safeFileName(p.fileName, profile.fileName),
+      cwd: '.',
+      env: {},
       code: Buffer.from(p.code, 'utf8'),
       args: p.args ?? [],
       stdin: p.stdin ? Buffer.from(p.stdin, 'base64') : null,

@@ -3,12 +3,13 @@ import { EventEmitter } from 'events';
 import * as crypto from 'crypto';
 import type { Duplex } from 'stream';
 import type Docker from 'dockerode';
-import { armScript, containerCmd, encodeArm, encodeHeader, encodeStdin, encodeSync, PRIVATE_DIR, READY, RUNTIME, UNHEALTHY } from './armScript';
+import { armScript, containerCmd, encodeArm, encodeHeader, encodeProject, encodeStdin, encodeSync, PRIVATE_DIR, READY, RUNTIME, UNHEALTHY, WIPED } from './armScript';
 import { Demuxer, StreamKind } from './demux';
 import { classifyDockerError, InfraError, withTimeout } from './docker';
 import type { Logger } from './log';
 import { MarkerScanner } from './markerScanner';
 import type { Profile } from './profiles';
+import type { Snapshot } from './workspace/scan';
 import type { ContainerState, IsolationMode } from './protocol';
 
 export const LABEL = {
@@ -49,13 +50,24 @@ export interface SandboxEnv {
 }
 
 export interface ProgramRun {
-  fileName: string;
+  /** The file to run, relative to /work, and the working directory ('.' is /work). */
+  file: string;
+  cwd: string;
+  env: Record<string, string>;
   code: Buffer;
+  /** Project files changed since this sandbox took its copy (a tar), and paths deleted since. */
+  delta?: Buffer;
+  deleted?: string[];
   args: string[];
   stdin: Buffer | null;
   stdinOpen: boolean;
   timeoutMs: number;
   onOutput(stream: StreamKind, data: Buffer): void;
+}
+
+/** Where a sandbox's project copy comes from: asked at arming and after every reuse wipe. */
+export interface ProjectSource {
+  current(): Promise<{ tar: Buffer; snapshot: Snapshot }>;
 }
 
 export type ProgramEnd = { kind: 'exited'; exitCode: number; oomKills: number } | { kind: 'lost'; message: string };
@@ -137,10 +149,14 @@ export class Sandbox extends EventEmitter {
   private ending = false;
   private starting?: Promise<void>;
 
+  /** The project copy /work holds before a run (what run-time deltas are computed against); none for single files. */
+  held?: Snapshot;
+
   constructor(
     readonly profile: Profile,
     readonly isolation: IsolationMode,
     private readonly env: SandboxEnv,
+    private readonly project?: ProjectSource,
   ) {
     super();
   }
@@ -193,6 +209,7 @@ export class Sandbox extends EventEmitter {
       stream.on('end', () => this.onGone('the container stopped'));
       const armed = new Promise<void>((resolve, reject) => (this.armed = { resolve, reject }));
       stream.write(encodeArm(this.secret));
+      await this.sendProject();
       await withTimeout('starting a container', ENGINE_CALL_MS, this.container.start());
       const tCreated = Date.now();
       let timer: NodeJS.Timeout | undefined;
@@ -234,11 +251,20 @@ export class Sandbox extends EventEmitter {
         resolve,
       };
       const backstopS = Math.ceil(r.timeoutMs / 1000) + 5;
-      const parts = [encodeHeader({ secret: this.secret, nonce, sync, fileName: r.fileName, code: r.code, args: r.args, backstopS })];
+      const parts = [
+        encodeHeader({ secret: this.secret, nonce, sync, file: r.file, cwd: r.cwd, env: r.env, code: r.code, delta: r.delta, deleted: r.deleted, args: r.args, backstopS }),
+      ];
       if (r.stdin && r.stdin.length) parts.push(encodeStdin(r.stdin));
       if (!r.stdinOpen) parts.push(encodeStdin(null));
       this.stream!.write(Buffer.concat(parts));
     });
+  }
+
+  /** Writes the project PID 1 puts in /work before it says ready (an empty one for single-file sandboxes). */
+  private async sendProject(): Promise<void> {
+    const p = this.project ? await this.project.current() : undefined;
+    this.held = p?.snapshot;
+    if (this.state !== 'dead') this.stream?.write(encodeProject(p?.tar ?? null));
   }
 
   /** Passes on output held back while looking for the end marker: the run is being ended from outside. */
@@ -420,7 +446,9 @@ export class Sandbox extends EventEmitter {
     while ((nl = this.lineBuf.indexOf('\n')) >= 0) {
       const line = this.lineBuf.slice(0, nl);
       this.lineBuf = this.lineBuf.slice(nl + 1);
-      if (line === READY) {
+      if (line === WIPED && this.state === 'recycling' && !this.armed) {
+        this.sendProject().catch((e: Error) => void this.destroy(`its project could not be copied again: ${e.message}`));
+      } else if (line === READY) {
         this.controlBytes = 0;
         this.state = 'idle';
         this.idleSince = Date.now();
