@@ -57,10 +57,8 @@ export async function scanProject(root: string, o: ScanOptions): Promise<Snapsho
         entries.set(r, { kind: 'file', size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o777 });
         bytes += st.size;
         files++;
-        const top = r.split('/').slice(0, 2).join('/');
-        if (top !== r) perFolder.set(top, (perFolder.get(top) ?? 0) + st.size);
         const first = r.split('/')[0];
-        if (first !== r && first !== top) perFolder.set(first, (perFolder.get(first) ?? 0) + st.size);
+        if (first !== r) perFolder.set(first, (perFolder.get(first) ?? 0) + st.size);
       }
     }
   };
