@@ -55,6 +55,7 @@ function helpers(o: ArmOptions): string {
 # PID 1 outlives the program's signals: a handler (not an ignore) so that children still start with the defaults.
 trap : TERM INT HUP QUIT USR1 USR2 ALRM PIPE
 as_user() { ${dropTo(o)} "$@"; }
+umask 077
 # Exactly $1 bytes of PID 1's stdin to stdout, in bounded memory (stdio would read ahead, dd with fullblock does not).
 take() {
   b=$(($1 / 65536)); r=$(($1 % 65536))
@@ -82,6 +83,20 @@ gone() {
     i=$((i + 1)); [ $i -gt 200 ] && exit 93
     $bb kill -9 -1 2>/dev/null; $bb usleep 5000
   done
+}
+# After the trailer: the files the run created or changed, framed \`F <size> <path>\` + bytes, then \`E <n> <left>\`;
+# read and written by the program's uid (the program is gone by now), within $outn files and $outs bytes.
+outputs() {
+  as_user $bb sh -c 'cd /work || exit 1
+    find . -newer "$0" -type f 2>/dev/null | {
+      n=0; total=0; left=0
+      while IFS= read -r p; do
+        s=$(stat -c %s "$p" 2>/dev/null) || continue
+        if [ $n -ge $1 ] || [ $((total + s)) -gt $2 ]; then left=$((left + 1)); continue; fi
+        printf "F %s %s\\n" "$s" "\${p#./}"; head -c "$s" "$p"; n=$((n + 1)); total=$((total + s))
+      done
+      printf "E %s %s\\n" "$n" "$left"
+    }' ${PRIVATE_DIR}/stamp "$outn" "$outs"
 }
 # The project the sandbox is armed with (an empty one for single-file runs): \`WBPROJ <tar bytes>\` and the tar.
 prepare() {
@@ -113,7 +128,7 @@ function runLoop(o: ArmOptions): string {
   const run = `$bb timeout -s KILL "$tmo" ${dropTo(o)}`;
   return `while :; do
   # The header, then the meta block (f, cwd, env, args as shell words), the code, a delta tar, paths deleted since.
-  read -r tag sec nonce sync mlen clen dlen xlen tmo || exit 0
+  read -r tag sec nonce sync mlen clen dlen xlen outn outs tmo || exit 0
   [ "$tag" = WBRUN ] && [ "$sec" = "$secret" ] || exit 92
   f=; cwd=.; wbenv=; set --
   eval "$(take "$mlen")"
@@ -125,6 +140,8 @@ function runLoop(o: ArmOptions): string {
   # The root relay copies stdin frames into the program's pipe; frames the program never reads die with it.
   (exec 3>${PRIVATE_DIR}/in; while read -r n; do [ "$n" -gt 0 ] 2>/dev/null || break; take "$n" >&3; done; exec 3>&-; while read -r n; do :; done; $bb kill -9 -1) <&4 &
   ooms; o0=$o
+  # Files newer than this stamp are the run's outputs (the project copy keeps its files' own older mtimes).
+  [ "$outn" -gt 0 ] && : > ${PRIVATE_DIR}/stamp
   if [ "$cwd" = . ] && [ -z "$wbenv" ]; then
     ${run} ${cmd} "$@" < ${PRIVATE_DIR}/in 4<&-
   else
@@ -135,7 +152,8 @@ function runLoop(o: ArmOptions): string {
   wait
   gone
   ooms
-  printf '\\n%s %s %s\\n' "$nonce" "$rc" "$((o - o0))"
+  printf '\\n%s %s %s %s\\n' "$nonce" "$rc" "$((o - o0))" "$outn"
+  [ "$outn" -gt 0 ] && { outputs || exit 96; }
   printf '\\n%s\\n' "$nonce" >&2${o.isolation === 'reuse' ? reset(o) : '\n  exit 0'}
 done
 `;
@@ -185,6 +203,8 @@ export interface RunHeader {
   delta?: Buffer;
   deleted?: string[];
   args: string[];
+  /** Send back the files the run created or changed, within these caps (absent: none). */
+  outputs?: { maxFiles: number; maxBytes: number };
   /** The in-container backstop, in whole seconds; the daemon's own timer fires first. */
   backstopS: number;
 }
@@ -198,7 +218,8 @@ export function encodeHeader(h: RunHeader): Buffer {
   const meta = Buffer.from(`f=${shQuote(h.file)}; cwd=${shQuote(h.cwd)}; wbenv=${shQuote(env)}; set -- ${h.args.map(shQuote).join(' ')}\n`);
   const delta = h.delta ?? Buffer.alloc(0);
   const deleted = h.deleted?.length ? Buffer.from(h.deleted.map((p) => `${p}\n`).join('')) : Buffer.alloc(0);
-  const line = `WBRUN ${h.secret} ${h.nonce} ${h.sync} ${meta.length} ${h.code.length} ${delta.length} ${deleted.length} ${h.backstopS}\n`;
+  const out = h.outputs ?? { maxFiles: 0, maxBytes: 0 };
+  const line = `WBRUN ${h.secret} ${h.nonce} ${h.sync} ${meta.length} ${h.code.length} ${delta.length} ${deleted.length} ${out.maxFiles} ${out.maxBytes} ${h.backstopS}\n`;
   return Buffer.concat([Buffer.from(line), meta, h.code, delta, deleted]);
 }
 

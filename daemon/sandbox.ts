@@ -9,6 +9,7 @@ import { classifyDockerError, InfraError, withTimeout } from './docker';
 import type { Logger } from './log';
 import { MarkerScanner } from './markerScanner';
 import type { Profile } from './profiles';
+import { OutputFile, OutputFrames } from './workspace/outputFrames';
 import type { Snapshot } from './workspace/scan';
 import type { ContainerState, IsolationMode } from './protocol';
 
@@ -59,6 +60,8 @@ export interface ProgramRun {
   delta?: Buffer;
   deleted?: string[];
   args: string[];
+  /** Send back the files the run created or changed, within these caps. */
+  outputs?: { maxFiles: number; maxBytes: number };
   stdin: Buffer | null;
   stdinOpen: boolean;
   timeoutMs: number;
@@ -70,7 +73,9 @@ export interface ProjectSource {
   current(): Promise<{ tar: Buffer; snapshot: Snapshot }>;
 }
 
-export type ProgramEnd = { kind: 'exited'; exitCode: number; oomKills: number } | { kind: 'lost'; message: string };
+export type ProgramEnd =
+  | { kind: 'exited'; exitCode: number; oomKills: number; outputs?: { files: OutputFile[]; left: number } }
+  | { kind: 'lost'; message: string };
 
 interface Active {
   nonce: string;
@@ -79,6 +84,9 @@ interface Active {
   err: MarkerScanner;
   trailer: string | null;
   afterTrailer: Buffer;
+  /** Output files that follow the trailer, when the run asked for them. */
+  outputs?: OutputFrames;
+  outputsMax: number;
   stderrDone: boolean;
   resolve(end: ProgramEnd): void;
 }
@@ -98,7 +106,7 @@ export function hostConfig(profile: Profile): Docker.HostConfig {
     Tmpfs: {
       '/work': `rw,nosuid,nodev,exec,size=${l.workspaceMb}m,mode=0700`,
       '/tmp': `rw,nosuid,nodev,noexec,size=${l.workspaceMb}m,mode=1777`,
-      [PRIVATE_DIR]: 'rw,nosuid,nodev,noexec,size=64k,mode=0700',
+      [PRIVATE_DIR]: 'rw,nosuid,nodev,noexec,size=64k,mode=0711',
     },
     CapDrop: ['ALL'],
     CapAdd: ['SETUID', 'SETGID', 'KILL', 'CHOWN'],
@@ -247,12 +255,13 @@ export class Sandbox extends EventEmitter {
         err: new MarkerScanner(Buffer.from(`\n${nonce}\n`), (d) => r.onOutput('stderr', d)),
         trailer: null,
         afterTrailer: Buffer.alloc(0),
+        outputsMax: r.outputs?.maxBytes ?? 0,
         stderrDone: false,
         resolve,
       };
       const backstopS = Math.ceil(r.timeoutMs / 1000) + 5;
       const parts = [
-        encodeHeader({ secret: this.secret, nonce, sync, file: r.file, cwd: r.cwd, env: r.env, code: r.code, delta: r.delta, deleted: r.deleted, args: r.args, backstopS }),
+        encodeHeader({ secret: this.secret, nonce, sync, file: r.file, cwd: r.cwd, env: r.env, code: r.code, delta: r.delta, deleted: r.deleted, args: r.args, outputs: r.outputs, backstopS }),
       ];
       if (r.stdin && r.stdin.length) parts.push(encodeStdin(r.stdin));
       if (!r.stdinOpen) parts.push(encodeStdin(null));
@@ -406,16 +415,29 @@ export class Sandbox extends EventEmitter {
   }
 
   private onTrailerBytes(a: Active, data: Buffer): void {
+    if (a.trailer !== null && a.outputs && !a.outputs.done) {
+      try {
+        const rest = a.outputs.push(data);
+        if (rest !== null) a.afterTrailer = Buffer.concat([a.afterTrailer, rest]);
+      } catch (e) {
+        this.outsideRun('stdout', (e as Error).message);
+      }
+      return;
+    }
     a.afterTrailer = Buffer.concat([a.afterTrailer, data]);
     if (a.trailer !== null) return;
     const nl = a.afterTrailer.indexOf(0x0a);
     if (nl < 0) return;
     a.trailer = a.afterTrailer.subarray(0, nl).toString();
-    a.afterTrailer = a.afterTrailer.subarray(nl + 1);
+    const rest = a.afterTrailer.subarray(nl + 1);
+    a.afterTrailer = Buffer.alloc(0);
+    // The trailer's fourth field says output files follow (the count cap PID 1 was given, 0 for none).
+    if (Number(a.trailer.split(' ')[2]) > 0) a.outputs = new OutputFrames(a.outputsMax);
+    if (rest.length) this.onTrailerBytes(a, rest);
   }
 
   private maybeFinish(a: Active): void {
-    if (a.trailer === null || !a.stderrDone) return;
+    if (a.trailer === null || !a.stderrDone || (a.outputs && !a.outputs.done) || this.active !== a) return;
     const [rc, oom] = a.trailer.split(' ').map((x) => Number(x));
     this.active = undefined;
     if (this.isolation === 'reuse') {
@@ -425,7 +447,8 @@ export class Sandbox extends EventEmitter {
       const rest = a.afterTrailer;
       if (rest.length) this.onControl('stdout', rest);
     }
-    a.resolve({ kind: 'exited', exitCode: Number.isFinite(rc) ? rc : -1, oomKills: Number.isFinite(oom) ? oom : 0 });
+    const outputs = a.outputs ? { files: a.outputs.files, left: a.outputs.left } : undefined;
+    a.resolve({ kind: 'exited', exitCode: Number.isFinite(rc) ? rc : -1, oomKills: Number.isFinite(oom) ? oom : 0, outputs });
   }
 
   /**
@@ -469,9 +492,9 @@ export class Sandbox extends EventEmitter {
     if (this.lineBuf.length > CONTROL_MAX_BYTES || this.controlBytes > 4 * CONTROL_MAX_BYTES) this.outsideRun('stdout');
   }
 
-  private outsideRun(stream: StreamKind): void {
+  private outsideRun(stream: StreamKind, detail?: string): void {
     if (this.state === 'dead') return;
-    this.env.log.warn(`sandbox ${this.shortId} (${this.profile.name}) wrote on ${stream} outside a run; ending it`);
+    this.env.log.warn(`sandbox ${this.shortId} (${this.profile.name}) wrote on ${stream} outside a run${detail ? ` (${detail})` : ''}; ending it`);
     this.lineBuf = '';
     void this.destroy(`it wrote on ${stream} outside a run`);
   }

@@ -14,7 +14,7 @@ describe('arm script and run framing', () => {
     const delta = Buffer.from('tar-bytes');
     const h = encodeHeader({ secret: 's3', nonce: 'n1', sync: 'y1', file: 'src/my main.py', cwd: 'src', env: { A: "it's" }, code, delta, deleted: ['old.py'], args: ['x y'], backstopS: 35 });
     const meta = `f='src/my main.py'; cwd='src'; wbenv=${shQuote(shQuote("A=it's"))}; set -- 'x y'\n`;
-    const line = `WBRUN s3 n1 y1 ${Buffer.byteLength(meta)} ${code.length} ${delta.length} ${'old.py\n'.length} 35\n`;
+    const line = `WBRUN s3 n1 y1 ${Buffer.byteLength(meta)} ${code.length} ${delta.length} ${'old.py\n'.length} 0 0 35\n`;
     assert.equal(h.toString(), line + meta + code.toString() + 'tar-bytes' + 'old.py\n');
     // What PID 1 evaluates gives back exactly the words that went in.
     const out = execFileSync('sh', ['-c', `eval "$1"; eval "export $wbenv"; printf '<%s>' "$f" "$cwd" "$A" "$@"`, 'sh', meta], { encoding: 'utf8' });
