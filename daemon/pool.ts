@@ -254,7 +254,9 @@ export class ProfilePool {
       const last = this.lastHealth.get(s) ?? s.createdAt;
       if (now - last >= this.opts.healthIntervalMs) {
         this.lastHealth.set(s, now);
-        const ok = await this.opts.bounded('a health check', s.healthCheck()).catch(() => false);
+        const ok = await this.opts.bounded('a health check', s.healthCheck()).catch(() => 'no answer' as const);
+        // The engine did not answer in time: that is reported as the engine's state; the sandbox is not at fault.
+        if (ok === 'no answer') continue;
         if (!ok && s.state === 'idle') {
           this.opts.log.warn(`sandbox ${s.shortId} (${this.profile.name}) failed its health check; replacing`);
           s.state = 'unhealthy';

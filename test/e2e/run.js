@@ -370,15 +370,26 @@ async function main() {
   fs.mkdirSync(E2E, { recursive: true });
   writeWorkspace(path.join(E2E, 'ws'));
   writeWorkspace(path.join(E2E, 'ws-untrusted'), HOSTILE_WORKSPACE);
-  log('session 1: extension tests in the extension host (trusted)');
-  await extensionTests('trusted', { trust: false });
-  log('session 2: the UI as a person uses it');
-  await uiSession();
-  log('session 3: untrusted workspace');
-  await extensionTests('untrusted', { trust: true, folder: 'ws-untrusted' });
+  // WARMBOX_E2E_ONLY=trusted,ui,untrusted,vsix: only those sessions (while working on one).
+  const only = process.env.WARMBOX_E2E_ONLY ? process.env.WARMBOX_E2E_ONLY.split(',') : null;
+  const want = (s) => !only || only.includes(s);
+  if (want('trusted')) {
+    log('session 1: extension tests in the extension host (trusted)');
+    await extensionTests('trusted', { trust: false });
+  }
+  if (want('ui')) {
+    log('session 2: the UI as a person uses it');
+    await uiSession();
+  }
+  if (want('untrusted')) {
+    log('session 3: untrusted workspace');
+    await extensionTests('untrusted', { trust: true, folder: 'ws-untrusted' });
+  }
 
   const vsix = path.join(ROOT, 'warmbox.vsix');
-  if (fs.existsSync(vsix)) {
+  if (!want('vsix')) {
+    log('session 4 skipped (WARMBOX_E2E_ONLY)');
+  } else if (fs.existsSync(vsix)) {
     log('session 4: the packaged VSIX installed into a clean profile');
     spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'daemon', 'stop'], { env: baseEnv(), stdio: 'ignore' });
     await vsixSession(vsix);

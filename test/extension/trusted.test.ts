@@ -186,8 +186,13 @@ describe('warmbox in VS Code (trusted workspace)', () => {
     const cfg = () => vscode.workspace.getConfiguration('warmbox');
     // The program's exit status is its memory limit in 16 MB steps (256 MB → 16).
     const doc = await vscode.workspace.openTextDocument({ language: 'python', content: 'import sys\nsys.exit(int(open("/sys/fs/cgroup/memory/memory.limit_in_bytes").read()) // (16 << 20) % 256)\n' });
-    await vscode.window.showTextDocument(doc);
-    const memory = async () => (await runToResult(a)).exitCode! * 16;
+    const ed = await vscode.window.showTextDocument(doc);
+    const memory = async () => {
+      const r = await a.ctx.runs.run(ed, false);
+      assert.ok(r, 'the run did not start');
+      assert.equal(r.outcome, 'exited', r.message);
+      return r.exitCode! * 16;
+    };
     try {
       assert.equal(await memory(), 256, 'defaults');
       await cfg().update('memoryMb', 65536, vscode.ConfigurationTarget.Workspace);

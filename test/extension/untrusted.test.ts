@@ -24,12 +24,10 @@ describe('warmbox in VS Code (untrusted workspace)', () => {
     while (a.ctx.conn.state !== 'connected' && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     assert.equal(a.ctx.conn.state, 'connected');
     assert.deepEqual(a.ctx.conn.pushed, [], 'an untrusted window pushed settings');
-    // The workspace's own settings (this folder's .vscode/settings.json) ask for more; a change must not push either.
-    const changed = new Promise<void>((r) => {
-      const d = vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('warmbox') && (d.dispose(), r()));
-    });
+    // The workspace's own settings (this folder's .vscode/settings.json) ask for more; a change must not push either
+    // (pushSettings is what a configuration change calls).
     await vscode.workspace.getConfiguration('warmbox').update('pids', 65536, vscode.ConfigurationTarget.Workspace);
-    await changed;
+    await a.ctx.conn.pushSettings();
     try {
       const stats = await a.ctx.conn.client!.request<{ profiles: { profile: string; minSize: number; isolation: string; limits: { memoryMb: number; network: boolean } }[] }>('pool/stats');
       const py = stats.profiles.find((p) => p.profile === 'python')!;
