@@ -32,11 +32,18 @@ export interface ConnectOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for a spawned daemon's socket. */
   spawnTimeoutMs?: number;
+  /** How long the daemon has to answer the handshake (default 5 s): a stopped or hung daemon must not park the caller. */
+  helloTimeoutMs?: number;
   /** Sees every message sent and received (the extension's trace setting). */
   trace?: (direction: 'send' | 'recv', line: string) => void;
 }
 
 export class DaemonUnavailableError extends Error {}
+
+/** The daemon did not answer a request in time (stopped with SIGSTOP, hung, swamped). */
+export class DaemonTimeoutError extends DaemonUnavailableError {}
+
+export const HELLO_TIMEOUT_MS = 5_000;
 
 export interface RunHandlers {
   onStarted?(n: RunStartedNotification): void;
@@ -109,7 +116,7 @@ export class DaemonClient extends EventEmitter {
       client = await DaemonClient.spawnAndConnect(opts, paths);
       spawned = true;
     }
-    await client.handshake(opts, spawned);
+    await client.handshake(opts, spawned, paths);
     if (client.hello.protocolVersion !== PROTOCOL_VERSION) {
       // A daemon of another version: ask it to step down, wait for its socket to go, start ours.
       await client.request(Methods.shutdown, { reason: `protocol ${client.hello.protocolVersion} replaced by ${PROTOCOL_VERSION}` }).catch(() => undefined);
@@ -117,15 +124,26 @@ export class DaemonClient extends EventEmitter {
       await waitFor(async () => !(await DaemonClient.tryConnect(paths.socket).then((c) => (c?.close(), !!c))), 15_000);
       if (opts.spawn === false) throw new DaemonUnavailableError('warmboxd spoke another protocol version and was stopped');
       client = await DaemonClient.spawnAndConnect(opts, paths);
-      await client.handshake(opts, true);
+      await client.handshake(opts, true, paths);
     }
     return client;
   }
 
-  private async handshake(opts: ConnectOptions, spawned: boolean): Promise<void> {
+  /** A daemon that accepts the connection but never answers (stopped, hung) is named, and the connection closed. */
+  private async handshake(opts: ConnectOptions, spawned: boolean, paths: ReturnType<typeof runtimePaths>): Promise<void> {
     this.spawned = spawned;
     this.trace = opts.trace;
-    this.hello = await this.request<HelloResult>(Methods.hello, { client: opts.client, protocolVersion: PROTOCOL_VERSION });
+    const ms = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
+    try {
+      this.hello = await this.request<HelloResult>(Methods.hello, { client: opts.client, protocolVersion: PROTOCOL_VERSION }, ms);
+    } catch (e) {
+      this.close();
+      if (!(e instanceof DaemonTimeoutError)) throw e;
+      throw new DaemonTimeoutError(
+        `warmboxd accepted the connection on ${paths.socket} but did not answer within ${ms / 1000} s: it may be stopped or hung. ` +
+          `See ${paths.log}; \`warmbox daemon stop\` or ending its process lets a new one start.`,
+      );
+    }
   }
 
   private static tryConnect(socketPath: string): Promise<DaemonClient | null> {
@@ -168,8 +186,15 @@ export class DaemonClient extends EventEmitter {
     throw new DaemonUnavailableError(`warmboxd did not start (see ${paths.log})${tail ? `:\n${tail}` : ''}`);
   }
 
-  request<T = unknown>(method: string, params?: unknown): Promise<T> {
-    return Promise.resolve(this.rpc.request(method, params ?? {}));
+  /** A request; with `timeoutMs`, a daemon that does not answer in time gives a DaemonTimeoutError. */
+  request<T = unknown>(method: string, params?: unknown, timeoutMs?: number): Promise<T> {
+    const answer = Promise.resolve(this.rpc.request(method, params ?? {}));
+    if (!timeoutMs) return answer;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DaemonTimeoutError(`warmboxd did not answer ${method} within ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    return Promise.race([answer, late]).finally(() => clearTimeout(timer));
   }
 
   /** Starts a run; output and the result come back through the handle. */

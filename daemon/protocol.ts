@@ -2,7 +2,7 @@
 // Imported by all three; it must import neither `vscode` nor dockerode.
 
 /** Bumped on any incompatible change; a client that sees another version asks the daemon to step down. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export const Methods = {
   hello: 'daemon/hello',
@@ -65,15 +65,12 @@ export interface HelloResult {
 export interface LogParams { lines?: number }
 export interface LogResult { path: string; text: string }
 
-/** Settings a client pushes (the extension's `warmbox.*`); merged over the config file, kept until the daemon exits. */
+/**
+ * What is truly daemon-wide, pushed with `config/set` (the extension sends only values the user set explicitly, from
+ * the user's own settings): the default sets' sizes and the idle shutdown. Limits never travel this way: they come
+ * with each run (`RunStartParams.settings`), so one window's settings never change another's sandboxes.
+ */
 export interface ConfigOverrides {
-  isolation?: IsolationMode;
-  timeoutMs?: number;
-  memoryMb?: number;
-  cpus?: number;
-  pids?: number;
-  network?: boolean;
-  outputLimitBytes?: number;
   pool?: Record<string, { minSize?: number; maxSize?: number }>;
   idleShutdownMs?: number;
 }
@@ -94,8 +91,29 @@ export interface RunStartParams {
   stdin?: string;
   /** Keep stdin open for `run/stdin` after the up-front bytes (default false: EOF follows them). */
   stdinOpen?: boolean;
+  /** The caller's own choice (CLI flags); same layer as `settings`. */
   timeoutMs?: number;
   isolation?: IsolationMode;
+  /** The user's own values (the extension's user settings, explicitly set only): over the daemon's config file. */
+  settings?: SandboxSettings;
+  /** Values from a workspace (VS Code workspace or folder settings): applied only where they tighten. */
+  workspaceSettings?: SandboxSettings;
+}
+
+/**
+ * What shapes a run's sandbox. Every field is optional: absent means the daemon's own value (defaults < config file).
+ * The daemon resolves the profile per run and keys its warm sets by the result (see README, *The pool*).
+ */
+export interface SandboxSettings {
+  isolation?: IsolationMode;
+  memoryMb?: number;
+  cpus?: number;
+  pids?: number;
+  network?: boolean;
+  /** Per run (no container depends on it). */
+  timeoutMs?: number;
+  /** Per run (no container depends on it). */
+  outputLimitBytes?: number;
 }
 export interface RunStartResult { runId: string }
 
@@ -164,7 +182,7 @@ export interface ContainerInfo {
   id: string;
   shortId: string;
   profile: string;
-  /** The pool it belongs to: the profile's name, or `profile:isolation` for a run that asked for the other mode. */
+  /** The warm set it belongs to (see `ProfileStats.profile`). */
   pool: string;
   state: ContainerState;
   uses: number;
@@ -173,8 +191,15 @@ export interface ContainerInfo {
   runId?: string;
 }
 
+/** One warm set: sandboxes of one shape (profile, image, isolation, limits). */
 export interface ProfileStats {
+  /** The set's name: the profile's alone for its default set, else `profile:` and what differs, e.g. `python:reuse,memoryMb=512`. */
   profile: string;
+  /** The profile it runs. */
+  name: string;
+  /** The default set of its profile: kept warm at minSize; the others shrink to zero when no run uses them. */
+  isDefault: boolean;
+  limits: { memoryMb: number; cpus: number; pids: number; network: boolean };
   image: string;
   isolation: IsolationMode;
   minSize: number;
@@ -195,6 +220,9 @@ export interface PoolStats {
   pooling: boolean;
   docker: { reachable: boolean; error?: string; version?: string };
   profiles: ProfileStats[];
+  /** Sandboxes of all sets, and the cap on them (`maxSandboxes`). */
+  sandboxes: number;
+  maxSandboxes: number;
   activeRuns: number;
   clients: number;
   uptimeMs: number;

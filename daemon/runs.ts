@@ -4,7 +4,7 @@ import { InfraError } from './docker';
 import type { Logger } from './log';
 import { CancelledError, Lease, ProfilePool } from './pool';
 import type { PoolManager } from './poolManager';
-import { safeFileName } from './profiles';
+import { Profile, safeFileName } from './profiles';
 import type {
   InfraReason,
   RunOutcome,
@@ -55,6 +55,8 @@ class Run {
     readonly params: RunStartParams,
     readonly sink: RunSink,
     readonly pool: ProfilePool,
+    /** Resolved for this run: its set's shape, plus its own timeout and output cap. */
+    readonly profile: Profile,
   ) {
     this.stdinOpen = !!params.stdinOpen;
   }
@@ -75,14 +77,14 @@ export class RunManager {
 
   /** Validates and queues the run; the result and output arrive through the sink. */
   start(params: RunStartParams, clientId: number, sink: RunSink, runId?: string): string {
-    const pool = this.pools.get(params.profile, params.isolation);
-    if (!pool) {
+    const target = this.pools.forRun(params);
+    if (!target) {
       const known = this.pools.profileNames().join(', ');
       throw new RunRequestError('unknown-profile', `unknown profile "${params.profile}" (known: ${known})`);
     }
     const id = runId ?? crypto.randomUUID();
     if (this.runs.has(id)) throw new RunRequestError('invalid', `a run with id ${id} is already going`);
-    const run = new Run(id, clientId, params, sink, pool);
+    const run = new Run(id, clientId, params, sink, target.pool, target.profile);
     this.runs.set(id, run);
     this.onIdleChange();
     // After the reply to run/start has gone out, so the client knows the id before any notification.
@@ -128,7 +130,7 @@ export class RunManager {
   private async execute(run: Run): Promise<void> {
     const p = run.params;
     const pool = run.pool;
-    const profile = pool.profile;
+    const profile = run.profile;
     if (run.decision) return this.finish(run);
     try {
       run.lease = await pool.acquire(run.abort.signal);
@@ -154,7 +156,7 @@ export class RunManager {
     run.sink.started({ runId: run.id, profile: profile.name, containerId: sb.id, warm: run.lease.warm, acquireMs: run.acquireMs });
 
     const limit = profile.limits.outputLimitBytes;
-    const timeoutMs = Math.min(p.timeoutMs ?? profile.limits.timeoutMs, 24 * 3600_000);
+    const timeoutMs = Math.min(profile.limits.timeoutMs, 24 * 3600_000);
     run.timer = setTimeout(
       () => this.decide(run, { outcome: 'timeout', exitCode: null, message: `the program ran longer than ${fmtMs(timeoutMs)} and was stopped` }),
       timeoutMs,

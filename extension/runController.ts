@@ -8,7 +8,7 @@ import type { RunHandle } from '../daemon/client';
 import { Methods, ProfileInfo, RunResult } from '../daemon/protocol';
 import { describeOutcome, FromPanel } from '../media/src/messages';
 import type { DaemonConnection } from './connection';
-import { readSettings } from './config';
+import { readSettings, runSettingsFor } from './config';
 import { parsePythonTraceback } from './traceback';
 import type { OutputPanel } from './views/outputPanel';
 
@@ -123,7 +123,8 @@ export class RunController implements vscode.Disposable {
     let handle: RunHandle;
     try {
       handle = await client.run(
-        { runId, profile, code, fileName, stdinOpen: true, timeoutMs: settings.timeoutMs, isolation: settings.isolation },
+        // Only the sandbox settings set explicitly, the workspace's only to tighten: this window's sandboxes, no other's.
+        { runId, profile, code, fileName, stdinOpen: true, ...runSettingsFor(doc) },
         {
           onStarted: (n) => this.panel.post({ type: 'started', runId: n.runId, containerId: n.containerId, acquireMs: n.acquireMs, warm: n.warm }),
           onOutput: (stream, data) => {
@@ -147,7 +148,7 @@ export class RunController implements vscode.Disposable {
     } catch (e) {
       result = {
         runId: handle.runId, outcome: 'infra-error', exitCode: null, message: (e as Error).message, infraReason: 'shutting-down', profile,
-        containerId: null, warm: false, isolation: settings.isolation, acquireMs: 0, durationMs: 0, stdoutBytes: 0, stderrBytes: 0, truncated: false,
+        containerId: null, warm: false, isolation: 'fresh', acquireMs: 0, durationMs: 0, stdoutBytes: 0, stderrBytes: 0, truncated: false,
       };
     }
     for (const stream of ['stdout', 'stderr'] as const) {

@@ -143,12 +143,22 @@ describe('run path (real engine)', function () {
   });
 
   it('cancels a run', async () => {
-    const r = await runToEnd(d.client, { profile: 'python', code: 'import time\nprint("go", flush=True)\ntime.sleep(60)' }, async (h) => {
-      await new Promise((res) => setTimeout(res, 500));
-      await h.cancel();
+    // Cancelled once the program has printed: a wait for that, not a guess at how long starting takes. (A line's
+    // last newline is held back until the run ends, while the daemon looks for the end marker: wait for "go".)
+    let printed!: () => void;
+    const going = new Promise<void>((res) => (printed = res));
+    let out = '';
+    const h = await d.client.run({ profile: 'python', code: 'import time\nprint("go", flush=True)\ntime.sleep(60)' }, {
+      onOutput: (_s, data) => {
+        out += data.toString();
+        if (out.includes('go')) printed();
+      },
     });
-    assert.equal(r.result.outcome, 'cancelled');
-    assert.equal(r.stdout.toString(), 'go\n');
+    await Promise.race([going, h.result]);
+    await h.cancel();
+    const result = await h.result;
+    assert.equal(result.outcome, 'cancelled');
+    assert.equal(out, 'go\n');
   });
 
   it('does not let a program fake or hide its own end', async () => {
