@@ -10,8 +10,8 @@
 // PID 1 proves the interpreter runs, says WBREADY, then blocks on its attached stdin. A run writes
 // `WBRUN <secret> <nonce> <sync> <file> <code bytes> <arg bytes> <backstop s>`, the code, the args, then stdin in
 // length-prefixed frames that a root relay copies to the program. A header without the secret ends the container.
-// When the program ends PID 1 kills what it left, waits until it is gone, and prints `\n<nonce> <exit code> <oom
-// kills>` on stdout and `\n<nonce>` on stderr. In reuse mode it then discards its stdin up to `WBSYNC <sync>` (which
+// When the program ends PID 1 kills what it left, waits until it is gone, and prints `<nonce> <exit code> <oom
+// kills> <output files>` on stdout and `<nonce>` on stderr. In reuse mode it then discards its stdin up to `WBSYNC <sync>` (which
 // the daemon writes after the trailer), so stdin the program never read is never parsed, wipes the sandbox as the
 // program's uid, checks it is empty and says WBREADY again. The daemon ends the container on any byte outside a run.
 // When the daemon goes away its end of stdin closes: PID 1 (or the relay, mid-run) sees EOF and ends the container.
@@ -152,9 +152,10 @@ function runLoop(o: ArmOptions): string {
   wait
   gone
   ooms
-  printf '\\n%s %s %s %s\\n' "$nonce" "$rc" "$((o - o0))" "$outn"
+  # No newline before the nonce: the program's last line stays as it wrote it (the nonce alone is unguessable).
+  printf '%s %s %s %s\\n' "$nonce" "$rc" "$((o - o0))" "$outn"
   [ "$outn" -gt 0 ] && { outputs || exit 96; }
-  printf '\\n%s\\n' "$nonce" >&2${o.isolation === 'reuse' ? reset(o) : '\n  exit 0'}
+  printf '%s\\n' "$nonce" >&2${o.isolation === 'reuse' ? reset(o) : '\n  exit 0'}
 done
 `;
 }

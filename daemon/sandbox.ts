@@ -251,8 +251,9 @@ export class Sandbox extends EventEmitter {
       this.active = {
         nonce,
         sync,
-        out: new MarkerScanner(Buffer.from(`\n${nonce} `), (d) => r.onOutput('stdout', d)),
-        err: new MarkerScanner(Buffer.from(`\n${nonce}\n`), (d) => r.onOutput('stderr', d)),
+        // Only a tail that could begin the nonce is held back (one hex digit in sixteen, at most), never a newline.
+        out: new MarkerScanner(Buffer.from(`${nonce} `), (d) => r.onOutput('stdout', d)),
+        err: new MarkerScanner(Buffer.from(`${nonce}\n`), (d) => r.onOutput('stderr', d)),
         trailer: null,
         afterTrailer: Buffer.alloc(0),
         outputsMax: r.outputs?.maxBytes ?? 0,

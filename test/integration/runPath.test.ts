@@ -143,15 +143,15 @@ describe('run path (real engine)', function () {
   });
 
   it('cancels a run', async () => {
-    // Cancelled once the program has printed: a wait for that, not a guess at how long starting takes. (A line's
-    // last newline is held back until the run ends, while the daemon looks for the end marker: wait for "go".)
+    // Cancelled once the program has printed its whole line: a wait for that, not a guess at how long starting takes
+    // (nothing but a possible start of the end marker is held back, never a newline).
     let printed!: () => void;
     const going = new Promise<void>((res) => (printed = res));
     let out = '';
     const h = await d.client.run({ profile: 'python', code: 'import time\nprint("go", flush=True)\ntime.sleep(60)' }, {
       onOutput: (_s, data) => {
         out += data.toString();
-        if (out.includes('go')) printed();
+        if (out.includes('go\n')) printed();
       },
     });
     await Promise.race([going, h.result]);
