@@ -140,12 +140,13 @@ function runLoop(o: ArmOptions): string {
   # The root relay copies stdin frames into the program's pipe; frames the program never reads die with it.
   (exec 3>${PRIVATE_DIR}/in; while read -r n; do [ "$n" -gt 0 ] 2>/dev/null || break; take "$n" >&3; done; exec 3>&-; while read -r n; do :; done; $bb kill -9 -1) <&4 &
   ooms; o0=$o
-  # Files newer than this stamp are the run's outputs (the project copy keeps its files' own older mtimes).
-  [ "$outn" -gt 0 ] && : > ${PRIVATE_DIR}/stamp
+  # Files newer than this stamp may be the run's outputs. busybox find compares whole seconds, so the stamp is a
+  # second old: what is merely unchanged in that second the daemon drops by content.
+  [ "$outn" -gt 0 ] && $bb touch -d "@$(($($bb date +%s) - 1))" ${PRIVATE_DIR}/stamp
   if [ "$cwd" = . ] && [ -z "$wbenv" ]; then
     ${run} ${cmd} "$@" < ${PRIVATE_DIR}/in 4<&-
   else
-    (eval "export $wbenv"; exec ${run} $bb sh -c 'cd "$0" && exec "$@"' "/work/$cwd" ${cmd} "$@") < ${PRIVATE_DIR}/in 4<&-
+    ([ -z "$wbenv" ] || eval "export $wbenv"; exec ${run} $bb sh -c 'cd "$0" && exec "$@"' "/work/$cwd" ${cmd} "$@") < ${PRIVATE_DIR}/in 4<&-
   fi
   rc=$?
   $bb kill -9 -1 2>/dev/null

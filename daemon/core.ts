@@ -19,6 +19,8 @@ import {
 import { RunManager, RunRequestError } from './runs';
 import type { Conn } from './server';
 import * as v from './validate';
+import * as path from 'path';
+import { checkProject } from './workspace/check';
 
 export interface CoreContext {
   rpc: JSONRPCServer<Conn>;
@@ -69,13 +71,20 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
   };
 
   const pools = new PoolManager(config, docker, where, { instance: ctx.instanceId, scope: ctx.scope }, log, poolChanged);
-  const runs = new RunManager(pools, log, () => {
-    ctx.activityChanged();
-    poolChanged();
-  });
+  const runs = new RunManager(
+    pools,
+    log,
+    () => {
+      ctx.activityChanged();
+      poolChanged();
+    },
+    path.join(path.dirname(ctx.logPath), 'outputs'),
+  );
 
-  rpc.addMethod(Methods.runStart, (raw, conn): RunStartResult => {
+  rpc.addMethod(Methods.runStart, async (raw, conn): Promise<RunStartResult> => {
     const params = v.runStartParams(raw);
+    // A project that cannot be copied (missing, over its caps) is refused here, with the reason, before any run.
+    if (params.project) await checkProject(pools.projects, params.project);
     try {
       const runId = runs.start(params, conn.id, {
         started: (n) => conn.notify(Notifications.runStarted, n),

@@ -5,6 +5,7 @@ import { InfraError } from './docker';
 import type { Logger } from './log';
 import type { Profile } from './profiles';
 import { Sandbox, SandboxEnv } from './sandbox';
+import type { ProjectCopy } from './workspace/project';
 import { backoffMs, planWarmups } from './poolPlan';
 
 export interface Lease {
@@ -74,6 +75,8 @@ export class ProfilePool {
     public profile: Profile,
     private readonly env: SandboxEnv,
     private opts: PoolOptions,
+    /** The project its sandboxes are armed with (none: single-file runs). */
+    readonly project?: ProjectCopy,
   ) {
     this.key = profile.name;
   }
@@ -331,7 +334,7 @@ export class ProfilePool {
   }
 
   private warmOne(): void {
-    const sb = new Sandbox(this.profile, this.isolation, this.env);
+    const sb = new Sandbox(this.profile, this.isolation, this.env, this.project);
     this.sandboxes.add(sb);
     sb.on('ready', () => this.onReady(sb));
     sb.on('dead', (reason: string, before: Sandbox['state']) => {

@@ -8,6 +8,8 @@ import { PoolOptions, ProfilePool } from './pool';
 import type { Profile } from './profiles';
 import type { ContainerInfo, PoolStats, RunStartParams } from './protocol';
 import { LABEL, Sandbox } from './sandbox';
+import type { ProjectCopy } from './workspace/project';
+import { projectLabel, ProjectRegistry } from './workspace/registry';
 
 const MAINTAIN_EVERY_MS = 2_000;
 /** The longest the pool waits on one engine call before it says the engine is not answering and carries on. */
@@ -18,9 +20,10 @@ export const ENGINE_CALL_TIMEOUT_MS = Number(process.env.WARMBOX_ENGINE_TIMEOUT_
  * isolation, and the limits the engine enforces (memory, CPUs, processes, network, tmpfs size). The run's timeout and
  * output cap are the daemon's to enforce per run, so they do not split sets.
  */
-export function poolKey(p: Profile): string {
+export function poolKey(p: Profile, project?: string): string {
   const l = p.limits;
-  return JSON.stringify([p.name, p.image, p.command, p.health, p.env, p.isolation, l.memoryMb, l.cpus, l.pids, l.network, l.workspaceMb]);
+  // A project's sandboxes are armed with its copy (ProjectRegistry's key: root, excludes, caps).
+  return JSON.stringify([p.name, p.image, p.command, p.health, p.env, p.isolation, l.memoryMb, l.cpus, l.pids, l.network, l.workspaceMb, project ?? null]);
 }
 
 /** A set's name for people: the profile's alone for its default set, else what differs from it. */
@@ -38,6 +41,8 @@ export function setLabel(p: Profile, base: Profile | undefined): string {
 export class PoolManager {
   /** Warm sets by poolKey. */
   readonly pools = new Map<string, ProfilePool>();
+  /** Project copies, shared by the sets of one project. */
+  readonly projects = new ProjectRegistry();
   private timer?: NodeJS.Timeout;
   private events?: NodeJS.ReadableStream;
   private eventsPending = false;
@@ -82,11 +87,11 @@ export class PoolManager {
     };
   }
 
-  private addPool(profile: Profile, isDefault: boolean): ProfilePool {
-    const pool = new ProfilePool(profile, this.sandboxEnv(), this.poolOptions());
+  private addPool(profile: Profile, isDefault: boolean, project?: { copy: ProjectCopy; key: string }): ProfilePool {
+    const pool = new ProfilePool(profile, this.sandboxEnv(), this.poolOptions(), project?.copy);
     pool.isDefault = isDefault;
-    pool.key = setLabel(profile, this.config.profiles.get(profile.name));
-    this.pools.set(poolKey(profile), pool);
+    pool.key = setLabel(profile, this.config.profiles.get(profile.name)) + (project ? `@${projectLabel(project.copy.root)}` : '');
+    this.pools.set(poolKey(profile, project?.key), pool);
     return pool;
   }
 
@@ -112,7 +117,7 @@ export class PoolManager {
    * The set a run gets and the profile it runs with: the profile resolved from the config and the run's own settings
    * (workspace values only tighten), and the set of that shape — made on first use. Undefined for an unknown profile.
    */
-  forRun(params: Pick<RunStartParams, 'profile' | 'isolation' | 'timeoutMs' | 'settings' | 'workspaceSettings'>): { pool: ProfilePool; profile: Profile } | undefined {
+  forRun(params: Pick<RunStartParams, 'profile' | 'isolation' | 'timeoutMs' | 'settings' | 'workspaceSettings' | 'project'>): { pool: ProfilePool; profile: Profile } | undefined {
     const base = this.config.profiles.get(params.profile);
     if (!base) return undefined;
     const user = { ...params.settings };
@@ -121,9 +126,10 @@ export class PoolManager {
     const profile = resolveProfile(base, user, params.workspaceSettings);
     // Without pooling every run gets a container of its own: isolation does not shape anything.
     if (!this.config.pooling) profile.isolation = base.isolation;
-    let pool = this.pools.get(poolKey(profile));
+    const project = params.project ? this.projects.get(params.project) : undefined;
+    let pool = this.pools.get(poolKey(profile, project?.key));
     if (!pool) {
-      pool = this.addPool(profile, false);
+      pool = this.addPool(profile, false, project);
       this.log.info(`new warm set ${pool.key} (${this.pools.size} sets, ${this.total()}/${this.config.maxSandboxes} sandboxes)`);
       pool.lastUsed = Date.now();
       pool.fill();
@@ -228,6 +234,7 @@ export class PoolManager {
     if (this.timer) clearInterval(this.timer);
     (this.events as unknown as { destroy?: () => void })?.destroy?.();
     await Promise.all([...this.pools.values()].map((p) => p.close(reason)));
+    this.projects.closeAll();
   }
 
   /** Removes containers left by an earlier daemon of this socket (crashed or killed); others' are left alone. */
@@ -331,6 +338,8 @@ export class PoolManager {
           this.onChange();
         }
       }
+      // ...and with them the watchers of projects no set holds.
+      this.projects.sweep(new Set([...this.pools.values()].flatMap((p) => (p.project ? [p.project] : []))));
     } catch (e) {
       this.log.warn(`maintenance: ${(e as Error).message}`);
     } finally {

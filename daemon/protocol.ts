@@ -98,6 +98,42 @@ export interface RunStartParams {
   settings?: SandboxSettings;
   /** Values from a workspace (VS Code workspace or folder settings): applied only where they tighten. */
   workspaceSettings?: SandboxSettings;
+  /** Run the file inside a copy of its project (absent: the file alone, as `fileName` in /work). */
+  project?: RunProject;
+  /** Variables for this run, over the profile's own (names: letters, digits, _). */
+  env?: Record<string, string>;
+  /** Send back the files the run created or changed in its copy (see RunResult.outputs). */
+  outputs?: OutputRequest;
+}
+
+export interface RunProject {
+  /** The project's folder on the daemon's machine (absolute). */
+  root: string;
+  /** The file to run, relative to the root (posix separators); its text is `code`, whatever is on disk. */
+  file: string;
+  /** The program's working directory: the file's folder (default) or the project root. */
+  cwd?: 'file' | 'root';
+  /** Unsaved editor text of other files, by path relative to the root. */
+  overlays?: Record<string, string>;
+  /** Globs (relative to the root) left out besides the built-in secrets and clutter. */
+  exclude?: string[];
+  /** Caps of the copy (defaults 64 MB, 10,000 files); over them the run is refused, never cut. */
+  maxBytes?: number;
+  maxFiles?: number;
+}
+
+export interface OutputRequest {
+  /** Defaults 32 MB and 200 files; files past them stay behind and are counted in `left`. */
+  maxBytes?: number;
+  maxFiles?: number;
+}
+
+export interface RunOutputs {
+  /** A folder on the daemon's machine holding the files under their relative paths (kept for the daemon's life). */
+  dir: string;
+  files: { path: string; size: number }[];
+  /** Files created or changed but not sent back: over the count or byte cap. */
+  left: number;
 }
 
 /**
@@ -132,6 +168,7 @@ export type InfraReason =
   | 'docker-unreachable'
   | 'image-missing'
   | 'image-unsupported'
+  | 'workspace'
   | 'pool-capacity'
   | 'container-lost'
   | 'client-gone'
@@ -157,6 +194,8 @@ export interface RunResult {
   stdoutBytes: number;
   stderrBytes: number;
   truncated: boolean;
+  /** When the run asked for them and the program exited. */
+  outputs?: RunOutputs;
 }
 
 export interface RunStartedNotification {

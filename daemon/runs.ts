@@ -5,8 +5,11 @@ import type { Logger } from './log';
 import { CancelledError, Lease, ProfilePool } from './pool';
 import type { PoolManager } from './poolManager';
 import { Profile, safeFileName } from './profiles';
+import * as path from 'path';
+import { dropUnchanged, projectRunFiles, ProjectRunFiles, saveOutputs } from './workspace/runFiles';
 import type {
   InfraReason,
+  RunOutputs,
   RunOutcome,
   RunResult,
   RunStartedNotification,
@@ -19,6 +22,9 @@ export interface RunSink {
   output(runId: string, stream: StreamKind, data: Buffer): void;
   exit(result: RunResult): void;
 }
+
+/** Output files a run may bring back unless it asks for other caps. */
+export const OUTPUT_DEFAULTS = { maxFiles: 200, maxBytes: 32 * 1024 * 1024 };
 
 export class RunRequestError extends Error {
   constructor(
@@ -44,6 +50,7 @@ class Run {
   stdoutBytes = 0;
   stderrBytes = 0;
   truncated = false;
+  outputs?: RunOutputs;
   acquireMs = 0;
   timer?: NodeJS.Timeout;
   readonly t0 = Date.now();
@@ -69,6 +76,8 @@ export class RunManager {
     private readonly pools: PoolManager,
     private readonly log: Logger,
     private readonly onIdleChange: () => void,
+    /** Where runs' output files are kept (a folder only the daemon's user can enter). */
+    private readonly outputsRoot?: string,
   ) {}
 
   get active(): number {
@@ -161,11 +170,21 @@ export class RunManager {
       () => this.decide(run, { outcome: 'timeout', exitCode: null, message: `the program ran longer than ${fmtMs(timeoutMs)} and was stopped` }),
       timeoutMs,
     );
+    let files: ProjectRunFiles = { file: safeFileName(p.fileName, profile.fileName), cwd: '.' };
+    if (p.project && pool.project) {
+      try {
+        files = await projectRunFiles(pool.project, sb.held, p.project);
+      } catch (e) {
+        this.decide(run, { outcome: 'infra-error', exitCode: null, message: (e as Error).message, infraReason: 'workspace' });
+        return this.finish(run);
+      }
+      if (run.decision) return this.finish(run);
+    }
     const ended = sb.run({
-      file: safeFileName(p.fileName, profile.fileName),
-      cwd: '.',
-      env: {},
+      ...files,
+      env: p.env ?? {},
       code: Buffer.from(p.code, 'utf8'),
+      outputs: p.outputs ? { maxFiles: p.outputs.maxFiles ?? OUTPUT_DEFAULTS.maxFiles, maxBytes: p.outputs.maxBytes ?? OUTPUT_DEFAULTS.maxBytes } : undefined,
       args: p.args ?? [],
       stdin: p.stdin ? Buffer.from(p.stdin, 'base64') : null,
       stdinOpen: !!p.stdinOpen,
@@ -198,6 +217,14 @@ export class RunManager {
         this.decide(run, { outcome: 'oom', exitCode: end.exitCode, message: `the program ran out of memory (limit ${profile.limits.memoryMb} MB) and was killed` });
       } else {
         this.decide(run, { outcome: 'exited', exitCode: end.exitCode });
+      }
+      if (end.kind === 'exited' && end.outputs && this.outputsRoot) {
+        const given = { root: p.project?.root, file: files.file, code: Buffer.from(p.code, 'utf8'), overlays: p.project?.overlays };
+        const made = await dropUnchanged(end.outputs.files, given);
+        run.outputs = await saveOutputs(path.join(this.outputsRoot, run.id), made, end.outputs.left).catch((e: Error) => {
+          this.log.warn(`run ${run.id.slice(0, 8)}: its output files could not be saved: ${e.message}`);
+          return undefined;
+        });
       }
     }
     this.finish(run);
@@ -246,6 +273,7 @@ export class RunManager {
       stdoutBytes: run.stdoutBytes,
       stderrBytes: run.stderrBytes,
       truncated: run.truncated,
+      outputs: run.outputs,
     };
     if (d.outcome !== 'exited') this.log.info(`run ${run.id.slice(0, 8)} (${result.profile}) ${d.outcome}: ${d.message ?? ''}`);
     run.sink.exit(result);

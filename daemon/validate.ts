@@ -1,7 +1,9 @@
 // Checks of what clients send: a bad request gets an InvalidParams error naming the field, and nothing else happens.
 import { JSONRPCErrorException } from 'json-rpc-2.0';
 import { LIMIT_RANGES, RUN_LIMITS } from './config';
-import { ErrorCodes, IsolationMode, RunStartParams, RunStdinParams, ConfigOverrides, SandboxSettings } from './protocol';
+import * as path from 'path';
+import { ENV_NAME } from './armScript';
+import { ErrorCodes, IsolationMode, OutputRequest, RunProject, RunStartParams, RunStdinParams, ConfigOverrides, SandboxSettings } from './protocol';
 
 export const MAX_CODE_BYTES = 8 * 1024 * 1024;
 
@@ -92,7 +94,78 @@ export function runStartParams(raw: unknown): RunStartParams {
     isolation: optIsolation(o, 'isolation'),
     settings: optSettings(o, 'settings'),
     workspaceSettings: optSettings(o, 'workspaceSettings'),
+    project: optProject(o, 'project'),
+    env: optEnv(o, 'env'),
+    outputs: optOutputs(o, 'outputs'),
   };
+}
+
+function optStrings(o: Record<string, unknown>, k: string, maxItems: number): string[] | undefined {
+  const v = o[k];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length > maxItems || v.some((x) => typeof x !== 'string' || !x || x.length > 1024)) {
+    throw invalid(`${k} must be an array of at most ${maxItems} non-empty strings`);
+  }
+  return v as string[];
+}
+
+/** A path inside the project: relative, no `..`, posix separators, no newline (PID 1 reads paths by line). */
+function projectPath(v: string, what: string): string {
+  const norm = path.posix.normalize(v.replace(/\\/g, '/'));
+  if (!v || path.posix.isAbsolute(norm) || norm === '.' || norm.startsWith('../') || norm === '..' || /[\n\0]/.test(v)) {
+    throw invalid(`${what} must be a path inside the project root (got ${JSON.stringify(v.slice(0, 200))})`);
+  }
+  return norm;
+}
+
+function optProject(o: Record<string, unknown>, k: string): RunProject | undefined {
+  if (o[k] === undefined || o[k] === null) return undefined;
+  const p = object(o[k], k);
+  const root = optString(p, 'root', 4096);
+  if (!root || !path.isAbsolute(root)) throw invalid(`${k}.root must be an absolute folder`);
+  const file = projectPath(optString(p, 'file', 4096) ?? '', `${k}.file`);
+  const cwd = p.cwd;
+  if (cwd !== undefined && cwd !== 'file' && cwd !== 'root') throw invalid(`${k}.cwd must be "file" or "root"`);
+  let overlays: Record<string, string> | undefined;
+  if (p.overlays !== undefined && p.overlays !== null) {
+    const ov = object(p.overlays, `${k}.overlays`);
+    overlays = {};
+    let bytes = 0;
+    for (const [rel, text] of Object.entries(ov)) {
+      if (typeof text !== 'string') throw invalid(`${k}.overlays["${rel}"] must be the file's text`);
+      bytes += Buffer.byteLength(text);
+      overlays[projectPath(rel, `${k}.overlays key`)] = text;
+    }
+    if (bytes > MAX_CODE_BYTES) throw invalid(`${k}.overlays are larger than ${MAX_CODE_BYTES / 1024 / 1024} MiB`);
+  }
+  return {
+    root: path.resolve(root),
+    file,
+    cwd: cwd as RunProject['cwd'],
+    overlays,
+    exclude: optStrings(p, 'exclude', 256),
+    maxBytes: optNumber(p, 'maxBytes', 1024, 4 * 1024 * 1024 * 1024, `${k}.`),
+    maxFiles: optNumber(p, 'maxFiles', 1, 1_000_000, `${k}.`),
+  };
+}
+
+function optEnv(o: Record<string, unknown>, k: string): Record<string, string> | undefined {
+  if (o[k] === undefined || o[k] === null) return undefined;
+  const e = object(o[k], k);
+  for (const [name, v] of Object.entries(e)) {
+    if (!ENV_NAME.test(name)) throw invalid(`${k}: "${name.slice(0, 100)}" is not a variable name (letters, digits and _, not starting with a digit)`);
+    if (typeof v !== 'string' || v.includes('\0') || v.length > 65536) throw invalid(`${k}.${name} must be a string without NUL characters`);
+  }
+  if (Object.keys(e).length > 256) throw invalid(`${k} has more than 256 variables`);
+  return e as Record<string, string>;
+}
+
+function optOutputs(o: Record<string, unknown>, k: string): OutputRequest | undefined {
+  const v = o[k];
+  if (v === undefined || v === null || v === false) return undefined;
+  if (v === true) return {};
+  const r = object(v, k);
+  return { maxBytes: optNumber(r, 'maxBytes', 0, 1 << 30, `${k}.`), maxFiles: optNumber(r, 'maxFiles', 0, 100_000, `${k}.`) };
 }
 
 export function runStdinParams(raw: unknown): RunStdinParams {

@@ -33,6 +33,11 @@ export class ProjectCopy {
     };
   }
 
+  /** Left out of the copy: the built-in secrets and clutter, or the project's own globs. */
+  isExcluded(rel: string): boolean {
+    return this.excluded(rel);
+  }
+
   get root(): string {
     return this.spec.root;
   }
