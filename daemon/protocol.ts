@@ -29,6 +29,11 @@ export const Notifications = {
   daemonExiting: 'daemon/exiting',
 } as const;
 
+/** Largest program a run may carry (UTF-8 bytes of `code`); also the most stdin given up front. Clients check first. */
+export const MAX_CODE_BYTES = 8 * 1024 * 1024;
+/** Largest message (one line) the daemon reads; past it the connection gets a MessageTooLarge error and is closed. */
+export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+
 /** JSON-RPC error codes of our own (the -32000..-32099 server range). */
 export const ErrorCodes = {
   ParseError: -32700,

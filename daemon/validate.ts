@@ -1,8 +1,8 @@
 // Checks of what clients send: a bad request gets an InvalidParams error naming the field, and nothing else happens.
 import { JSONRPCErrorException } from 'json-rpc-2.0';
-import { ErrorCodes, IsolationMode, RunStartParams, RunStdinParams, ConfigOverrides } from './protocol';
+import { ErrorCodes, IsolationMode, MAX_CODE_BYTES, RunStartParams, RunStdinParams, ConfigOverrides } from './protocol';
 
-export const MAX_CODE_BYTES = 8 * 1024 * 1024;
+export { MAX_CODE_BYTES };
 
 export function invalid(message: string): JSONRPCErrorException {
   return new JSONRPCErrorException(message, ErrorCodes.InvalidParams);
