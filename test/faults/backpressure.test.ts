@@ -117,6 +117,48 @@ describe('faults: backpressure', function () {
     assert.ok(ok, `exit ${code}, stdout ${stdout.slice(0, 200)}, stderr ${stderr.slice(0, 500)}, CLI ${cliPeak} MB, daemon ${daemonPeak} MB`);
   });
 
+  it('a client that sends stdin without waiting for answers is not read further: the daemon stays small', async () => {
+    const TIMEOUT_MS = 8000;
+    const TOTAL = 400 * MB;
+    const d = await startDaemon({ profiles: { python: { minSize: 1, maxSize: 2 }, node: { minSize: 0 }, shell: { minSize: 0 } } });
+    const daemonPid = d.client.hello.pid;
+    const daemonBase = rssMb(daemonPid);
+    const sock = net.connect(runtimePaths(d.env).socket);
+    await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
+    sock.resume(); // answers and notifications are read as they come
+    const send = (id: number, method: string, params: unknown) => sock.write(JSON.stringify({ jsonrpc: '2.0', id, method, params }) + '\n');
+    send(1, Methods.runStart, { runId: 'eager', profile: 'python', code: 'import time\ntime.sleep(60)', stdinOpen: true, timeoutMs: TIMEOUT_MS });
+    const daemon = rssPeak(() => daemonPid);
+    const t0 = Date.now();
+    // 1 MiB per request, as fast as our own socket takes them: a well-behaved client would wait for each answer.
+    const line = JSON.stringify({ jsonrpc: '2.0', id: 2, method: Methods.runStdin, params: { runId: 'eager', data: Buffer.alloc(MB).toString('base64') } }) + '\n';
+    let sent = 0;
+    let stalledAt = 0; // bytes sent when the daemon stopped reading us
+    while (sent < TOTAL) {
+      if (!sock.write(line)) {
+        const drained = new Promise((r) => sock.once('drain', r));
+        const stalled = await Promise.race([drained.then(() => false), waitUntil(() => false, 2000).then(() => true)]);
+        if (stalled && !stalledAt) stalledAt = sent;
+        await drained;
+      }
+      sent += MB;
+    }
+    const secs = (Date.now() - t0) / 1000;
+    const ended = await waitUntil(async () => (await d.client.request<{ activeRuns: number }>(Methods.poolStats)).activeRuns === 0, 30_000);
+    const daemonPeak = daemon.stop();
+    sock.destroy();
+    const ok = daemonPeak < 200 && stalledAt > 0 && stalledAt < 64 * MB && !!ended;
+    record(
+      'backpressure: a client that does not wait for stdin answers',
+      `${TOTAL / MB} × 1 MiB run/stdin sent without waiting to a program that never reads: ` +
+        (stalledAt ? `the daemon stopped reading the client after ${(stalledAt / MB).toFixed(0)} MiB until the run's ${TIMEOUT_MS / 1000} s timeout;` : 'the daemon never stopped reading the client;') +
+        ` daemon ${daemonBase.toFixed(0)} → peak ${daemonPeak.toFixed(0)} MB; all sent in ${secs.toFixed(1)} s`,
+      ok,
+    );
+    await d.stop();
+    assert.ok(ok, `peak ${daemonPeak} MB, stalled at ${stalledAt}, ended ${!!ended}`);
+  });
+
   it('8 output floods to a client that reads slowly: the programs block on write, the daemon stays small, timeouts still end them', async () => {
     const TIMEOUT_MS = 10_000;
     const RATE = 1 * MB; // what the slow client reads per second
