@@ -1,6 +1,7 @@
 // The run path against a real Docker Engine: output, exit codes, stdin, isolation, hardening and named outcomes.
 import { strict as assert } from 'assert';
 import * as crypto from 'crypto';
+import { Readable } from 'stream';
 import { ContainerInfo, Methods, PoolStats } from '../../daemon/protocol';
 import { engineContainers, runToEnd, startDaemon, TestDaemon, waitUntil } from '../helpers/daemon';
 
@@ -60,6 +61,25 @@ describe('run path (real engine)', function () {
     );
     assert.equal(live.stdout.toString(), 'echo:one\necho:two\neof\n');
     assert.equal(live.result.exitCode, 0);
+    // As the extension sends typed lines: not awaited (each answer comes once the sandbox took the bytes), in order.
+    const unawaited = await runToEnd(d.client, { profile: 'python', code: 'import sys\nprint(sys.stdin.read().upper())', stdinOpen: true }, (h) => {
+      void h.stdin('x\n');
+      void h.stdin('y\n');
+      void h.closeStdin();
+    });
+    assert.equal(unawaited.stdout.toString(), 'X\nY\n\n');
+  });
+
+  it('streams stdin larger than any buffer on the way, byte-exact, through the stdin window', async () => {
+    const input = Buffer.alloc(24 * 1024 * 1024);
+    for (let i = 0; i < input.length; i += 4) input.writeUInt32LE(i, i);
+    const want = crypto.createHash('sha256').update(input).digest('hex');
+    const r = await runToEnd(
+      d.client,
+      { profile: 'python', code: 'import sys, hashlib\nh = hashlib.sha256()\nn = 0\nwhile True:\n    b = sys.stdin.buffer.read1(1 << 16)\n    if not b: break\n    h.update(b); n += len(b)\nprint(n, h.hexdigest())', stdinOpen: true },
+      (h) => void Readable.from([input.subarray(0, 5_000_000), input.subarray(5_000_000)]).pipe(h.stdinStream()),
+    );
+    assert.equal(r.stdout.toString(), `${input.length} ${want}\n`);
   });
 
   it('gives every fresh run a container no other run touched', async () => {
