@@ -36,10 +36,21 @@ export class Conn {
 
   /** After send() said false: calls `fn` on the socket's 'drain'. Returns a function that cancels the call. */
   whenDrained(fn: () => void): () => void {
-    const socket = this.socket;
-    socket.once('drain', fn);
-    return () => socket.off('drain', fn);
+    // One listener for all of this client's held runs (there may be more than EventEmitter's warning limit).
+    if (!this.drainWaiters.size) this.socket.once('drain', this.onDrain);
+    this.drainWaiters.add(fn);
+    return () => {
+      this.drainWaiters.delete(fn);
+      if (!this.drainWaiters.size) this.socket.off('drain', this.onDrain);
+    };
   }
+
+  private readonly drainWaiters = new Set<() => void>();
+  private readonly onDrain = (): void => {
+    const fns = [...this.drainWaiters];
+    this.drainWaiters.clear();
+    for (const fn of fns) fn();
+  };
 
   onClose(fn: () => void): void {
     this.onCloseFns.push(fn);
