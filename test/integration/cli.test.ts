@@ -1,6 +1,7 @@
 // The `warmbox` command as a terminal user meets it, against a real daemon and engine.
 import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CLI, startDaemon, stats, TestDaemon, ROOT, waitUntil } from '../helpers/daemon';
@@ -28,6 +29,18 @@ describe('warmbox CLI (real engine)', function () {
     assert.equal(r.status, 9);
     assert.equal(r.stdout, "['a', 'b c'] piped\n");
     assert.equal(r.stderr, 'warn\n');
+  });
+
+  it('streams a large --stdin FILE (past the up-front limit) byte-exact', () => {
+    const input = path.join(d.dir, 'big.in');
+    const bytes = Buffer.alloc(12 * 1024 * 1024);
+    for (let i = 0; i < bytes.length; i += 4) bytes.writeUInt32LE(i * 2654435761 >>> 0, i);
+    fs.writeFileSync(input, bytes);
+    const f = path.join(d.dir, 'sum.py');
+    fs.writeFileSync(f, 'import sys, hashlib\nd = sys.stdin.buffer.read()\nprint(len(d), hashlib.sha256(d).hexdigest())\n');
+    const r = cli(['run', f, '--stdin', input]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `${bytes.length} ${crypto.createHash('sha256').update(bytes).digest('hex')}\n`);
   });
 
   it('exits 124 with a message on timeout, and prints one JSON result with --json', () => {
