@@ -104,6 +104,11 @@ export interface RunStartParams {
 }
 export interface RunStartResult { runId: string }
 
+/**
+ * Answered only once the sandbox has taken the bytes (or the run ended): a client keeps a few requests unanswered at
+ * most (the CLI: 4), so input a program does not read waits at its source. A client that does not wait is not read
+ * further past 8 MiB of unanswered requests.
+ */
 export interface RunStdinParams {
   runId: string;
   /** base64 */
