@@ -111,13 +111,14 @@ export async function bindSocket(socketPath: string, rpc: JSONRPCServer<Conn>, h
         parts.push(chunk.subarray(start));
         size += chunk.length - start;
         if (size > MAX_MESSAGE_BYTES) {
-          // Said before closing, and the rest of the line is read and dropped, so the client gets to read this.
+          // Said before closing, so the client can tell why. We stop reading: a client still sending gets EPIPE.
           const msg = `message larger than ${MAX_MESSAGE_BYTES / MiB} MiB (a program may be at most ${MAX_CODE_BYTES / MiB} MiB); closing the connection`;
           log.info(`client ${conn.id} (${conn.client}): ${msg}`);
           conn.send(createJSONRPCErrorResponse(null, ErrorCodes.MessageTooLarge, msg));
           parts = [];
           size = 0;
           discarding = true;
+          socket.pause();
           conn.close();
         }
       }

@@ -155,14 +155,17 @@ describe('daemon (real engine)', function () {
       assert.equal(byId(4).error?.code, ErrorCodes.InvalidParams);
       assert.equal(byId(5).error?.code, ErrorCodes.UnknownRun);
       assert.ok(byId(6).result);
-      // A line past the size limit closes that connection; others carry on.
+      // A line past the size limit is answered with the reason, then that connection is closed; others carry on.
       const big = net.connect(sock);
       await new Promise((r) => big.once('connect', r));
       const closed = new Promise((r) => big.once('close', r));
       big.on('error', () => undefined);
+      let answer = '';
+      big.on('data', (b: Buffer) => (answer += b.toString()));
       const chunk = Buffer.alloc(1024 * 1024, 0x61);
       for (let i = 0; i < 40 && !big.destroyed; i++) big.write(chunk);
       await closed;
+      assert.equal(JSON.parse(answer.split('\n')[0]).error.code, ErrorCodes.MessageTooLarge);
       const r = await runToEnd(d.client, { profile: 'python', code: 'print("ok")' });
       assert.equal(r.stdout.toString(), 'ok\n');
     } finally {
