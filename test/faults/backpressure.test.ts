@@ -2,24 +2,17 @@
 // slowly, must block the program (or the sender), never grow the daemon or the CLI. Real daemons, the real engine,
 // the real CLI. Each scenario records its figure in the fault table.
 import { strict as assert } from 'assert';
-import { execFileSync, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { Methods, ContainerInfo, RunResult } from '../../daemon/protocol';
 import { runtimePaths } from '../../daemon/socketPath';
 import { CLI, engineContainers, startDaemon, stopAllDaemons, waitUntil } from '../helpers/daemon';
+import { blockedInWrite, childPids, cmdline, containerPid, rssMb } from '../helpers/proc';
 import { record } from '../helpers/summary';
 
 const MB = 1024 * 1024;
-
-function rssMb(pid: number): number {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-  } catch {
-    return NaN;
-  }
-}
 
 /** Samples a process's RSS until stopped; keeps the peak. */
 function rssPeak(pid: () => number | undefined, everyMs = 50): { peak: () => number; stop: () => number } {
@@ -39,37 +32,6 @@ function rssPeak(pid: () => number | undefined, everyMs = 50): { peak: () => num
       return peak;
     },
   };
-}
-
-function childPids(pid: number): number[] {
-  try {
-    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function cmdline(pid: number): string {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-  } catch {
-    return '';
-  }
-}
-
-/** Every descendant of a host pid (a container's processes, seen from the host). */
-function descendants(pid: number): number[] {
-  const out: number[] = [];
-  for (const c of childPids(pid)) out.push(c, ...descendants(c));
-  return out;
-}
-
-function wchan(pid: number): string {
-  try {
-    return fs.readFileSync(`/proc/${pid}/wchan`, 'utf8').trim();
-  } catch {
-    return '';
-  }
 }
 
 after(async function () {
@@ -201,9 +163,8 @@ describe('faults: backpressure', function () {
     assert.ok(busy, 'the 8 floods did not all start');
     const tStarted = Date.now() - t0;
     // A program blocked on its own write sleeps in pipe_write, seen from the host (the container's processes are ours).
-    const hostPids = busy.map((c) => Number(execFileSync('docker', ['inspect', '-f', '{{.State.Pid}}', c.id], { encoding: 'utf8' }).trim()));
-    const countBlocked = () =>
-      hostPids.filter((pid) => descendants(pid).some((p) => cmdline(p).startsWith('python3') && /pipe_write$/.test(wchan(p)))).length;
+    const hostPids = busy.map((c) => containerPid(c.id));
+    const countBlocked = () => hostPids.filter((pid) => blockedInWrite(pid, 'python3')).length;
     const blocked = (await waitUntil(() => countBlocked() === 8, TIMEOUT_MS / 2, 200)) ? 8 : countBlocked();
     const tBlocked = Date.now() - t0;
     const rssMid = rssMb(daemonPid);
