@@ -87,9 +87,10 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     if (params.project) await checkProject(pools.projects, params.project);
     try {
       const runId = runs.start(params, conn.id, {
-        started: (n) => conn.notify(Notifications.runStarted, n),
+        started: (n) => void conn.notify(Notifications.runStarted, n),
         output: (runId, stream, data) => conn.notify(Notifications.runOutput, { runId, stream, data: data.toString('base64') }),
-        exit: (result) => conn.notify(Notifications.runExit, { result }),
+        exit: (result) => void conn.notify(Notifications.runExit, { result }),
+        whenDrained: (fn) => conn.whenDrained(fn),
       }, params.runId);
       return { runId };
     } catch (e) {
@@ -99,11 +100,15 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
       throw e;
     }
   });
-  rpc.addMethod(Methods.runStdin, (raw) => {
+  // Answered once the sandbox took the bytes (or the run ended): the client's window of unanswered requests is its
+  // backpressure.
+  rpc.addMethod(Methods.runStdin, async (raw) => {
     const p = v.runStdinParams(raw);
-    let ok = true;
-    if (p.data) ok = runs.stdin(p.runId, Buffer.from(p.data, 'base64'));
-    if (p.eof) ok = runs.stdin(p.runId, null) && ok;
+    // Both writes are issued at once (in order); only the answer waits.
+    const taken: Promise<boolean>[] = [];
+    if (p.data) taken.push(runs.stdin(p.runId, Buffer.from(p.data, 'base64')));
+    if (p.eof) taken.push(runs.stdin(p.runId, null));
+    const ok = (await Promise.all(taken)).every(Boolean);
     if (!ok) throw new JSONRPCErrorException(`no live run ${p.runId}`, ErrorCodes.UnknownRun);
     return { ok: true };
   });

@@ -29,6 +29,11 @@ export const Notifications = {
   daemonExiting: 'daemon/exiting',
 } as const;
 
+/** Largest program a run may carry (UTF-8 bytes of `code`); also the most stdin given up front. Clients check first. */
+export const MAX_CODE_BYTES = 8 * 1024 * 1024;
+/** Largest message (one line) the daemon reads; past it the connection gets a MessageTooLarge error and is closed. */
+export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+
 /** JSON-RPC error codes of our own (the -32000..-32099 server range). */
 export const ErrorCodes = {
   ParseError: -32700,
@@ -153,6 +158,11 @@ export interface SandboxSettings {
 }
 export interface RunStartResult { runId: string }
 
+/**
+ * Answered only once the sandbox has taken the bytes (or the run ended): a client keeps a few requests unanswered at
+ * most (the CLI: 4), so input a program does not read waits at its source. A client that does not wait is not read
+ * further past 8 MiB of unanswered requests.
+ */
 export interface RunStdinParams {
   runId: string;
   /** base64 */

@@ -3,6 +3,7 @@ import * as crypto from 'crypto';
 import { InfraError } from './docker';
 import type { Logger } from './log';
 import { CancelledError, Lease, ProfilePool } from './pool';
+import type { Sandbox } from './sandbox';
 import type { PoolManager } from './poolManager';
 import { Profile, safeFileName } from './profiles';
 import * as path from 'path';
@@ -19,8 +20,11 @@ import type { StreamKind } from './demux';
 
 export interface RunSink {
   started(n: RunStartedNotification): void;
-  output(runId: string, stream: StreamKind, data: Buffer): void;
+  /** False when the client is not keeping up: the run then holds the program's output until `whenDrained`. */
+  output(runId: string, stream: StreamKind, data: Buffer): boolean;
   exit(result: RunResult): void;
+  /** Calls `fn` once the client has taken what was queued for it; returns a function that cancels the call. */
+  whenDrained(fn: () => void): () => void;
 }
 
 /** Output files a run may bring back unless it asks for other caps. */
@@ -46,7 +50,13 @@ class Run {
   readonly abort = new AbortController();
   lease?: Lease;
   decision?: Decision;
-  pendingStdin: (Buffer | null)[] = [];
+  /** Stdin that came before the sandbox did; each request is answered once its bytes reach the sandbox. */
+  pendingStdin: { data: Buffer | null; taken(): void }[] = [];
+  /** Set while the sandbox's output is held for a slow client: cancels the wait for the client's drain. */
+  outputHeld?: () => void;
+  heldSince = 0;
+  heldMs = 0;
+  heldTimes = 0;
   stdoutBytes = 0;
   stderrBytes = 0;
   truncated = false;
@@ -101,16 +111,18 @@ export class RunManager {
     return id;
   }
 
-  stdin(runId: string, data: Buffer | null): boolean {
+  /**
+   * Passes stdin on. Resolves false for no live run; otherwise true once the sandbox's stream took the bytes, or the
+   * run ended: the client sends more only then, so stdin a program does not read waits in the client's source.
+   */
+  async stdin(runId: string, data: Buffer | null): Promise<boolean> {
     const run = this.runs.get(runId);
     if (!run || run.decision) return false;
     if (!run.stdinOpen) return true; // stdin already ended: nothing more can reach the program
     if (data === null) run.stdinOpen = false;
     const sb = run.lease?.sandbox;
-    if (sb && sb.runId === run.id) {
-      if (data === null) sb.closeStdin();
-      else sb.writeStdin(data);
-    } else run.pendingStdin.push(data);
+    if (sb && sb.runId === run.id) await toSandbox(sb, data);
+    else await new Promise<void>((taken) => run.pendingStdin.push({ data, taken }));
     return true;
   }
 
@@ -197,7 +209,17 @@ export class RunManager {
         if (part.length) {
           if (stream === 'stdout') run.stdoutBytes += part.length;
           else run.stderrBytes += part.length;
-          run.sink.output(run.id, stream, part);
+          if (!run.sink.output(run.id, stream, part) && !run.outputHeld) {
+            // The client is full: the program blocks in write() until it catches up; the timeout keeps counting.
+            sb.pauseOutput();
+            run.heldSince = Date.now();
+            run.heldTimes++;
+            run.outputHeld = run.sink.whenDrained(() => {
+              run.outputHeld = undefined;
+              run.heldMs += Date.now() - run.heldSince;
+              sb.resumeOutput();
+            });
+          }
         }
         if (data.length > room) {
           run.truncated = true;
@@ -205,10 +227,7 @@ export class RunManager {
         }
       },
     });
-    for (const chunk of run.pendingStdin.splice(0)) {
-      if (chunk === null) sb.closeStdin();
-      else sb.writeStdin(chunk);
-    }
+    for (const p of run.pendingStdin.splice(0)) void toSandbox(sb, p.data).then(p.taken);
     const end = await ended;
     if (!run.decision) {
       if (end.kind === 'lost') {
@@ -254,7 +273,16 @@ export class RunManager {
     if (!this.runs.has(run.id) || !run.decision) return;
     this.runs.delete(run.id);
     if (run.timer) clearTimeout(run.timer);
+    // Nothing of this run may stay waiting: stdin requests are answered, held output is let go.
+    for (const p of run.pendingStdin.splice(0)) p.taken();
     const sb = run.lease?.sandbox;
+    if (run.outputHeld) {
+      run.outputHeld();
+      run.outputHeld = undefined;
+      run.heldMs += Date.now() - run.heldSince;
+      sb?.resumeOutput();
+    }
+    if (run.heldMs >= 1000) this.log.info(`run ${run.id.slice(0, 8)} (${run.params.profile}): output held ${fmtMs(run.heldMs)} in all (${run.heldTimes} times) for a slow client`);
     const pool = run.pool;
     if (sb && pool && sb.runId === run.id) pool.release(sb, run.decision.outcome === 'exited' ? 'clean' : 'dirty');
     const d = run.decision;
@@ -279,6 +307,12 @@ export class RunManager {
     run.sink.exit(result);
     this.onIdleChange();
   }
+}
+
+function toSandbox(sb: Sandbox, data: Buffer | null): Promise<void> {
+  if (data !== null) return sb.writeStdin(data);
+  sb.closeStdin();
+  return Promise.resolve();
 }
 
 function fmtMs(ms: number): string {

@@ -156,6 +156,12 @@ export class Sandbox extends EventEmitter {
   /** destroy() was called: a start that fails from here on was ended on purpose, not a failure. */
   private ending = false;
   private starting?: Promise<void>;
+  private stdinWaiters: (() => void)[] = [];
+  /** Called on 'drain', and when a run ends: nobody may keep waiting on a stream that is done with that run. */
+  private readonly releaseStdinWaiters = (): void => {
+    this.stream?.off('drain', this.releaseStdinWaiters);
+    for (const resolve of this.stdinWaiters.splice(0)) resolve();
+  };
 
   /** The project copy /work holds before a run (what run-time deltas are computed against); none for single files. */
   held?: Snapshot;
@@ -283,8 +289,26 @@ export class Sandbox extends EventEmitter {
     this.active?.err.flush();
   }
 
-  writeStdin(data: Buffer): void {
-    if (this.active && data.length && this.stream?.writable) this.stream.write(encodeStdin(data));
+  /**
+   * Resolves once the attach stream has taken the bytes (write() returned true, or 'drain' came), or the run ended:
+   * the caller waits before sending more, so a program that does not read blocks the sender, not our memory.
+   */
+  writeStdin(data: Buffer): Promise<void> {
+    if (!this.active || !data.length || !this.stream?.writable) return Promise.resolve();
+    if (this.stream.write(encodeStdin(data))) return Promise.resolve();
+    return new Promise((resolve) => {
+      if (!this.stdinWaiters.length) this.stream!.once('drain', this.releaseStdinWaiters);
+      this.stdinWaiters.push(resolve);
+    });
+  }
+
+  /** The client cannot take more output: stop reading the container's, so the program blocks in write(). */
+  pauseOutput(): void {
+    this.stream?.pause();
+  }
+
+  resumeOutput(): void {
+    this.stream?.resume();
   }
 
   closeStdin(): void {
@@ -382,6 +406,7 @@ export class Sandbox extends EventEmitter {
       this.armed.reject(new InfraError('container-lost', `sandbox failed while warming: ${why}`));
       this.armed = undefined;
     }
+    this.releaseStdinWaiters();
     const a = this.active;
     if (a) {
       this.active = undefined;
@@ -441,6 +466,7 @@ export class Sandbox extends EventEmitter {
     if (a.trailer === null || !a.stderrDone || (a.outputs && !a.outputs.done) || this.active !== a) return;
     const [rc, oom] = a.trailer.split(' ').map((x) => Number(x));
     this.active = undefined;
+    this.releaseStdinWaiters();
     if (this.isolation === 'reuse') {
       this.state = 'recycling';
       // Everything the daemon sent for this run is ahead of this line in PID 1's stdin: it discards up to it.

@@ -3,9 +3,9 @@ import { JSONRPCErrorException } from 'json-rpc-2.0';
 import { LIMIT_RANGES, RUN_LIMITS } from './config';
 import * as path from 'path';
 import { ENV_NAME } from './armScript';
-import { ErrorCodes, IsolationMode, OutputRequest, RunProject, RunStartParams, RunStdinParams, ConfigOverrides, SandboxSettings } from './protocol';
+import { ErrorCodes, IsolationMode, MAX_CODE_BYTES, OutputRequest, RunProject, RunStartParams, RunStdinParams, ConfigOverrides, SandboxSettings } from './protocol';
 
-export const MAX_CODE_BYTES = 8 * 1024 * 1024;
+export { MAX_CODE_BYTES };
 
 export function invalid(message: string): JSONRPCErrorException {
   return new JSONRPCErrorException(message, ErrorCodes.InvalidParams);

@@ -189,6 +189,7 @@ export class RunController implements vscode.Disposable {
   private onPanel(m: FromPanel): void {
     const c = this.current;
     if (m.type === 'stop') void this.stop();
+    // Typed lines are small: not awaited (the daemon answers once the program's sandbox took them); sent in order.
     else if (m.type === 'stdin' && c?.handle) void c.handle.stdin(m.text).catch(() => undefined);
     else if (m.type === 'eof' && c?.handle) void c.handle.closeStdin().catch(() => undefined);
   }
