@@ -59,7 +59,8 @@ describe('faults: backpressure', function () {
     sh.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const exited = new Promise<number | null>((r) => sh.once('close', (code) => r(code)));
     let cliPid: number | undefined;
-    const cli = rssPeak(() => (cliPid ??= childPids(sh.pid!).find((p) => cmdline(p).includes('cli.js'))));
+    // The CLI once it is node (a forked bash that has not exec'd yet shows the same command line).
+    const cli = rssPeak(() => (cliPid ??= childPids(sh.pid!).find((p) => cmdline(p).startsWith(`${process.execPath} ${CLI}`))));
     const daemon = rssPeak(() => daemonPid);
     // The pipeline ends when the program does: the CLI exits and head gets SIGPIPE. The old code could take minutes.
     const code = await Promise.race([exited, waitUntil(() => false, 120_000).then(() => 'hung' as const)]);

@@ -33,7 +33,8 @@ export function containerPid(id: string): number {
   return Number(execFileSync('docker', ['inspect', '-f', '{{.State.Pid}}', id], { encoding: 'utf8' }).trim());
 }
 
-/** Is a process of this container whose command starts with `command` asleep in write() on a full pipe? */
+/** Is a process of this container running `command` (by name or path) asleep in write() on a full pipe? */
 export function blockedInWrite(hostPid: number, command: string): boolean {
-  return descendants(hostPid).some((p) => cmdline(p).startsWith(command) && /pipe_write$/.test(read(`/proc/${p}/wchan`).trim()));
+  const named = (p: number) => (cmdline(p).split(' ')[0].split('/').pop() ?? '') === command;
+  return descendants(hostPid).some((p) => named(p) && /pipe_write$/.test(read(`/proc/${p}/wchan`).trim()));
 }
