@@ -3,17 +3,24 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { pipeline } from 'stream';
 import { DaemonClient, DaemonUnavailableError, isRpcError, RequestTooLargeError } from '../daemon/client';
-import { ErrorCodes, MAX_CODE_BYTES, Methods, PoolStats, ContainerInfo, ProfileInfo, RunResult } from '../daemon/protocol';
+import { ErrorCodes, MAX_CODE_BYTES, Methods, PoolStats, ContainerInfo, ProfileInfo, RunOutputs, RunProject, RunResult } from '../daemon/protocol';
+import { findProjectRoot } from '../daemon/workspace/root';
 import { tailFile } from '../daemon/log';
 import { runtimePaths } from '../daemon/socketPath';
-import { parseArgs, CliUsageError } from './args';
+import { parseArgs, CliUsageError, Parsed } from './args';
 import { exitCodeFor, formatAge, formatStats, formatContainers } from './format';
 
 const HELP = `warmbox — run code in warm, hardened Docker sandboxes
 
 Usage:
   warmbox run FILE [--profile NAME] [--stdin FILE|-] [--no-stdin] [--timeout SECONDS]
-                   [--isolation fresh|reuse] [--json] [-- ARGS...]
+                   [--isolation fresh|reuse] [--env NAME=VALUE]... [--out DIR] [--json]
+                   [--root DIR] [--cwd file|root] [--exclude GLOB]... [--no-project] [-- ARGS...]
+
+  FILE runs inside a private copy of its project: --root, else the nearest folder above it
+  holding .git, warmbox.json or a dependency manifest, else its own folder (secrets such as
+  .env, *.pem and .git are never copied). --no-project runs the file alone. --out DIR writes
+  the files the run created or changed under DIR.
   warmbox stats [--json]          pool state per profile
   warmbox ls [--json]             the pool's containers
   warmbox profiles [--json]       known profiles
@@ -61,8 +68,9 @@ async function connect(spawn = true): Promise<DaemonClient> {
 
 async function cmdRun(argv: string[]): Promise<number> {
   const a = parseArgs(argv, {
-    flags: ['json', 'no-stdin'],
-    options: ['profile', 'stdin', 'timeout', 'isolation'],
+    flags: ['json', 'no-stdin', 'no-project'],
+    options: ['profile', 'stdin', 'timeout', 'isolation', 'root', 'cwd', 'out'],
+    lists: ['env', 'exclude'],
   });
   const file = a.positional[0];
   if (!file) throw new CliUsageError('run needs a FILE (e.g. warmbox run examples/hello.py)');
@@ -84,6 +92,8 @@ async function cmdRun(argv: string[]): Promise<number> {
   }
   const isolation = a.options.isolation;
   if (isolation !== undefined && isolation !== 'fresh' && isolation !== 'reuse') throw new CliUsageError('--isolation is fresh or reuse');
+  const project = a.flags['no-project'] ? undefined : projectOf(file, a);
+  const env = envOf(a.lists.env ?? []);
 
   const client = await connect();
   let profile = a.options.profile;
@@ -122,6 +132,9 @@ async function cmdRun(argv: string[]): Promise<number> {
         stdinOpen: !!stdinSource,
         timeoutMs,
         isolation: isolation as 'fresh' | 'reuse' | undefined,
+        project,
+        env,
+        outputs: a.options.out !== undefined ? {} : undefined,
       },
       {
         onOutput: (stream, data) => {
@@ -142,7 +155,7 @@ async function cmdRun(argv: string[]): Promise<number> {
     );
   } catch (e) {
     if (e instanceof RequestTooLargeError) fail(e.message, 2);
-    if (isRpcError(e) && e.code === ErrorCodes.UnknownProfile) fail(e.message, 2);
+    if (isRpcError(e) && (e.code === ErrorCodes.UnknownProfile || e.code === ErrorCodes.InvalidParams)) fail(e.message, 2);
     if (isRpcError(e)) fail(e.message);
     throw e;
   }
@@ -171,12 +184,48 @@ async function cmdRun(argv: string[]): Promise<number> {
   if (stdoutGone) return 141;
   process.stdin.pause();
   await flush(process.stdout);
+  if (a.options.out !== undefined && result.outputs) {
+    const n = copyOutputs(result.outputs, a.options.out);
+    if (!json) process.stderr.write(`warmbox: ${n} output file(s) written to ${a.options.out}${result.outputs.left ? ` (${result.outputs.left} more over the caps, left behind)` : ''}\n`);
+  }
   if (json) process.stdout.write(JSON.stringify(result) + '\n');
   else if (result.outcome !== 'exited') process.stderr.write(`warmbox: ${result.outcome}: ${result.message ?? ''}\n`);
   await flush(process.stdout);
   await flush(process.stderr);
   client.close();
   return exitCodeFor(result);
+}
+
+/** The run's project: --root, else the nearest folder that looks like a project root (see findProjectRoot). */
+function projectOf(file: string, a: Parsed): RunProject {
+  const root = path.resolve(a.options.root ?? findProjectRoot(file));
+  const rel = path.relative(root, path.resolve(file));
+  if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) fail(`${file} is not inside --root ${root}`, 2);
+  const cwd = a.options.cwd;
+  if (cwd !== undefined && cwd !== 'file' && cwd !== 'root') throw new CliUsageError('--cwd is file or root');
+  return { root, file: rel.split(path.sep).join('/'), cwd: cwd as RunProject['cwd'], exclude: a.lists.exclude };
+}
+
+function envOf(pairs: string[]): Record<string, string> | undefined {
+  if (!pairs.length) return undefined;
+  const env: Record<string, string> = {};
+  for (const kv of pairs) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new CliUsageError(`--env takes NAME=VALUE (got "${kv}")`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return env;
+}
+
+/** Copies a run's output files (kept by the daemon) under DIR with their relative paths. */
+function copyOutputs(o: RunOutputs, dir: string): number {
+  for (const f of o.files) {
+    const to = path.join(dir, f.path);
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    // Written afresh (not copied): the user's umask decides the mode, not the daemon's private 0600.
+    fs.writeFileSync(to, fs.readFileSync(path.join(o.dir, f.path)));
+  }
+  return o.files.length;
 }
 
 function mib(n: number): string {

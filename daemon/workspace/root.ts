@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-/** Files that mark a project's root, besides `.git`. */
-export const ROOT_MARKERS = ['.git', 'package.json', 'requirements.txt', 'pyproject.toml', 'go.mod', 'Cargo.toml'];
+/** What marks a project's root: `.git`, a dependency manifest, or warmbox's own project file. */
+export const ROOT_MARKERS = ['.git', 'warmbox.json', 'package.json', 'requirements.txt', 'pyproject.toml', 'go.mod', 'Cargo.toml'];
 
 /**
  * The nearest ancestor of `file` holding `.git` or a dependency manifest, else the file's own folder. The home folder
