@@ -19,7 +19,7 @@ interface Shape {
 }
 
 /** Runs a shell program that waits on stdin, reads what the engine enforces on its container, then lets it end. */
-async function probe(client: DaemonClient, extra: Record<string, unknown> = {}): Promise<Shape> {
+async function probe(client: DaemonClient, extra: Record<string, unknown> = {}, hold?: Promise<void>): Promise<Shape> {
   let up!: () => void;
   const started = new Promise<void>((r) => (up = r));
   let containerId = '';
@@ -29,6 +29,7 @@ async function probe(client: DaemonClient, extra: Record<string, unknown> = {}):
   });
   await Promise.race([started, h.result]);
   const info = JSON.parse(docker('inspect', containerId))[0];
+  await hold;
   await h.closeStdin();
   const result = await h.result;
   return {
@@ -93,9 +94,12 @@ describe('faults: settings of one window against other clients', function () {
     const window = await d.connect('vscode');
     // Old way: network on for everyone, a reuse run takes a sandbox, network off again while it is busy.
     await window.request(Methods.configSet, { overrides: { isolation: 'reuse', network: true } }).catch(() => undefined);
-    const netRun = probe(window, { settings: { isolation: 'reuse', network: true } });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const netRun = probe(window, { settings: { isolation: 'reuse', network: true } }, held);
     const busy = await waitUntil(async () => (await stats(d.client)).profiles.some((p) => p.busy > 0), 10_000);
     await window.request(Methods.configSet, { overrides: { network: false } }).catch(() => undefined);
+    release();
     const first = await netRun;
     const others: Shape[] = [];
     for (let i = 0; i < 3; i++) others.push(await probe(d.client, { isolation: 'reuse' }));
