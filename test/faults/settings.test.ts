@@ -5,7 +5,7 @@ import { execFileSync } from 'child_process';
 import { DaemonClient } from '../../daemon/client';
 import { Methods, PoolStats, RunResult, RunStartParams } from '../../daemon/protocol';
 import { startEngineProxy } from '../helpers/engineProxy';
-import { engineContainers, profileStats, runToEnd, startDaemon, stats, stopAllDaemons, TestDaemon, waitUntil } from '../helpers/daemon';
+import { engineContainers, profileStats, runToEnd, startDaemon, stats, TestDaemon, waitUntil } from '../helpers/daemon';
 import { record } from '../helpers/summary';
 
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -52,7 +52,9 @@ describe('faults: settings of one window against other clients', function () {
   });
   after(async () => {
     await d.stop();
-    assert.deepEqual(await stopAllDaemons(), []);
+    // A fresh sandbox's own AutoRemove may still be under way as the daemon exits: wait for it, then it must be empty.
+    await waitUntil(() => engineContainers(d.scope).length === 0, 10_000, 200);
+    assert.deepEqual(engineContainers(d.scope), [], 'containers left behind');
   });
 
   it('workspace-level or pushed settings cannot loosen another client\'s sandboxes, nor the window\'s own', async () => {
@@ -224,6 +226,7 @@ describe('faults: a hung engine', function () {
       await d.stop();
       await proxy.close();
     }
-    assert.deepEqual(engineContainers(d.scope), []);
+    await waitUntil(() => engineContainers(d.scope).length === 0, 10_000, 200);
+    assert.deepEqual(engineContainers(d.scope), [], 'containers left behind');
   });
 });
