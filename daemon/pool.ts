@@ -140,7 +140,7 @@ export class ProfilePool {
               busy >= this.profile.maxSize
                 ? `pool at capacity: all ${this.profile.maxSize} ${this.profile.name} sandboxes stayed busy for ${secs} s`
                 : this.opts.room() === 0 && this.count('warming') === 0
-                  ? `pool at capacity: all ${this.opts.room() + this.live()} sandboxes this set could have (maxSandboxes over all sets) stayed busy for ${secs} s`
+                  ? `pool at capacity: the sandboxes of all sets together (maxSandboxes) stayed busy for ${secs} s`
                   : `no ${this.profile.name} sandbox became ready within ${secs} s (${problem ?? 'Docker is slow to start containers'})`,
             ),
           );
