@@ -143,7 +143,7 @@ export class ProfilePool {
               busy >= this.profile.maxSize
                 ? `pool at capacity: all ${this.profile.maxSize} ${this.profile.name} sandboxes stayed busy for ${secs} s`
                 : this.opts.room() === 0 && this.count('warming') === 0
-                  ? `pool at capacity: all ${this.opts.room() + this.live()} sandboxes this set could have (maxSandboxes over all sets) stayed busy for ${secs} s`
+                  ? `pool at capacity: the sandboxes of all sets together (maxSandboxes) stayed busy for ${secs} s`
                   : `no ${this.profile.name} sandbox became ready within ${secs} s (${problem ?? 'Docker is slow to start containers'})`,
             ),
           );
@@ -215,20 +215,20 @@ export class ProfilePool {
   /** Starts the warm-ups the pool is short of (minSize, plus one per waiter), within maxSize and the failure backoff. */
   fill(): void {
     if (this.closed) return;
-    const plan = () =>
-      planWarmups({
-        minSize: this.minSize(),
-        maxSize: this.profile.maxSize,
-        live: this.live(),
-        idle: this.count('idle'),
-        warming: this.count('warming'),
-        waiting: this.waiters.length,
-        backingOff: Date.now() < this.nextWarmAt,
-        room: this.opts.room(),
-      });
-    let n = plan();
-    // At the cap with runs waiting here: an idle sandbox of another set makes way.
-    while (n === 0 && this.waiters.length > this.count('warming') && this.opts.room() === 0 && this.opts.reclaim(this)) n = plan();
+    const input = () => ({
+      minSize: this.minSize(),
+      maxSize: this.profile.maxSize,
+      live: this.live(),
+      idle: this.count('idle'),
+      warming: this.count('warming'),
+      waiting: this.waiters.length,
+      backingOff: Date.now() < this.nextWarmAt,
+      room: this.opts.room(),
+    });
+    let n = planWarmups(input());
+    // Held back only by the cap over all sets, with runs waiting here: an idle sandbox of another set makes way
+    // (never for this set's minSize alone, or sets would take turns removing each other's).
+    while (n === 0 && planWarmups({ ...input(), minSize: 0, room: undefined }) > 0 && this.opts.reclaim(this)) n = planWarmups(input());
     for (let i = 0; i < n; i++) this.warmOne();
   }
 

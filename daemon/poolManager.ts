@@ -13,7 +13,7 @@ import { projectLabel, ProjectRegistry } from './workspace/registry';
 
 const MAINTAIN_EVERY_MS = 2_000;
 /** The longest the pool waits on one engine call before it says the engine is not answering and carries on. */
-export const ENGINE_CALL_TIMEOUT_MS = Number(process.env.WARMBOX_ENGINE_TIMEOUT_MS) || 5_000;
+export const ENGINE_CALL_TIMEOUT_MS = 5_000;
 
 /**
  * The key of a warm set: everything that shapes a container — profile, image, command and health check, environment,

@@ -9,7 +9,7 @@ import { RestartPolicy } from './restartPolicy';
 export type LinkState = 'connecting' | 'connected' | 'down' | 'failed';
 
 /** A daemon that stops answering (stopped, hung) must not park the connection: each step of connecting is bounded. */
-const REQUEST_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 10_000;
 
 export class DaemonConnection implements vscode.Disposable {
   state: LinkState = 'connecting';
@@ -56,7 +56,7 @@ export class DaemonConnection implements vscode.Disposable {
     this.client = undefined;
     if (c && !c.isClosed) {
       const closed = new Promise<void>((r) => c.once('close', () => r()));
-      await c.request(Methods.shutdown, { reason: 'Restart Daemon in VS Code' }).catch(() => undefined);
+      await c.request(Methods.shutdown, { reason: 'Restart Daemon in VS Code' }, REQUEST_TIMEOUT_MS).catch(() => undefined);
       await Promise.race([closed, new Promise((r) => setTimeout(r, 15_000))]);
     }
     this.setState('connecting');

@@ -77,7 +77,8 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
       if (e.affectsConfiguration('warmbox.dockerHost')) {
         void vscode.window.showInformationMessage('warmbox: the Docker host is used when the daemon starts.', 'Restart daemon').then((p) => p && vscode.commands.executeCommand('warmbox.restartDaemon'));
       }
-      void conn.pushSettings();
+      // Sandbox settings travel with each run; only the daemon-wide ones are pushed.
+      if (e.affectsConfiguration('warmbox.pool') || e.affectsConfiguration('warmbox.daemon.idleShutdownMinutes')) void conn.pushSettings();
       runnable();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { RunHandle } from '../daemon/client';
 import { Methods, ProfileInfo, RunResult } from '../daemon/protocol';
 import { describeOutcome, FromPanel } from '../media/src/messages';
-import type { DaemonConnection } from './connection';
+import { REQUEST_TIMEOUT_MS, type DaemonConnection } from './connection';
 import { readSettings, runSettingsFor } from './config';
 import { parsePythonTraceback } from './traceback';
 import type { OutputPanel } from './views/outputPanel';
@@ -63,7 +63,7 @@ export class RunController implements vscode.Disposable {
     const byLang = readSettings().profileByLanguage[doc.languageId];
     if (byLang) return byLang;
     const client = await this.conn.ensure();
-    const profiles = await client.request<ProfileInfo[]>(Methods.profilesList);
+    const profiles = await client.request<ProfileInfo[]>(Methods.profilesList, {}, REQUEST_TIMEOUT_MS);
     const name = doc.fileName.toLowerCase();
     return profiles.find((p) => p.extensions.some((e) => name.endsWith(e)))?.name;
   }

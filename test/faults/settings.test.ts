@@ -5,7 +5,7 @@ import { execFileSync } from 'child_process';
 import { DaemonClient } from '../../daemon/client';
 import { Methods, PoolStats, RunResult, RunStartParams } from '../../daemon/protocol';
 import { startEngineProxy } from '../helpers/engineProxy';
-import { engineContainers, profileStats, runToEnd, startDaemon, stats, stopAllDaemons, TestDaemon, waitUntil } from '../helpers/daemon';
+import { engineContainers, profileStats, runToEnd, startDaemon, stats, TestDaemon, waitUntil } from '../helpers/daemon';
 import { record } from '../helpers/summary';
 
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -19,7 +19,7 @@ interface Shape {
 }
 
 /** Runs a shell program that waits on stdin, reads what the engine enforces on its container, then lets it end. */
-async function probe(client: DaemonClient, extra: Record<string, unknown> = {}): Promise<Shape> {
+async function probe(client: DaemonClient, extra: Record<string, unknown> = {}, hold?: Promise<void>): Promise<Shape> {
   let up!: () => void;
   const started = new Promise<void>((r) => (up = r));
   let containerId = '';
@@ -29,6 +29,7 @@ async function probe(client: DaemonClient, extra: Record<string, unknown> = {}):
   });
   await Promise.race([started, h.result]);
   const info = JSON.parse(docker('inspect', containerId))[0];
+  await hold;
   await h.closeStdin();
   const result = await h.result;
   return {
@@ -51,7 +52,9 @@ describe('faults: settings of one window against other clients', function () {
   });
   after(async () => {
     await d.stop();
-    assert.deepEqual(await stopAllDaemons(), []);
+    // A fresh sandbox's own AutoRemove may still be under way as the daemon exits: wait for it, then it must be empty.
+    await waitUntil(() => engineContainers(d.scope).length === 0, 10_000, 200);
+    assert.deepEqual(engineContainers(d.scope), [], 'containers left behind');
   });
 
   it('workspace-level or pushed settings cannot loosen another client\'s sandboxes, nor the window\'s own', async () => {
@@ -93,9 +96,12 @@ describe('faults: settings of one window against other clients', function () {
     const window = await d.connect('vscode');
     // Old way: network on for everyone, a reuse run takes a sandbox, network off again while it is busy.
     await window.request(Methods.configSet, { overrides: { isolation: 'reuse', network: true } }).catch(() => undefined);
-    const netRun = probe(window, { settings: { isolation: 'reuse', network: true } });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const netRun = probe(window, { settings: { isolation: 'reuse', network: true } }, held);
     const busy = await waitUntil(async () => (await stats(d.client)).profiles.some((p) => p.busy > 0), 10_000);
     await window.request(Methods.configSet, { overrides: { network: false } }).catch(() => undefined);
+    release();
     const first = await netRun;
     const others: Shape[] = [];
     for (let i = 0; i < 3; i++) others.push(await probe(d.client, { isolation: 'reuse' }));
@@ -220,6 +226,7 @@ describe('faults: a hung engine', function () {
       await d.stop();
       await proxy.close();
     }
-    assert.deepEqual(engineContainers(d.scope), []);
+    await waitUntil(() => engineContainers(d.scope).length === 0, 10_000, 200);
+    assert.deepEqual(engineContainers(d.scope), [], 'containers left behind');
   });
 });
