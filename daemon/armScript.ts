@@ -64,7 +64,8 @@ take() {
   return 0
 }
 # A project tar (or a delta of it) from PID 1's stdin, extracted by the program's uid: the root never writes in /work.
-untar() { [ "$1" -gt 0 ] || return 0; take "$1" | as_user $bb tar -x -o -C /work; }
+# tar stops at the archive's end marker: the padding after it is drained here, or take would stop short of $1 bytes.
+untar() { [ "$1" -gt 0 ] || return 0; take "$1" | { as_user $bb tar -x -o -C /work; r=$?; $bb cat > /dev/null; exit $r; }; }
 # nsenter would run its own applet for a bare name like sh or cat: exec the image's program by its path instead.
 resolve() { r=$1; case $1 in */*) return;; esac; s=$IFS; IFS=:; for d in $PATH; do [ -f "$d/$1" ] && [ -x "$d/$1" ] && { r=$d/$1; break; }; done; IFS=$s; }
 of=/sys/fs/cgroup/memory.events; [ -r "$of" ] || of=/sys/fs/cgroup/memory/memory.oom_control

@@ -52,6 +52,8 @@ class Run {
   decision?: Decision;
   /** Stdin that came before the sandbox did; each request is answered once its bytes reach the sandbox. */
   pendingStdin: { data: Buffer | null; taken(): void }[] = [];
+  /** The program went to its sandbox: stdin may go straight there. */
+  handedOver = false;
   /** Set while the sandbox's output is held for a slow client: cancels the wait for the client's drain. */
   outputHeld?: () => void;
   heldSince = 0;
@@ -121,7 +123,8 @@ export class RunManager {
     if (!run.stdinOpen) return true; // stdin already ended: nothing more can reach the program
     if (data === null) run.stdinOpen = false;
     const sb = run.lease?.sandbox;
-    if (sb && sb.runId === run.id) await toSandbox(sb, data);
+    // Until the program is handed to its sandbox (the project's delta may still be in the making), stdin waits here.
+    if (sb && sb.runId === run.id && run.handedOver) await toSandbox(sb, data);
     else await new Promise<void>((taken) => run.pendingStdin.push({ data, taken }));
     return true;
   }
@@ -227,6 +230,7 @@ export class RunManager {
         }
       },
     });
+    run.handedOver = true;
     for (const p of run.pendingStdin.splice(0)) void toSandbox(sb, p.data).then(p.taken);
     const end = await ended;
     if (!run.decision) {

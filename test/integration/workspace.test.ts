@@ -139,3 +139,27 @@ describe('workspace: the project inside the sandbox (real engine)', function () 
     assert.equal(look.stdout.toString(), "['main.py']\n");
   });
 });
+
+describe('workspace: a large change since the sandbox was armed (real engine)', function () {
+  this.timeout(60_000);
+
+  it('sends a delta larger than a pipe, and stdin streamed meanwhile arrives whole', async () => {
+    const d = await startDaemon({ profiles: { python: { minSize: 1, maxSize: 1 }, node: { minSize: 0 }, shell: { minSize: 0 } } });
+    try {
+      const root = project({ "sum.py": "print(0)\n" });
+      const code = 'import sys, hashlib, os\nd = sys.stdin.buffer.read()\nprint(len(d), hashlib.sha256(d).hexdigest(), os.path.getsize("big.bin"))';
+      // The project's set arms its sandbox before big.bin exists: the run must carry 3 MB of delta, then the stdin.
+      await runToEnd(d.client, inProject(root, 'sum.py', { code: 'print(1)' }));
+      fs.writeFileSync(path.join(root, 'big.bin'), Buffer.alloc(3 * 1024 * 1024, 7));
+      const input = Buffer.alloc(2 * 1024 * 1024 + 17, 3);
+      // Streamed at once, while the daemon still packs the delta: none of it may be lost on the way.
+      const r = await runToEnd(d.client, inProject(root, 'sum.py', { code, stdinOpen: true }), async (h) => {
+        for (let i = 0; i < input.length; i += 64 * 1024) await h.stdin(input.subarray(i, i + 64 * 1024));
+        await h.closeStdin();
+      });
+      assert.equal(r.stdout.toString(), `${input.length} ${require('crypto').createHash('sha256').update(input).digest('hex')} ${3 * 1024 * 1024}\n`, r.stderr.toString());
+    } finally {
+      await d.stop();
+    }
+  });
+});
