@@ -77,7 +77,8 @@ gone() {
     alive=0
     for p in /proc/[0-9]*; do
       [ "$p" = /proc/1 ] && continue
-      st=; read -r st < "$p/stat" 2>/dev/null || continue
+      # (the group takes the error of a process gone meanwhile: it must not reach the run's stderr)
+      st=; { read -r st < "$p/stat"; } 2>/dev/null || continue
       case "$st" in *") Z "*|*") X "*) ;; *) alive=1 ;; esac
     done
     [ $alive = 0 ] && return 0
