@@ -6,10 +6,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { DaemonClient } from '../daemon/client';
 import { Methods, PoolStats, RunStartParams } from '../daemon/protocol';
+import { IMAGE_VERSION } from '../daemon/profiles';
 import { runtimePaths } from '../daemon/socketPath';
 import { gvisorSection } from './gvisor';
+import { benchProjects } from './projects';
 
 const ROOT = path.resolve(__dirname, '../..');
+const PY = `warmbox/python:${IMAGE_VERSION}`;
+const SH = `warmbox/shell:${IMAGE_VERSION}`;
+const NODE = `warmbox/node:${IMAGE_VERSION}`;
 const DAEMON = path.join(ROOT, 'dist/daemon.js');
 const CLI = path.join(ROOT, 'dist/cli.js');
 const N = Number(process.env.BENCH_RUNS ?? 30);
@@ -32,18 +37,18 @@ interface Program {
 }
 
 const PROGRAMS: Program[] = [
-  { name: 'python print', image: 'warmbox/python:1', profile: 'python', file: 'p.py', code: 'print("hello")\n', argv: ['python3', '-c', 'print("hello")'], expect: (o) => o.toString() === 'hello\n' },
+  { name: 'python print', image: PY, profile: 'python', file: 'p.py', code: 'print("hello")\n', argv: ['python3', '-c', 'print("hello")'], expect: (o) => o.toString() === 'hello\n' },
   {
     name: 'python 1 MB output',
-    image: 'warmbox/python:1',
+    image: PY,
     profile: 'python',
     file: 'mb.py',
     code: 'import sys\nsys.stdout.write("x" * 1048575 + "\\n")\n',
     argv: ['python3', '-c', 'import sys\nsys.stdout.write("x" * 1048575 + "\\n")'],
     expect: (o) => o.length === 1048576,
   },
-  { name: 'shell echo', image: 'warmbox/shell:1', profile: 'shell', file: 'e.sh', code: 'echo hello\n', argv: ['sh', '-c', 'echo hello'], expect: (o) => o.toString() === 'hello\n' },
-  { name: 'node console.log', image: 'warmbox/node:1', profile: 'node', file: 'n.js', code: 'console.log("hello")\n', argv: ['node', '-e', 'console.log("hello")'], expect: (o) => o.toString() === 'hello\n' },
+  { name: 'shell echo', image: SH, profile: 'shell', file: 'e.sh', code: 'echo hello\n', argv: ['sh', '-c', 'echo hello'], expect: (o) => o.toString() === 'hello\n' },
+  { name: 'node console.log', image: NODE, profile: 'node', file: 'n.js', code: 'console.log("hello")\n', argv: ['node', '-e', 'console.log("hello")'], expect: (o) => o.toString() === 'hello\n' },
 ];
 
 const HARDENING = ['--network', 'none', '--read-only', '--tmpfs', '/tmp', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--user', '10001:10001', '--pids-limit', '128', '--memory', '256m'];
@@ -171,9 +176,9 @@ async function main(): Promise<void> {
   const tSpawn = now();
   const client = await DaemonClient.connect({ client: 'bench', env, daemonPath: DAEMON });
   const connectMs = now() - tSpawn;
-  const helper = execFileSync('docker', ['run', '-d', '--rm', ...HARDENING, 'warmbox/python:1', 'sleep', '3600'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  const helpers: Record<string, string> = { 'warmbox/python:1': helper };
-  for (const img of ['warmbox/shell:1', 'warmbox/node:1']) {
+  const helper = execFileSync('docker', ['run', '-d', '--rm', ...HARDENING, PY, 'sleep', '3600'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const helpers: Record<string, string> = { [PY]: helper };
+  for (const img of [SH, NODE]) {
     helpers[img] = execFileSync('docker', ['run', '-d', '--rm', ...HARDENING, img, 'sleep', '3600'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   }
   const results: Record<string, Record<string, Sample[]>> = {};
@@ -191,7 +196,7 @@ async function main(): Promise<void> {
         'docker exec (CLI, warm container)': () => timeProcess('docker', ['exec', helpers[p.image], ...p.argv], p.expect),
         'warmbox fresh (protocol)': () => timeWarmbox(client, p, 'fresh'),
         'warmbox reuse (protocol)': () => timeWarmbox(client, p, 'reuse'),
-        'warmbox run (CLI)': () => timeProcess(process.execPath, [CLI, 'run', path.join(dir, p.file), '--no-stdin', '--profile', p.profile], p.expect, env),
+        'warmbox run (CLI)': () => timeProcess(process.execPath, [CLI, 'run', path.join(dir, p.file), '--no-stdin', '--no-project', '--profile', p.profile], p.expect, env),
       };
       fs.writeFileSync(path.join(dir, p.file), p.code);
       // The slow per-run container only for the headline program: it costs seconds per sample.
@@ -206,9 +211,12 @@ async function main(): Promise<void> {
         if (i % 10 === 0) process.stdout.write(`[bench] ${p.name}: ${i}/${WARMUP + N}\n`);
       }
       // busybox's date has no nanoseconds: the shell floor is timed with dash in the python image.
-      r['floor: interpreter start inside the container'] = floorSamples(helpers[p.image === 'warmbox/shell:1' ? 'warmbox/python:1' : p.image], p, N);
+      r['floor: interpreter start inside the container'] = floorSamples(helpers[p.image === SH ? PY : p.image], p, N);
       results[p.name] = r;
     }
+
+    process.stdout.write('[bench] project runs\n');
+    const projectRows = await benchProjects(client, dir, N, WARMUP);
 
     const tp: string[] = [];
     for (const iso of ['reuse', 'fresh'] as const) {
@@ -272,6 +280,13 @@ async function main(): Promise<void> {
       const fl = pct(floor.map((x) => x.exit), 0.5);
       out.push('', `warmbox fresh over the floor: p50 +${fmt(pct(wbFresh.map((x) => x.exit), 0.5) - fl)} ms, p99 +${fmt(pct(wbFresh.map((x) => x.exit), 0.99) - pct(floor.map((x) => x.exit), 0.99))} ms (times in ms).`, '');
     }
+    out.push('## Project runs (Python print, fresh, interleaved; every set armed before each round)', '');
+    out.push('| run | exit status p50 | p90 | p99 | over the single-file run (p50) |', '|---|---|---|---|---|');
+    const base = pct(projectRows[0].exit, 0.5);
+    for (const r of projectRows) {
+      out.push(`| ${r.name} | **${fmt(pct(r.exit, 0.5))}** | ${fmt(pct(r.exit, 0.9))} | ${fmt(pct(r.exit, 0.99))} | ${r === projectRows[0] ? '—' : `${pct(r.exit, 0.5) - base >= 0 ? '+' : ''}${fmt(pct(r.exit, 0.5) - base)} ms`} |`);
+    }
+    out.push('');
     out.push('## Sustained throughput (Python print, each run checks its own unique output)', '', '| isolation | concurrency | runs | runs/s | p99 ms | errors |', '|---|---|---|---|---|---|', ...tp, '');
     process.stdout.write('[bench] runc vs gVisor (runsc)\n');
     out.push(...(await gvisorSection(Math.min(N, 20))));

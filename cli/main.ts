@@ -1,18 +1,26 @@
 // The `warmbox` command: the same daemon and protocol as the extension, from a terminal.
 import * as fs from 'fs';
 import * as path from 'path';
-import { DaemonClient, DaemonUnavailableError, isRpcError } from '../daemon/client';
-import { ErrorCodes, Methods, PoolStats, ContainerInfo, ProfileInfo, RunResult } from '../daemon/protocol';
+import { pipeline } from 'stream';
+import { DaemonClient, DaemonUnavailableError, isRpcError, RequestTooLargeError } from '../daemon/client';
+import { ErrorCodes, MAX_CODE_BYTES, Methods, PoolStats, ContainerInfo, ProfileInfo, RunOutputs, RunProject, RunResult } from '../daemon/protocol';
+import { findProjectRoot } from '../daemon/workspace/root';
 import { tailFile } from '../daemon/log';
 import { runtimePaths } from '../daemon/socketPath';
-import { parseArgs, CliUsageError } from './args';
+import { parseArgs, CliUsageError, Parsed } from './args';
 import { exitCodeFor, formatAge, formatStats, formatContainers } from './format';
 
 const HELP = `warmbox — run code in warm, hardened Docker sandboxes
 
 Usage:
   warmbox run FILE [--profile NAME] [--stdin FILE|-] [--no-stdin] [--timeout SECONDS]
-                   [--isolation fresh|reuse] [--json] [-- ARGS...]
+                   [--isolation fresh|reuse] [--env NAME=VALUE]... [--out DIR] [--json]
+                   [--root DIR] [--cwd file|root] [--exclude GLOB]... [--no-project] [-- ARGS...]
+
+  FILE runs inside a private copy of its project: --root, else the nearest folder above it
+  holding .git, warmbox.json or a dependency manifest, else its own folder (secrets such as
+  .env, *.pem and .git are never copied). --no-project runs the file alone. --out DIR writes
+  the files the run created or changed under DIR.
   warmbox stats [--json]          pool state per profile
   warmbox ls [--json]             the pool's containers
   warmbox profiles [--json]       known profiles
@@ -20,7 +28,29 @@ Usage:
   warmbox logs [-n LINES]         the daemon's log
 
 Exit status of run: the program's own, or 124 timeout, 125 warmbox/Docker error,
-130 cancelled, 137 out of memory, 141 output limit reached.`;
+130 cancelled, 137 out of memory, 141 output limit reached (or our stdout closed).
+A program's own 124/125/130/137/141 look the same: --json tells them apart.`;
+
+/** Up to this, --stdin FILE goes with the run request; larger files are streamed like piped stdin. */
+const UPFRONT_STDIN_BYTES = 1024 * 1024;
+
+/** Set while a run is live: ends it before we exit because our stdout went away. */
+let cancelRun: (() => Promise<unknown>) | undefined;
+let stdoutGone = false;
+
+/** Like other Unix tools under `| head`: when our stdout is closed, stop quietly (141, as for SIGPIPE). */
+function onStdoutError(e: NodeJS.ErrnoException): void {
+  if (e.code !== 'EPIPE') {
+    process.stderr.write(`warmbox: cannot write the output: ${e.message}\n`);
+    process.exit(125);
+  }
+  if (stdoutGone) return;
+  stdoutGone = true;
+  if (!cancelRun) process.exit(141);
+  // The run ends as cancelled and cmdRun returns; a daemon that does not answer does not keep us.
+  void cancelRun().catch(() => undefined);
+  setTimeout(() => process.exit(141), 2000);
+}
 
 function fail(msg: string, code = 125): never {
   process.stderr.write(`warmbox: ${msg}\n`);
@@ -38,13 +68,17 @@ async function connect(spawn = true): Promise<DaemonClient> {
 
 async function cmdRun(argv: string[]): Promise<number> {
   const a = parseArgs(argv, {
-    flags: ['json', 'no-stdin'],
-    options: ['profile', 'stdin', 'timeout', 'isolation'],
+    flags: ['json', 'no-stdin', 'no-project'],
+    options: ['profile', 'stdin', 'timeout', 'isolation', 'root', 'cwd', 'out'],
+    lists: ['env', 'exclude'],
   });
   const file = a.positional[0];
   if (!file) throw new CliUsageError('run needs a FILE (e.g. warmbox run examples/hello.py)');
   let code: string;
   try {
+    // Checked before reading: a file that large is not a program warmbox will run.
+    const size = fs.statSync(file).size;
+    if (size > MAX_CODE_BYTES) fail(`${file} is ${mib(size)}; warmbox runs programs of at most ${mib(MAX_CODE_BYTES)}`, 2);
     code = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -58,6 +92,8 @@ async function cmdRun(argv: string[]): Promise<number> {
   }
   const isolation = a.options.isolation;
   if (isolation !== undefined && isolation !== 'fresh' && isolation !== 'reuse') throw new CliUsageError('--isolation is fresh or reuse');
+  const project = a.flags['no-project'] ? undefined : projectOf(file, a);
+  const env = envOf(a.lists.env ?? []);
 
   const client = await connect();
   let profile = a.options.profile;
@@ -69,18 +105,21 @@ async function cmdRun(argv: string[]): Promise<number> {
   }
 
   let stdinBytes: Buffer | undefined;
-  let streamStdin = false;
+  let stdinSource: NodeJS.ReadableStream | undefined;
   if (a.options.stdin !== undefined && a.options.stdin !== '-') {
     try {
-      stdinBytes = fs.readFileSync(a.options.stdin);
+      const f = a.options.stdin;
+      if (fs.statSync(f).size <= UPFRONT_STDIN_BYTES) stdinBytes = fs.readFileSync(f);
+      else stdinSource = fs.createReadStream(f);
     } catch {
       fail(`cannot read stdin file ${a.options.stdin}`, 2);
     }
   } else if (!a.flags['no-stdin']) {
-    streamStdin = true;
+    stdinSource = process.stdin;
   }
 
   const json = !!a.flags.json;
+  let outputHeld = false;
   let handle;
   try {
     handle = await client.run(
@@ -90,27 +129,45 @@ async function cmdRun(argv: string[]): Promise<number> {
         fileName: path.basename(file),
         args: a.rest,
         stdin: stdinBytes?.toString('base64'),
-        stdinOpen: streamStdin,
+        stdinOpen: !!stdinSource,
         timeoutMs,
         isolation: isolation as 'fresh' | 'reuse' | undefined,
+        project,
+        env,
+        outputs: a.options.out !== undefined ? {} : undefined,
       },
       {
         onOutput: (stream, data) => {
-          if (json) return;
-          (stream === 'stdout' ? process.stdout : process.stderr).write(data);
+          if (json || stdoutGone) return;
+          const out = stream === 'stdout' ? process.stdout : process.stderr;
+          // Where our output is slower than the program (an async pipe), stop reading the daemon: it holds the
+          // program's output in its sandbox until we catch up.
+          if (!out.write(data) && !outputHeld && !out.destroyed) {
+            outputHeld = true;
+            client.pauseIncoming();
+            out.once('drain', () => {
+              outputHeld = false;
+              client.resumeIncoming();
+            });
+          }
         },
       },
     );
   } catch (e) {
-    if (isRpcError(e) && e.code === ErrorCodes.UnknownProfile) fail(e.message, 2);
+    if (e instanceof RequestTooLargeError) fail(e.message, 2);
+    if (isRpcError(e) && (e.code === ErrorCodes.UnknownProfile || e.code === ErrorCodes.InvalidParams)) fail(e.message, 2);
     if (isRpcError(e)) fail(e.message);
     throw e;
   }
-  if (streamStdin) {
-    // Forward our stdin as it comes; EOF closes the program's stdin.
-    process.stdin.on('data', (d: Buffer) => void handle.stdin(d).catch(() => undefined));
-    process.stdin.on('end', () => void handle.closeStdin().catch(() => undefined));
-    process.stdin.on('error', () => void handle.closeStdin().catch(() => undefined));
+  const run = handle;
+  cancelRun = () => {
+    client.resumeIncoming(); // the answer and the run's end must get through
+    return run.cancel();
+  };
+  if (stdinSource) {
+    // A few requests in flight at most: when the program does not read, our source waits (and so does its writer).
+    // An error here (the run ended, stdin unreadable) only stops the forwarding: the run's result decides our exit.
+    pipeline(stdinSource, handle.stdinStream(), () => undefined);
   }
   let interrupted = 0;
   process.on('SIGINT', () => {
@@ -124,14 +181,55 @@ async function cmdRun(argv: string[]): Promise<number> {
   } catch (e) {
     fail((e as Error).message);
   }
+  if (stdoutGone) return 141;
   process.stdin.pause();
   await flush(process.stdout);
+  if (a.options.out !== undefined && result.outputs) {
+    const n = copyOutputs(result.outputs, a.options.out);
+    if (!json) process.stderr.write(`warmbox: ${n} output file(s) written to ${a.options.out}${result.outputs.left ? ` (${result.outputs.left} more over the caps, left behind)` : ''}\n`);
+  }
   if (json) process.stdout.write(JSON.stringify(result) + '\n');
   else if (result.outcome !== 'exited') process.stderr.write(`warmbox: ${result.outcome}: ${result.message ?? ''}\n`);
   await flush(process.stdout);
   await flush(process.stderr);
   client.close();
   return exitCodeFor(result);
+}
+
+/** The run's project: --root, else the nearest folder that looks like a project root (see findProjectRoot). */
+function projectOf(file: string, a: Parsed): RunProject {
+  const root = path.resolve(a.options.root ?? findProjectRoot(file));
+  const rel = path.relative(root, path.resolve(file));
+  if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) fail(`${file} is not inside --root ${root}`, 2);
+  const cwd = a.options.cwd;
+  if (cwd !== undefined && cwd !== 'file' && cwd !== 'root') throw new CliUsageError('--cwd is file or root');
+  return { root, file: rel.split(path.sep).join('/'), cwd: cwd as RunProject['cwd'], exclude: a.lists.exclude };
+}
+
+function envOf(pairs: string[]): Record<string, string> | undefined {
+  if (!pairs.length) return undefined;
+  const env: Record<string, string> = {};
+  for (const kv of pairs) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new CliUsageError(`--env takes NAME=VALUE (got "${kv}")`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return env;
+}
+
+/** Copies a run's output files (kept by the daemon) under DIR with their relative paths. */
+function copyOutputs(o: RunOutputs, dir: string): number {
+  for (const f of o.files) {
+    const to = path.join(dir, f.path);
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    // Written afresh (not copied): the user's umask decides the mode, not the daemon's private 0600.
+    fs.writeFileSync(to, fs.readFileSync(path.join(o.dir, f.path)));
+  }
+  return o.files.length;
+}
+
+function mib(n: number): string {
+  return `${+(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 function flush(s: NodeJS.WriteStream): Promise<void> {
@@ -211,6 +309,8 @@ function cmdLogs(argv: string[]): number {
 }
 
 async function main(): Promise<void> {
+  process.stdout.on('error', onStdoutError);
+  process.stderr.on('error', () => undefined);
   const [cmd, ...rest] = process.argv.slice(2);
   let code: number;
   try {
@@ -249,7 +349,7 @@ async function main(): Promise<void> {
     if (isRpcError(e)) fail(e.message);
     fail((e as Error).stack ?? String(e));
   }
-  process.exit(code);
+  process.exit(stdoutGone ? 141 : code);
 }
 
 void main();

@@ -10,8 +10,8 @@
 // PID 1 proves the interpreter runs, says WBREADY, then blocks on its attached stdin. A run writes
 // `WBRUN <secret> <nonce> <sync> <file> <code bytes> <arg bytes> <backstop s>`, the code, the args, then stdin in
 // length-prefixed frames that a root relay copies to the program. A header without the secret ends the container.
-// When the program ends PID 1 kills what it left, waits until it is gone, and prints `\n<nonce> <exit code> <oom
-// kills>` on stdout and `\n<nonce>` on stderr. In reuse mode it then discards its stdin up to `WBSYNC <sync>` (which
+// When the program ends PID 1 kills what it left, waits until it is gone, and prints `<nonce> <exit code> <oom
+// kills> <output files>` on stdout and `<nonce>` on stderr. In reuse mode it then discards its stdin up to `WBSYNC <sync>` (which
 // the daemon writes after the trailer), so stdin the program never read is never parsed, wipes the sandbox as the
 // program's uid, checks it is empty and says WBREADY again. The daemon ends the container on any byte outside a run.
 // When the daemon goes away its end of stdin closes: PID 1 (or the relay, mid-run) sees EOF and ends the container.
@@ -19,6 +19,8 @@ import type { IsolationMode } from './protocol';
 
 export const READY = 'WBREADY';
 export const UNHEALTHY = 'WBUNHEALTHY';
+/** After a reuse run's wipe: the daemon answers with the project to put back (WBPROJ). */
+export const WIPED = 'WBWIPED';
 /** warmbox's runtime in every sandbox image: a static busybox, so PID 1 depends on nothing else in the image. */
 export const RUNTIME = '/opt/warmbox/busybox';
 /** A tmpfs only PID 1 (root) can enter: the program's stdin pipe and the sync pattern live here. */
@@ -27,9 +29,6 @@ export const PRIVATE_DIR = '/run/warmbox';
 export function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
-
-/** Exact byte count from stdin: `head -c` reads ahead through stdio, dd with fullblock does not. */
-const take = (n: string) => `$bb dd bs=${n} count=1 iflag=fullblock 2>/dev/null`;
 
 /** Every name under the program's writable places, dot and dot-dot names included. */
 const PLACES = ['/work', '/tmp', '/dev/shm', '/dev/mqueue'];
@@ -43,39 +42,32 @@ export interface ArmOptions {
   uid: number;
 }
 
+/** The shell PID 1 runs: helpers, arming, then one run after another (reuse) or one run (fresh). */
 export function armScript(o: ArmOptions): string {
-  const asUser = `$bb nsenter -F -S ${o.uid} -G ${o.uid} --`;
-  const cmd = ['"$prog"', ...o.command.slice(1).map((a) => (a === '{file}' ? '"/work/$f"' : shQuote(a)))].join(' ');
-  const health = ['"$hprog"', ...o.health.slice(1).map(shQuote)].join(' ');
-  const afterRun =
-    o.isolation === 'reuse'
-      ? `
-  # Stdin the program never read is discarded, never parsed: up to the sync line the daemon sends after the trailer.
-  printf 'WBSYNC %s\\n' "$sync" > ${PRIVATE_DIR}/sync
-  $bb grep -qxF -f ${PRIVATE_DIR}/sync || exit 0
-  # The wipe runs as the program's uid: it owns everything the program made, and nothing else is writable.
-  ${asUser} $bb sh -c '
-    $0 chmod -R u+rwx /work 2>/dev/null
-    $0 rm -rf ${ALL_NAMES} 2>/dev/null
-    for x in ${ALL_NAMES}; do [ -e "$x" ] || [ -L "$x" ] && exit 95; done
-    # System V objects cannot be removed with the tools at hand: a sandbox that made any is not reused.
-    for t in shm msg sem; do [ -r /proc/sysvipc/$t ] || continue; [ "$($0 wc -l < /proc/sysvipc/$t)" -le 1 ] || exit 95; done
-    exit 0' $bb || exit 95
-  echo ${READY}`
-      : `
-  exit 0`;
+  return [helpers(o), arm(o), runLoop(o)].join('\n');
+}
+
+/** Drops to the program's uid: supplementary groups cleared, then gid and uid; no capability survives. */
+const dropTo = (o: ArmOptions) => `$bb nsenter -F -S ${o.uid} -G ${o.uid} --`;
+
+function helpers(o: ArmOptions): string {
   return `bb=${RUNTIME}
 # PID 1 outlives the program's signals: a handler (not an ignore) so that children still start with the defaults.
 trap : TERM INT HUP QUIT USR1 USR2 ALRM PIPE
-read -r tag secret || exit 0
-[ "$tag" = WBARM ] && [ -n "$secret" ] || exit 92
-cd /work && $bb chmod 0700 /work && $bb chown ${o.uid}:${o.uid} /work || exit 97
+as_user() { ${dropTo(o)} "$@"; }
+umask 077
+# Exactly $1 bytes of PID 1's stdin to stdout, in bounded memory (stdio would read ahead, dd with fullblock does not).
+take() {
+  b=$(($1 / 65536)); r=$(($1 % 65536))
+  if [ $b -gt 0 ]; then $bb dd bs=65536 count=$b iflag=fullblock 2>/dev/null || return 1; fi
+  if [ $r -gt 0 ]; then $bb dd bs=$r count=1 iflag=fullblock 2>/dev/null || return 1; fi
+  return 0
+}
+# A project tar (or a delta of it) from PID 1's stdin, extracted by the program's uid: the root never writes in /work.
+# tar stops at the archive's end marker: the padding after it is drained here, or take would stop short of $1 bytes.
+untar() { [ "$1" -gt 0 ] || return 0; take "$1" | { as_user $bb tar -x -o -C /work; r=$?; $bb cat > /dev/null; exit $r; }; }
 # nsenter would run its own applet for a bare name like sh or cat: exec the image's program by its path instead.
 resolve() { r=$1; case $1 in */*) return;; esac; s=$IFS; IFS=:; for d in $PATH; do [ -f "$d/$1" ] && [ -x "$d/$1" ] && { r=$d/$1; break; }; done; IFS=$s; }
-resolve ${shQuote(o.command[0])}; prog=$r
-resolve ${shQuote(o.health[0])}; hprog=$r
-h=$(${asUser} ${health} 2>&1)
-case "$h" in *HEALTH_OK*) ;; *) printf '${UNHEALTHY} %.300s\\n' "$h" | $bb tr '\\n' ' '; echo; exit 3;; esac
 of=/sys/fs/cgroup/memory.events; [ -r "$of" ] || of=/sys/fs/cgroup/memory/memory.oom_control
 ooms() { o=0; [ -r "$of" ] && while read -r k v; do [ "$k" = oom_kill ] && o=$v; done < "$of"; }
 # Waits until every process but PID 1 is gone (zombies aside): a killed process may still be runnable.
@@ -85,7 +77,8 @@ gone() {
     alive=0
     for p in /proc/[0-9]*; do
       [ "$p" = /proc/1 ] && continue
-      st=; read -r st < "$p/stat" 2>/dev/null || continue
+      # (the group takes the error of a process gone meanwhile: it must not reach the run's stderr)
+      st=; { read -r st < "$p/stat"; } 2>/dev/null || continue
       case "$st" in *") Z "*|*") X "*) ;; *) alive=1 ;; esac
     done
     [ $alive = 0 ] && return 0
@@ -93,28 +86,100 @@ gone() {
     $bb kill -9 -1 2>/dev/null; $bb usleep 5000
   done
 }
+# After the trailer: the files the run created or changed, framed \`F <size> <path>\` + bytes, then \`E <n> <left>\`;
+# read and written by the program's uid (the program is gone by now), within $outn files and $outs bytes.
+outputs() {
+  as_user $bb sh -c 'cd /work || exit 1
+    find . -newer "$0" -type f 2>/dev/null | {
+      n=0; total=0; left=0
+      while IFS= read -r p; do
+        s=$(stat -c %s "$p" 2>/dev/null) || continue
+        if [ $n -ge $1 ] || [ $((total + s)) -gt $2 ]; then left=$((left + 1)); continue; fi
+        printf "F %s %s\\n" "$s" "\${p#./}"; head -c "$s" "$p"; n=$((n + 1)); total=$((total + s))
+      done
+      printf "E %s %s\\n" "$n" "$left"
+    }' ${PRIVATE_DIR}/stamp "$outn" "$outs"
+}
+# The project the sandbox is armed with (an empty one for single-file runs): \`WBPROJ <tar bytes>\` and the tar.
+prepare() {
+  read -r tag n || exit 0
+  [ "$tag" = WBPROJ ] || exit 92
+  untar "$n" || exit 96
+}`;
+}
+
+function arm(o: ArmOptions): string {
+  const health = ['"$hprog"', ...o.health.slice(1).map(shQuote)].join(' ');
+  return `read -r tag secret || exit 0
+[ "$tag" = WBARM ] && [ -n "$secret" ] || exit 92
+# /work is the program's: PID 1 keeps it as its working directory (inherited by the program) but cannot enter it.
+cd /work && $bb chmod 0700 /work && $bb chown ${o.uid}:${o.uid} /work || exit 97
+resolve ${shQuote(o.command[0])}; prog=$r
+resolve ${shQuote(o.health[0])}; hprog=$r
+h=$(as_user ${health} 2>&1)
+case "$h" in *HEALTH_OK*) ;; *) printf '${UNHEALTHY} %.300s\\n' "$h" | $bb tr '\\n' ' '; echo; exit 3;; esac
+prepare
 $bb mkfifo -m 600 ${PRIVATE_DIR}/in || exit 94
 # A background job's stdin would be /dev/null: keep ours on fd 4 for the stdin relay.
 exec 4<&0
-echo ${READY}
-while :; do
-  read -r tag sec nonce sync f clen alen tmo || exit 0
+echo ${READY}`;
+}
+
+function runLoop(o: ArmOptions): string {
+  const cmd = ['"$prog"', ...o.command.slice(1).map((a) => (a === '{file}' ? '"/work/$f"' : shQuote(a)))].join(' ');
+  const run = `$bb timeout -s KILL "$tmo" ${dropTo(o)}`;
+  return `while :; do
+  # The header, then the meta block (f, cwd, env, args as shell words), the code, a delta tar, paths deleted since.
+  read -r tag sec nonce sync mlen clen dlen xlen outn outs tmo || exit 0
   [ "$tag" = WBRUN ] && [ "$sec" = "$secret" ] || exit 92
-  if [ "$clen" -gt 0 ]; then ${asUser} ${take('"$clen"')} of="/work/$f" || exit 96; else ${asUser} $bb touch "/work/$f" || exit 96; fi
-  set --
-  if [ "$alen" -gt 0 ]; then eval "set -- $(${take('"$alen"')})"; fi
-  (exec 3>${PRIVATE_DIR}/in; while read -r n; do [ "$n" -gt 0 ] 2>/dev/null || break; ${take('"$n"')} >&3; done; exec 3>&-; while read -r n; do :; done; $bb kill -9 -1) <&4 &
+  f=; cwd=.; wbenv=; set --
+  eval "$(take "$mlen")"
+  [ -n "$f" ] || exit 92
+  # (busybox's own sh runs its applets for bare names like mkdir and cat, whatever the image holds)
+  take "$clen" | as_user $bb sh -c 'case $0 in */*) mkdir -p "\${0%/*}";; esac; exec cat > "$0"' "/work/$f" || exit 96
+  untar "$dlen" || exit 96
+  if [ "$xlen" -gt 0 ]; then take "$xlen" | as_user $bb sh -c 'while IFS= read -r p; do rm -rf "/work/$p"; done' || exit 96; fi
+  # The root relay copies stdin frames into the program's pipe; frames the program never reads die with it.
+  (exec 3>${PRIVATE_DIR}/in; while read -r n; do [ "$n" -gt 0 ] 2>/dev/null || break; take "$n" >&3; done; exec 3>&-; while read -r n; do :; done; $bb kill -9 -1) <&4 &
   ooms; o0=$o
-  $bb timeout -s KILL "$tmo" ${asUser} ${cmd} "$@" < ${PRIVATE_DIR}/in 4<&-
+  # Files newer than this stamp may be the run's outputs. busybox find compares whole seconds, so the stamp is a
+  # second old: what is merely unchanged in that second the daemon drops by content.
+  [ "$outn" -gt 0 ] && $bb touch -d "@$(($($bb date +%s) - 1))" ${PRIVATE_DIR}/stamp
+  if [ "$cwd" = . ] && [ -z "$wbenv" ]; then
+    ${run} ${cmd} "$@" < ${PRIVATE_DIR}/in 4<&-
+  else
+    ([ -z "$wbenv" ] || eval "export $wbenv"; exec ${run} $bb sh -c 'cd "$0" && exec "$@"' "/work/$cwd" ${cmd} "$@") < ${PRIVATE_DIR}/in 4<&-
+  fi
   rc=$?
   $bb kill -9 -1 2>/dev/null
   wait
   gone
   ooms
-  printf '\\n%s %s %s\\n' "$nonce" "$rc" "$((o - o0))"
-  printf '\\n%s\\n' "$nonce" >&2${afterRun}
+  # No newline before the nonce: the program's last line stays as it wrote it (the nonce alone is unguessable).
+  printf '%s %s %s %s\\n' "$nonce" "$rc" "$((o - o0))" "$outn"
+  [ "$outn" -gt 0 ] && { outputs || exit 96; }
+  printf '%s\\n' "$nonce" >&2${o.isolation === 'reuse' ? reset(o) : '\n  exit 0'}
 done
 `;
+}
+
+/** After a reuse run: discard unread stdin, wipe as the program's uid, check, then take the project again. */
+function reset(o: ArmOptions): string {
+  return `
+  # Stdin the program never read is discarded, never parsed: up to the sync line the daemon sends after the trailer.
+  printf 'WBSYNC %s\\n' "$sync" > ${PRIVATE_DIR}/sync
+  $bb grep -qxF -f ${PRIVATE_DIR}/sync || exit 0
+  # The wipe runs as the program's uid: it owns everything the program made, and nothing else is writable.
+  as_user $bb sh -c '
+    $0 chmod -R u+rwx /work 2>/dev/null
+    $0 rm -rf ${ALL_NAMES} 2>/dev/null
+    for x in ${ALL_NAMES}; do [ -e "$x" ] || [ -L "$x" ] && exit 95; done
+    # System V objects cannot be removed with the tools at hand: a sandbox that made any is not reused.
+    for t in shm msg sem; do [ -r /proc/sysvipc/$t ] || continue; [ "$($0 wc -l < /proc/sysvipc/$t)" -le 1 ] || exit 95; done
+    exit 0' $bb || exit 95
+  echo ${WIPED}
+  prepare
+  echo ${READY}`;
 }
 
 /** The container's command: warmbox's own shell as PID 1. */
@@ -132,17 +197,39 @@ export interface RunHeader {
   nonce: string;
   /** Ends the discarded stdin after a reuse run. */
   sync: string;
-  fileName: string;
+  /** The file to run, relative to /work (posix separators), and the working directory ('.' is /work). */
+  file: string;
+  cwd: string;
+  /** Variables for this run only, over the profile's and the image's. */
+  env: Record<string, string>;
   code: Buffer;
+  /** Project files changed since the sandbox was armed (a tar), and paths deleted since. */
+  delta?: Buffer;
+  deleted?: string[];
   args: string[];
+  /** Send back the files the run created or changed, within these caps (absent: none). */
+  outputs?: { maxFiles: number; maxBytes: number };
   /** The in-container backstop, in whole seconds; the daemon's own timer fires first. */
   backstopS: number;
 }
 
+/** Environment names a shell can export. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export function encodeHeader(h: RunHeader): Buffer {
-  const args = h.args.length ? Buffer.from(h.args.map(shQuote).join(' ')) : Buffer.alloc(0);
-  const line = `WBRUN ${h.secret} ${h.nonce} ${h.sync} ${h.fileName} ${h.code.length} ${args.length} ${h.backstopS}\n`;
-  return Buffer.concat([Buffer.from(line), h.code, args]);
+  const env = Object.entries(h.env).map(([k, v]) => shQuote(`${k}=${v}`)).join(' ');
+  // Shell words PID 1 evaluates: every value is quoted, names are checked by the daemon before they get here.
+  const meta = Buffer.from(`f=${shQuote(h.file)}; cwd=${shQuote(h.cwd)}; wbenv=${shQuote(env)}; set -- ${h.args.map(shQuote).join(' ')}\n`);
+  const delta = h.delta ?? Buffer.alloc(0);
+  const deleted = h.deleted?.length ? Buffer.from(h.deleted.map((p) => `${p}\n`).join('')) : Buffer.alloc(0);
+  const out = h.outputs ?? { maxFiles: 0, maxBytes: 0 };
+  const line = `WBRUN ${h.secret} ${h.nonce} ${h.sync} ${meta.length} ${h.code.length} ${delta.length} ${deleted.length} ${out.maxFiles} ${out.maxBytes} ${h.backstopS}\n`;
+  return Buffer.concat([Buffer.from(line), meta, h.code, delta, deleted]);
+}
+
+/** The project a sandbox holds before any run (empty for single-file runs): at arming and after each reuse wipe. */
+export function encodeProject(tar: Buffer | null): Buffer {
+  return tar && tar.length ? Buffer.concat([Buffer.from(`WBPROJ ${tar.length}\n`), tar]) : Buffer.from('WBPROJ 0\n');
 }
 
 /** After a reuse run's trailer: PID 1 discards stdin up to and including this line. */

@@ -6,9 +6,12 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import * as crypto from 'crypto';
+import type { Writable } from 'stream';
 import { JSONRPCClient, JSONRPCErrorException } from 'json-rpc-2.0';
 import {
+  ErrorCodes,
   HelloResult,
+  MAX_CODE_BYTES,
   Methods,
   Notifications,
   PROTOCOL_VERSION,
@@ -20,6 +23,7 @@ import {
 } from './protocol';
 import { tailFile } from './log';
 import { ensurePrivateDir, runtimePaths } from './socketPath';
+import { stdinWriter } from './stdinWriter';
 
 export interface ConnectOptions {
   client: string;
@@ -32,11 +36,21 @@ export interface ConnectOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for a spawned daemon's socket. */
   spawnTimeoutMs?: number;
+  /** How long the daemon has to answer the handshake (default 5 s): a stopped or hung daemon must not park the caller. */
+  helloTimeoutMs?: number;
   /** Sees every message sent and received (the extension's trace setting). */
   trace?: (direction: 'send' | 'recv', line: string) => void;
 }
 
 export class DaemonUnavailableError extends Error {}
+
+/** The daemon did not answer a request in time (stopped with SIGSTOP, hung, swamped). */
+export class DaemonTimeoutError extends DaemonUnavailableError {}
+
+export const HELLO_TIMEOUT_MS = 5_000;
+
+/** A request the client refuses to send (it would break a limit the daemon enforces); says which. */
+export class RequestTooLargeError extends Error {}
 
 export interface RunHandlers {
   onStarted?(n: RunStartedNotification): void;
@@ -47,8 +61,11 @@ export interface RunHandle {
   runId: string;
   /** Resolves with the outcome; rejects only when the daemon is gone or refused the request. */
   result: Promise<RunResult>;
+  /** Resolves once the sandbox has taken the bytes (or the run ended): await it before sending much more. */
   stdin(data: Buffer | string): Promise<void>;
   closeStdin(): Promise<void>;
+  /** Stdin as a Writable that keeps a few requests in flight at most: pipe a stream into it; end() closes stdin. */
+  stdinStream(): Writable;
   cancel(): Promise<void>;
 }
 
@@ -74,6 +91,8 @@ export class DaemonClient extends EventEmitter {
   trace?: (direction: 'send' | 'recv', line: string) => void;
   /** Set when the daemon announced a deliberate shutdown before the connection closed. */
   exitingReason?: string;
+  /** Why the daemon closed the connection on us, when it said so (e.g. a message over its size limit). */
+  private closeReason?: string;
 
   private constructor(private readonly socket: net.Socket) {
     super();
@@ -109,7 +128,7 @@ export class DaemonClient extends EventEmitter {
       client = await DaemonClient.spawnAndConnect(opts, paths);
       spawned = true;
     }
-    await client.handshake(opts, spawned);
+    await client.handshake(opts, spawned, paths);
     if (client.hello.protocolVersion !== PROTOCOL_VERSION) {
       // A daemon of another version: ask it to step down, wait for its socket to go, start ours.
       await client.request(Methods.shutdown, { reason: `protocol ${client.hello.protocolVersion} replaced by ${PROTOCOL_VERSION}` }).catch(() => undefined);
@@ -117,15 +136,26 @@ export class DaemonClient extends EventEmitter {
       await waitFor(async () => !(await DaemonClient.tryConnect(paths.socket).then((c) => (c?.close(), !!c))), 15_000);
       if (opts.spawn === false) throw new DaemonUnavailableError('warmboxd spoke another protocol version and was stopped');
       client = await DaemonClient.spawnAndConnect(opts, paths);
-      await client.handshake(opts, true);
+      await client.handshake(opts, true, paths);
     }
     return client;
   }
 
-  private async handshake(opts: ConnectOptions, spawned: boolean): Promise<void> {
+  /** A daemon that accepts the connection but never answers (stopped, hung) is named, and the connection closed. */
+  private async handshake(opts: ConnectOptions, spawned: boolean, paths: ReturnType<typeof runtimePaths>): Promise<void> {
     this.spawned = spawned;
     this.trace = opts.trace;
-    this.hello = await this.request<HelloResult>(Methods.hello, { client: opts.client, protocolVersion: PROTOCOL_VERSION });
+    const ms = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
+    try {
+      this.hello = await this.request<HelloResult>(Methods.hello, { client: opts.client, protocolVersion: PROTOCOL_VERSION }, ms);
+    } catch (e) {
+      this.close();
+      if (!(e instanceof DaemonTimeoutError)) throw e;
+      throw new DaemonTimeoutError(
+        `warmboxd accepted the connection on ${paths.socket} but did not answer within ${ms / 1000} s: it may be stopped or hung. ` +
+          `See ${paths.log}; \`warmbox daemon stop\` or ending its process lets a new one start.`,
+      );
+    }
   }
 
   private static tryConnect(socketPath: string): Promise<DaemonClient | null> {
@@ -168,12 +198,28 @@ export class DaemonClient extends EventEmitter {
     throw new DaemonUnavailableError(`warmboxd did not start (see ${paths.log})${tail ? `:\n${tail}` : ''}`);
   }
 
-  request<T = unknown>(method: string, params?: unknown): Promise<T> {
-    return Promise.resolve(this.rpc.request(method, params ?? {}));
+  /** A request; with `timeoutMs`, a daemon that does not answer in time gives a DaemonTimeoutError. */
+  request<T = unknown>(method: string, params?: unknown, timeoutMs?: number): Promise<T> {
+    const answer = Promise.resolve(this.rpc.request(method, params ?? {}));
+    if (!timeoutMs) return answer;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DaemonTimeoutError(`warmboxd did not answer ${method} within ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    return Promise.race([answer, late]).finally(() => clearTimeout(timer));
   }
 
   /** Starts a run; output and the result come back through the handle. */
   async run(params: RunStartParams, handlers: RunHandlers = {}): Promise<RunHandle> {
+    // Checked here: sent anyway, the daemon would refuse it, or close the connection on a line that long.
+    const codeBytes = Buffer.byteLength(params.code);
+    if (codeBytes > MAX_CODE_BYTES) {
+      throw new RequestTooLargeError(`the program is ${mib(codeBytes)}; warmbox runs programs of at most ${mib(MAX_CODE_BYTES)}`);
+    }
+    const stdinBytes = params.stdin ? Math.floor((params.stdin.length * 3) / 4) : 0;
+    if (stdinBytes > MAX_CODE_BYTES) {
+      throw new RequestTooLargeError(`stdin given up front is ${mib(stdinBytes)}; at most ${mib(MAX_CODE_BYTES)} (stream larger input instead)`);
+    }
     const runId = params.runId ?? crypto.randomUUID();
     let resolve!: (r: RunResult) => void;
     let reject!: (e: Error) => void;
@@ -186,15 +232,18 @@ export class DaemonClient extends EventEmitter {
       this.runs.delete(runId);
       throw e;
     }
+    const stdin = async (data: Buffer | string) => {
+      await this.request(Methods.runStdin, { runId, data: Buffer.from(data).toString('base64') });
+    };
+    const closeStdin = async () => {
+      await this.request(Methods.runStdin, { runId, eof: true });
+    };
     return {
       runId,
       result,
-      stdin: async (data) => {
-        await this.request(Methods.runStdin, { runId, data: Buffer.from(data).toString('base64') });
-      },
-      closeStdin: async () => {
-        await this.request(Methods.runStdin, { runId, eof: true });
-      },
+      stdin,
+      closeStdin,
+      stdinStream: () => stdinWriter({ data: stdin, eof: closeStdin }),
       cancel: async () => {
         await this.request(Methods.runCancel, { runId });
       },
@@ -211,6 +260,15 @@ export class DaemonClient extends EventEmitter {
     return this.closed;
   }
 
+  /** Stops reading from the daemon (our consumer is full): the daemon then holds our runs' output in their sandboxes. */
+  pauseIncoming(): void {
+    this.socket.pause();
+  }
+
+  resumeIncoming(): void {
+    this.socket.resume();
+  }
+
   private onMessage(line: string): void {
     this.trace?.('recv', line);
     let msg: { id?: unknown; method?: string; params?: unknown };
@@ -221,6 +279,13 @@ export class DaemonClient extends EventEmitter {
     }
     if (msg.method && msg.id === undefined) {
       this.onNotification(msg.method, msg.params);
+      return;
+    }
+    // The daemon is closing the connection on a line over its limit and says why: pass that on to every request.
+    const error = (msg as { error?: { code?: number; message?: string } }).error;
+    if (msg.id === null && error?.code === ErrorCodes.MessageTooLarge) {
+      this.closeReason = `warmboxd closed the connection: ${error.message ?? 'error'}`;
+      this.socket.destroy();
       return;
     }
     this.rpc.receive(msg as Parameters<JSONRPCClient['receive']>[0]);
@@ -249,8 +314,8 @@ export class DaemonClient extends EventEmitter {
   private onClose(): void {
     const wasClosed = this.closed;
     this.closed = true;
-    this.rpc.rejectAllPendingRequests('the connection to warmboxd closed');
-    for (const r of this.runs.values()) r.reject(new DaemonUnavailableError('warmboxd went away before the run ended'));
+    this.rpc.rejectAllPendingRequests(this.closeReason ?? 'the connection to warmboxd closed');
+    for (const r of this.runs.values()) r.reject(new DaemonUnavailableError(this.closeReason ?? 'warmboxd went away before the run ended'));
     this.runs.clear();
     this.emit('close', wasClosed);
   }
@@ -258,6 +323,10 @@ export class DaemonClient extends EventEmitter {
 
 export function isRpcError(e: unknown): e is JSONRPCErrorException {
   return e instanceof JSONRPCErrorException || (typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'number');
+}
+
+function mib(n: number): string {
+  return `${+(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 function sleep(ms: number): Promise<void> {

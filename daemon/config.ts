@@ -1,9 +1,10 @@
-// The daemon's settings: built-in defaults, then the config file, then environment, then what clients push.
+// The one settings schema and its resolution: built-in defaults < the config file (and environment) < what a run asks
+// for, where workspace-level values may only tighten. Daemon-wide values (pool sizes, idle shutdown) come by config/set.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { ConfigOverrides, IsolationMode } from './protocol';
 import { RUNTIME_NAME } from './engine/runtime';
+import type { ConfigOverrides, IsolationMode, SandboxSettings } from './protocol';
 import { builtinProfiles, DEFAULT_LIMITS, Limits, POOL_DEFAULTS, Profile } from './profiles';
 
 export interface DaemonConfig {
@@ -12,6 +13,10 @@ export interface DaemonConfig {
   queueTimeoutMs: number;
   idleShutdownMs: number;
   healthIntervalMs: number;
+  /** A warm set no run used for this long shrinks to zero and goes (the default sets stay). */
+  setIdleMs: number;
+  /** Cap on the sandboxes of all sets together. */
+  maxSandboxes: number;
   dockerHost?: string;
   profiles: Map<string, Profile>;
   /** Where the file came from, for the log. */
@@ -19,6 +24,20 @@ export interface DaemonConfig {
 }
 
 export class ConfigError extends Error {}
+
+/** Every limit's range: for the config file and for the values runs bring (validate.ts). */
+export const LIMIT_RANGES = {
+  memoryMb: [16, 65536],
+  cpus: [0.05, 64],
+  pids: [8, 65536],
+  timeoutMs: [100, 24 * 3600_000],
+  outputLimitBytes: [1024, 1 << 30],
+  workspaceMb: [1, 16384],
+} as const;
+export type NumericLimit = keyof typeof LIMIT_RANGES;
+
+/** Limits a run may bring (workspaceMb stays the config file's). */
+export const RUN_LIMITS = ['memoryMb', 'cpus', 'pids', 'timeoutMs', 'outputLimitBytes'] as const;
 
 export function configFilePath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.WARMBOX_CONFIG) return path.resolve(env.WARMBOX_CONFIG);
@@ -64,22 +83,40 @@ const obj = (v: unknown, what: string): Record<string, unknown> => {
 function limitsFrom(raw: Record<string, unknown>, base: Limits, where: string): Limits {
   const network = raw.network;
   if (network !== undefined && typeof network !== 'boolean') throw new ConfigError(`${where}.network must be true or false`);
-  return {
-    memoryMb: num(raw.memoryMb, `${where}.memoryMb`, 16, 65536) ?? base.memoryMb,
-    cpus: num(raw.cpus, `${where}.cpus`, 0.05, 64) ?? base.cpus,
-    pids: num(raw.pids, `${where}.pids`, 8, 65536) ?? base.pids,
-    timeoutMs: num(raw.timeoutMs, `${where}.timeoutMs`, 100, 24 * 3600_000) ?? base.timeoutMs,
-    outputLimitBytes: num(raw.outputLimitBytes, `${where}.outputLimitBytes`, 1024, 1 << 30) ?? base.outputLimitBytes,
-    workspaceMb: num(raw.workspaceMb, `${where}.workspaceMb`, 1, 16384) ?? base.workspaceMb,
-    network: (network as boolean | undefined) ?? base.network,
-  };
+  const out: Limits = { ...base, network: (network as boolean | undefined) ?? base.network };
+  for (const k of Object.keys(LIMIT_RANGES) as NumericLimit[]) {
+    const [min, max] = LIMIT_RANGES[k];
+    out[k] = num(raw[k], `${where}.${k}`, min, max) ?? base[k];
+  }
+  return out;
+}
+
+/**
+ * The profile one run gets: the base (defaults < config file), then the user's own values as given, then
+ * workspace-level values only where they tighten — less memory, CPU, processes, time or output; network off;
+ * isolation fresh. A workspace can never loosen what the user has not.
+ */
+export function resolveProfile(base: Profile, user: SandboxSettings = {}, workspace: SandboxSettings = {}): Profile {
+  const limits = { ...base.limits };
+  let isolation = base.isolation;
+  for (const k of RUN_LIMITS) {
+    const u = user[k];
+    if (u !== undefined) limits[k] = u;
+    const w = workspace[k];
+    if (w !== undefined) limits[k] = Math.min(limits[k], w);
+  }
+  if (user.network !== undefined) limits.network = user.network;
+  if (workspace.network === false) limits.network = false;
+  if (user.isolation) isolation = user.isolation;
+  if (workspace.isolation === 'fresh') isolation = 'fresh';
+  return { ...base, isolation, limits };
 }
 
 /** Builds the config from a parsed file (or {}), the environment and client overrides. Throws ConfigError with the field named. */
 export function buildConfig(file: unknown, env: NodeJS.ProcessEnv, overrides: ConfigOverrides = {}, source = 'defaults'): DaemonConfig {
   const raw = obj(file, 'config');
-  const limits = limitsFrom({ ...obj(raw.limits, 'limits'), ...stripUndefined(overridesAsLimits(overrides)) }, DEFAULT_LIMITS, 'limits');
-  const isolation = isolationOf(overrides.isolation, 'isolation') ?? isolationOf(raw.isolation, 'isolation') ?? 'fresh';
+  const limits = limitsFrom(obj(raw.limits, 'limits'), DEFAULT_LIMITS, 'limits');
+  const isolation = isolationOf(raw.isolation, 'isolation') ?? 'fresh';
   // The setting warmbox.runtime (WARMBOX_RUNTIME) over the file's top-level "runtime"; a profile's own wins for it.
   const runtime = runtimeOf(env.WARMBOX_RUNTIME, 'WARMBOX_RUNTIME (setting warmbox.runtime)') ?? runtimeOf(raw.runtime, 'runtime');
   const profiles = new Map<string, Profile>();
@@ -132,6 +169,10 @@ export function buildConfig(file: unknown, env: NodeJS.ProcessEnv, overrides: Co
   if (poolingRaw !== undefined && typeof poolingRaw !== 'boolean') throw new ConfigError('pooling must be true or false');
   const pooling = poolEnv === 'off' || poolEnv === '0' || poolEnv === 'false' ? false : (poolingRaw as boolean | undefined) ?? true;
 
+  const maxSandboxes = num(raw.maxSandboxes, 'maxSandboxes', 1, 1024) ?? 32;
+  const warm = [...profiles.values()].reduce((n, p) => n + p.minSize, 0);
+  if (pooling && warm > maxSandboxes) throw new ConfigError(`maxSandboxes (${maxSandboxes}) is smaller than the profiles' minSize together (${warm})`);
+
   return {
     pooling,
     isolation,
@@ -142,25 +183,12 @@ export function buildConfig(file: unknown, env: NodeJS.ProcessEnv, overrides: Co
       num(raw.idleShutdownMs, 'idleShutdownMs', 1000, 30 * 24 * 3600_000) ??
       15 * 60_000,
     healthIntervalMs: num(raw.healthIntervalMs, 'healthIntervalMs', 1000, 3600_000) ?? 60_000,
+    setIdleMs: num(raw.setIdleMs, 'setIdleMs', 1000, 7 * 24 * 3600_000) ?? 5 * 60_000,
+    maxSandboxes,
     dockerHost: str(raw.dockerHost, 'dockerHost'),
     profiles,
     source,
   };
-}
-
-function overridesAsLimits(o: ConfigOverrides): Record<string, unknown> {
-  return {
-    timeoutMs: o.timeoutMs,
-    memoryMb: o.memoryMb,
-    cpus: o.cpus,
-    pids: o.pids,
-    network: o.network,
-    outputLimitBytes: o.outputLimitBytes,
-  };
-}
-
-function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
 /** Reads the config file; a missing file is fine, a broken one is a ConfigError naming the file. */

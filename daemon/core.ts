@@ -1,5 +1,4 @@
 // Everything heavy (dockerode, the pool, the run path), loaded only after the socket is bound.
-import * as path from 'path';
 import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import { ConfigError, DaemonConfig, loadConfig } from './config';
 import { closeEngine, engineFromEnv, engineLine, openEngine } from './engine';
@@ -21,6 +20,8 @@ import {
 import { RunManager, RunRequestError } from './runs';
 import type { Conn } from './server';
 import * as v from './validate';
+import * as path from 'path';
+import { checkProject } from './workspace/check';
 
 export interface CoreContext {
   rpc: JSONRPCServer<Conn>;
@@ -71,13 +72,16 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     }, POOL_NOTIFY_DEBOUNCE_MS);
   };
 
-  rpc.addMethod(Methods.runStart, (raw, conn): RunStartResult => {
+  rpc.addMethod(Methods.runStart, async (raw, conn): Promise<RunStartResult> => {
     const params = v.runStartParams(raw);
+    // A project that cannot be copied (missing, over its caps) is refused here, with the reason, before any run.
+    if (params.project) await checkProject(pools.projects, params.project);
     try {
       const runId = runs.start(params, conn.id, {
-        started: (n) => conn.notify(Notifications.runStarted, n),
+        started: (n) => void conn.notify(Notifications.runStarted, n),
         output: (runId, stream, data) => conn.notify(Notifications.runOutput, { runId, stream, data: data.toString('base64') }),
-        exit: (result) => conn.notify(Notifications.runExit, { result }),
+        exit: (result) => void conn.notify(Notifications.runExit, { result }),
+        whenDrained: (fn) => conn.whenDrained(fn),
       }, params.runId);
       return { runId };
     } catch (e) {
@@ -87,11 +91,15 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
       throw e;
     }
   });
-  rpc.addMethod(Methods.runStdin, (raw) => {
+  // Answered once the sandbox took the bytes (or the run ended): the client's window of unanswered requests is its
+  // backpressure.
+  rpc.addMethod(Methods.runStdin, async (raw) => {
     const p = v.runStdinParams(raw);
-    let ok = true;
-    if (p.data) ok = runs.stdin(p.runId, Buffer.from(p.data, 'base64'));
-    if (p.eof) ok = runs.stdin(p.runId, null) && ok;
+    // Both writes are issued at once (in order); only the answer waits.
+    const taken: Promise<boolean>[] = [];
+    if (p.data) taken.push(runs.stdin(p.runId, Buffer.from(p.data, 'base64')));
+    if (p.eof) taken.push(runs.stdin(p.runId, null));
+    const ok = (await Promise.all(taken)).every(Boolean);
     if (!ok) throw new JSONRPCErrorException(`no live run ${p.runId}`, ErrorCodes.UnknownRun);
     return { ok: true };
   });
@@ -166,10 +174,15 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     runtime: defaultRuntime,
   };
   pools.startError = engine.error;
-  runs = new RunManager(pools, log, () => {
-    ctx.activityChanged();
-    poolChanged();
-  });
+  runs = new RunManager(
+    pools,
+    log,
+    () => {
+      ctx.activityChanged();
+      poolChanged();
+    },
+    path.join(path.dirname(ctx.logPath), 'outputs'),
+  );
 
   await pools.start();
 

@@ -26,7 +26,8 @@ async function main(): Promise<void> {
   const instanceId = crypto.randomBytes(6).toString('hex');
   const startedAt = Date.now();
   const conns = new Set<Conn>();
-  const rpc = new JSONRPCServer<Conn>();
+  // The library would print every thrown error as "unexpected" with its stack: the middleware below logs instead.
+  const rpc = new JSONRPCServer<Conn>({ errorListener: () => undefined });
   // The core bundle has its own copy of json-rpc-2.0, so its exceptions fail `instanceof`: go by their code.
   rpc.mapErrorToJSONRPCErrorResponse = (id, error: { code?: unknown; message?: string; data?: unknown }) =>
     createJSONRPCErrorResponse(id, typeof error?.code === 'number' ? error.code : -32603, error?.message ?? 'internal error', error?.data);
@@ -39,6 +40,20 @@ async function main(): Promise<void> {
     rejectCore = reject;
   });
   coreReady.catch(() => undefined);
+
+  // A refusal (bad params, unknown run, …) carries a code and is one line; anything else is a bug and keeps its stack.
+  rpc.applyMiddleware(async (next, request, conn) => {
+    const t0 = Date.now();
+    try {
+      return await next(request, conn);
+    } catch (e) {
+      const err = e as { code?: unknown; message?: string; stack?: string } | undefined;
+      const who = `client ${conn.id} (${conn.client}): ${request.method}`;
+      if (typeof err?.code === 'number') log.info(`${who} refused: ${err.message}`);
+      else log.error(`${who} failed after ${Date.now() - t0} ms: ${err?.stack ?? String(e)}`);
+      throw e;
+    }
+  });
 
   // Requests other than hello/shutdown/log wait until the pool is loaded (a few tens of ms after the bind).
   rpc.applyMiddleware(async (next, request, conn) => {

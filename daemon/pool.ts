@@ -1,9 +1,11 @@
-// Warm sets per profile: keep minSize armed, never exceed maxSize, queue runs when all are busy, replace what dies.
+// One warm set (sandboxes of one shape): keep minSize armed while it is in use, never exceed maxSize or the daemon's
+// cap, queue runs when all are busy, replace what dies.
 import type { ContainerInfo, IsolationMode, ProfileStats } from './protocol';
 import { InfraError } from './docker';
 import type { Logger } from './log';
 import type { Profile } from './profiles';
 import { Sandbox, SandboxEnv } from './sandbox';
+import type { ProjectCopy } from './workspace/project';
 import { backoffMs, planWarmups } from './poolPlan';
 
 export interface Lease {
@@ -24,8 +26,20 @@ export interface PoolOptions {
   pooling: boolean;
   queueTimeoutMs: number;
   healthIntervalMs: number;
+  /** A set other than its profile's default shrinks to zero after this long without a run. */
+  setIdleMs: number;
   log: Logger;
   onChange(): void;
+  /** How many more sandboxes the daemon's cap allows, over all sets. */
+  room(): number;
+  /** Frees room for this set's waiters by removing an idle sandbox of another set; false when none is idle. */
+  reclaim(forPool: ProfilePool): boolean;
+  /** A sandbox went: sets with waiters may warm now. */
+  freed(): void;
+  /** Why the engine is not answering, when it is not. */
+  engineProblem(): string | undefined;
+  /** Bounds a health check: a hung engine must not stall maintenance. */
+  bounded<T>(what: string, p: Promise<T>): Promise<T>;
 }
 
 const IDLE_TRIM_MS = 60_000;
@@ -39,8 +53,12 @@ function settle(w: Waiter): void {
 export class CancelledError extends Error {}
 
 export class ProfilePool {
-  /** Name in the manager: the profile's, or `profile:isolation` for a pool made for the other mode. */
+  /** The set's name (see ProfileStats.profile); the manager sets it. */
   key: string;
+  /** Its profile's default set (no run overrides): kept warm. Others shrink to zero when unused. */
+  isDefault = false;
+  /** The last time a run asked for this set. */
+  lastUsed = Date.now();
   readonly sandboxes = new Set<Sandbox>();
   private waiters: Waiter[] = [];
   private lastHealth = new WeakMap<Sandbox, number>();
@@ -57,12 +75,39 @@ export class ProfilePool {
     public profile: Profile,
     private readonly env: SandboxEnv,
     private opts: PoolOptions,
+    /** The project its sandboxes are armed with (none: single-file runs). */
+    readonly project?: ProjectCopy,
   ) {
     this.key = profile.name;
   }
 
   get isolation(): IsolationMode {
     return this.opts.pooling ? this.profile.isolation : 'fresh';
+  }
+
+  /** No run asked for this (non-default) set within setIdleMs. */
+  unused(now = Date.now()): boolean {
+    return !this.isDefault && now - this.lastUsed >= this.opts.setIdleMs;
+  }
+
+  /** Sandboxes to keep armed: the profile's minSize while the set is in use. */
+  minSize(now = Date.now()): number {
+    return this.opts.pooling && !this.unused(now) ? this.profile.minSize : 0;
+  }
+
+  /** Nothing left in it: it can go. */
+  get empty(): boolean {
+    return this.sandboxes.size === 0 && this.waiters.length === 0;
+  }
+
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  live(): number {
+    let n = 0;
+    for (const s of this.sandboxes) if (s.state !== 'dead') n++;
+    return n;
   }
 
   private count(state: Sandbox['state']): number {
@@ -75,10 +120,13 @@ export class ProfilePool {
   acquire(signal?: AbortSignal): Promise<Lease> {
     if (this.closed) return Promise.reject(new InfraError('shutting-down', 'warmbox is shutting down'));
     if (signal?.aborted) return Promise.reject(new CancelledError('cancelled'));
+    this.lastUsed = Date.now();
     const idle = this.takeIdle();
     if (idle) return Promise.resolve({ sandbox: idle, warm: true });
     // While the engine or the image is known broken, say so at once instead of queueing.
     if (this.lastError && Date.now() < this.nextWarmAt && this.count('warming') === 0) return Promise.reject(this.lastError);
+    const problem = this.opts.engineProblem();
+    if (problem && this.count('warming') === 0) return Promise.reject(new InfraError('docker-unreachable', problem));
     return new Promise<Lease>((resolve, reject) => {
       const w: Waiter = {
         resolve,
@@ -87,12 +135,16 @@ export class ProfilePool {
         timer: setTimeout(() => {
           this.dropWaiter(w);
           const busy = this.count('busy');
+          const secs = this.opts.queueTimeoutMs / 1000;
+          const problem = this.opts.engineProblem();
           reject(
             new InfraError(
               'pool-capacity',
               busy >= this.profile.maxSize
-                ? `pool at capacity: all ${this.profile.maxSize} ${this.profile.name} sandboxes stayed busy for ${this.opts.queueTimeoutMs / 1000} s`
-                : `no ${this.profile.name} sandbox became ready within ${this.opts.queueTimeoutMs / 1000} s (Docker is slow to start containers)`,
+                ? `pool at capacity: all ${this.profile.maxSize} ${this.profile.name} sandboxes stayed busy for ${secs} s`
+                : this.opts.room() === 0 && this.count('warming') === 0
+                  ? `pool at capacity: the sandboxes of all sets together (maxSandboxes) stayed busy for ${secs} s`
+                  : `no ${this.profile.name} sandbox became ready within ${secs} s (${problem ?? 'Docker is slow to start containers'})`,
             ),
           );
         }, this.opts.queueTimeoutMs),
@@ -124,11 +176,15 @@ export class ProfilePool {
   }
 
   stats(): ProfileStats {
+    const l = this.profile.limits;
     return {
       profile: this.key,
+      name: this.profile.name,
+      isDefault: this.isDefault,
+      limits: { memoryMb: l.memoryMb, cpus: l.cpus, pids: l.pids, network: l.network },
       image: this.profile.image,
       isolation: this.isolation,
-      minSize: this.opts.pooling ? this.profile.minSize : 0,
+      minSize: this.minSize(),
       maxSize: this.profile.maxSize,
       warming: this.count('warming'),
       idle: this.count('idle'),
@@ -159,29 +215,35 @@ export class ProfilePool {
   /** Starts the warm-ups the pool is short of (minSize, plus one per waiter), within maxSize and the failure backoff. */
   fill(): void {
     if (this.closed) return;
-    const live = [...this.sandboxes].filter((s) => s.state !== 'dead').length;
-    const n = planWarmups({
-      minSize: this.opts.pooling ? this.profile.minSize : 0,
+    const input = () => ({
+      minSize: this.minSize(),
       maxSize: this.profile.maxSize,
-      live,
+      live: this.live(),
       idle: this.count('idle'),
       warming: this.count('warming'),
       waiting: this.waiters.length,
       backingOff: Date.now() < this.nextWarmAt,
+      room: this.opts.room(),
     });
+    let n = planWarmups(input());
+    // Held back only by the cap over all sets, with runs waiting here: an idle sandbox of another set makes way
+    // (never for this set's minSize alone, or sets would take turns removing each other's).
+    while (n === 0 && planWarmups({ ...input(), minSize: 0, room: undefined }) > 0 && this.opts.reclaim(this)) n = planWarmups(input());
     for (let i = 0; i < n; i++) this.warmOne();
   }
 
   /** Periodic care: age limit, health checks through the interpreter, refill. */
   async maintain(now = Date.now()): Promise<void> {
-    // Beyond minSize, a sandbox idle for a minute goes: bursts grow the pool, quiet shrinks it back.
-    let spare = this.count('idle') - (this.opts.pooling ? this.profile.minSize : 0);
+    // Beyond minSize, a sandbox idle for a minute goes: bursts grow the pool, quiet shrinks it back. A set nobody
+    // uses (not its profile's default) lets all its idle sandboxes go at once.
+    const unused = this.unused(now);
+    let spare = this.count('idle') - this.minSize(now);
     for (const s of [...this.sandboxes]) {
       if (spare <= 0) break;
-      if (s.state === 'idle' && now - s.idleSince > IDLE_TRIM_MS) {
+      if (s.state === 'idle' && (unused || now - s.idleSince > IDLE_TRIM_MS)) {
         spare--;
         s.state = 'recycling';
-        void s.destroy('spare, idle');
+        void s.destroy(unused ? 'its set is unused' : 'spare, idle');
       }
     }
     for (const s of [...this.sandboxes]) {
@@ -195,7 +257,9 @@ export class ProfilePool {
       const last = this.lastHealth.get(s) ?? s.createdAt;
       if (now - last >= this.opts.healthIntervalMs) {
         this.lastHealth.set(s, now);
-        const ok = await s.healthCheck();
+        const ok = await this.opts.bounded('a health check', s.healthCheck()).catch(() => 'no answer' as const);
+        // The engine did not answer in time: that is reported as the engine's state; the sandbox is not at fault.
+        if (ok === 'no answer') continue;
         if (!ok && s.state === 'idle') {
           this.opts.log.warn(`sandbox ${s.shortId} (${this.profile.name}) failed its health check; replacing`);
           s.state = 'unhealthy';
@@ -225,6 +289,8 @@ export class ProfilePool {
     this.opts = opts;
     if (changed || wasPooling !== opts.pooling) {
       for (const s of [...this.sandboxes]) {
+        // A busy one goes after its run: it must not serve again with the old settings.
+        if (s.state === 'busy') s.recycleRequested = true;
         if (s.state !== 'idle' && s.state !== 'warming') continue;
         s.state = 'recycling';
         void s.destroy('settings changed');
@@ -238,9 +304,9 @@ export class ProfilePool {
   }
 
   private trimIdle(): void {
-    const minSize = this.opts.pooling ? this.profile.minSize : 0;
+    const minSize = this.minSize();
     const idle = [...this.sandboxes].filter((s) => s.state === 'idle');
-    const live = [...this.sandboxes].filter((s) => s.state !== 'dead').length;
+    const live = this.live();
     let extra = Math.max(idle.length - minSize, live - this.profile.maxSize, 0);
     for (const s of idle) {
       if (extra-- <= 0) break;
@@ -268,7 +334,7 @@ export class ProfilePool {
   }
 
   private warmOne(): void {
-    const sb = new Sandbox(this.profile, this.isolation, this.env);
+    const sb = new Sandbox(this.profile, this.isolation, this.env, this.project);
     this.sandboxes.add(sb);
     sb.on('ready', () => this.onReady(sb));
     sb.on('dead', (reason: string, before: Sandbox['state']) => {
@@ -278,7 +344,7 @@ export class ProfilePool {
         this.opts.log.warn(`sandbox ${sb.shortId} (${this.profile.name}) was lost while idle: ${reason}; replacing`);
         this.replaced++;
       }
-      this.fill();
+      this.opts.freed();
       this.opts.onChange();
     });
     this.opts.onChange();

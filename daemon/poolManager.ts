@@ -1,21 +1,57 @@
-// All profiles' pools on one engine: orphan reaping, engine events, the maintenance loop, stats.
+// All warm sets on one engine: which set a run gets (keyed by everything that shapes its container), the cap over
+// all sets, orphan reaping, engine events, the maintenance loop (every engine call bounded), stats.
 import type Docker from 'dockerode';
-import type { DaemonConfig } from './config';
-import { classifyDockerError, isUnreachable } from './docker';
+import { DaemonConfig, resolveProfile } from './config';
+import { classifyDockerError, InfraError, isUnreachable, withTimeout } from './docker';
 import { noteEngineKind } from './engine';
 import { kindOf } from './engine/probe';
 import type { Logger } from './log';
-import { ProfilePool } from './pool';
-import type { ContainerInfo, EngineInfo, IsolationMode, PoolStats } from './protocol';
+import { PoolOptions, ProfilePool } from './pool';
+import type { Profile } from './profiles';
+import type { ContainerInfo, EngineInfo, PoolStats, RunStartParams } from './protocol';
 import { LABEL, Sandbox } from './sandbox';
+import type { ProjectCopy } from './workspace/project';
+import { projectLabel, ProjectRegistry } from './workspace/registry';
 
 const MAINTAIN_EVERY_MS = 2_000;
+/** The longest the pool waits on one engine call before it says the engine is not answering and carries on. */
+export const ENGINE_CALL_TIMEOUT_MS = 5_000;
+
+/**
+ * The key of a warm set: everything that shapes a container — profile, image, command and health check, environment,
+ * isolation, and the limits the engine enforces (memory, CPUs, processes, network, tmpfs size). The run's timeout and
+ * output cap are the daemon's to enforce per run, so they do not split sets.
+ */
+export function poolKey(p: Profile, project?: string): string {
+  const l = p.limits;
+  // A project's sandboxes are armed with its copy (ProjectRegistry's key: root, excludes, caps).
+  return JSON.stringify([p.name, p.image, p.command, p.health, p.env, p.isolation, l.memoryMb, l.cpus, l.pids, l.network, l.workspaceMb, p.runtime ?? null, project ?? null]);
+}
+
+/** A set's name for people: the profile's alone for its default set, else what differs from it. */
+export function setLabel(p: Profile, base: Profile | undefined): string {
+  if (!base) return `${p.name}:removed`;
+  const d: string[] = [];
+  if (p.isolation !== base.isolation) d.push(p.isolation);
+  for (const k of ['memoryMb', 'cpus', 'pids', 'workspaceMb'] as const) if (p.limits[k] !== base.limits[k]) d.push(`${k}=${p.limits[k]}`);
+  if (p.limits.network !== base.limits.network) d.push(p.limits.network ? 'network' : 'no-network');
+  if (p.image !== base.image) d.push(`image=${p.image}`);
+  if (p.runtime !== base.runtime) d.push(`runtime=${p.runtime ?? 'default'}`);
+  if (!d.length && poolKey(p) !== poolKey(base)) d.push('earlier-settings');
+  return d.length ? `${p.name}:${d.join(',')}` : p.name;
+}
 
 export class PoolManager {
+  /** Warm sets by poolKey. */
   readonly pools = new Map<string, ProfilePool>();
+  /** Project copies, shared by the sets of one project. */
+  readonly projects = new ProjectRegistry();
   private timer?: NodeJS.Timeout;
   private events?: NodeJS.ReadableStream;
+  private eventsPending = false;
   private dockerState: PoolStats['docker'] = { reachable: false };
+  /** The engine did not answer within ENGINE_CALL_TIMEOUT_MS (as opposed to refusing the connection). */
+  private engineHung = false;
   private closed = false;
   private readonly startedAt = Date.now();
   /** Which engine and how it was found (set by the core); `startError` lists what was tried when none answered. */
@@ -30,7 +66,7 @@ export class PoolManager {
     private readonly log: Logger,
     private readonly onChange: () => void,
   ) {
-    for (const p of config.profiles.values()) this.pools.set(p.name, new ProfilePool(p, this.sandboxEnv(), this.poolOptions()));
+    for (const p of config.profiles.values()) this.addPool(p, true);
   }
 
   private sandboxEnv() {
@@ -41,14 +77,35 @@ export class PoolManager {
     return { [LABEL.managed]: 'true', [LABEL.instance]: this.ids.instance, [LABEL.scope]: this.ids.scope };
   }
 
-  private poolOptions() {
+  private poolOptions(): PoolOptions {
     return {
       pooling: this.config.pooling,
       queueTimeoutMs: this.config.queueTimeoutMs,
       healthIntervalMs: this.config.healthIntervalMs,
+      setIdleMs: this.config.setIdleMs,
       log: this.log,
       onChange: this.onChange,
+      room: () => Math.max(0, this.config.maxSandboxes - this.total()),
+      reclaim: (forPool) => this.reclaim(forPool),
+      freed: () => this.fillAll(),
+      engineProblem: () => (this.engineHung ? this.dockerState.error : undefined),
+      bounded: (what, p) => this.bounded(what, p),
     };
+  }
+
+  private addPool(profile: Profile, isDefault: boolean, project?: { copy: ProjectCopy; key: string }): ProfilePool {
+    const pool = new ProfilePool(profile, this.sandboxEnv(), this.poolOptions(), project?.copy);
+    pool.isDefault = isDefault;
+    pool.key = setLabel(profile, this.config.profiles.get(profile.name)) + (project ? `@${projectLabel(project.copy.root)}` : '');
+    this.pools.set(poolKey(profile, project?.key), pool);
+    return pool;
+  }
+
+  /** Sandboxes of all sets that are not gone. */
+  total(): number {
+    let n = 0;
+    for (const p of this.pools.values()) n += p.live();
+    return n;
   }
 
   async start(): Promise<void> {
@@ -62,19 +119,29 @@ export class PoolManager {
     this.log.info(`pool started in ${Date.now() - t0} ms (docker ${this.dockerState.reachable ? this.dockerState.version : 'unreachable'}, pooling ${this.config.pooling ? 'on' : 'off'})`);
   }
 
-  /** The pool for a profile; a run that asks for the other isolation mode gets a pool of its own, made on first use. */
-  get(profile: string, isolation?: IsolationMode): ProfilePool | undefined {
-    const base = this.pools.get(profile);
-    if (!base || !isolation || isolation === base.isolation || !this.config.pooling) return base;
-    const key = `${profile}:${isolation}`;
-    let pool = this.pools.get(key);
+  /**
+   * The set a run gets and the profile it runs with: the profile resolved from the config and the run's own settings
+   * (workspace values only tighten), and the set of that shape — made on first use. Undefined for an unknown profile.
+   */
+  forRun(params: Pick<RunStartParams, 'profile' | 'isolation' | 'timeoutMs' | 'settings' | 'workspaceSettings' | 'project'>): { pool: ProfilePool; profile: Profile } | undefined {
+    const base = this.config.profiles.get(params.profile);
+    if (!base) return undefined;
+    const user = { ...params.settings };
+    if (params.isolation) user.isolation = params.isolation;
+    if (params.timeoutMs !== undefined) user.timeoutMs = params.timeoutMs;
+    const profile = resolveProfile(base, user, params.workspaceSettings);
+    // Without pooling every run gets a container of its own: isolation does not shape anything.
+    if (!this.config.pooling) profile.isolation = base.isolation;
+    const project = params.project ? this.projects.get(params.project) : undefined;
+    let pool = this.pools.get(poolKey(profile, project?.key));
     if (!pool) {
-      pool = new ProfilePool({ ...base.profile, isolation }, this.sandboxEnv(), this.poolOptions());
-      pool.key = key;
-      this.pools.set(key, pool);
+      pool = this.addPool(profile, false, project);
+      this.log.info(`new warm set ${pool.key} (${this.pools.size} sets, ${this.total()}/${this.config.maxSandboxes} sandboxes)`);
+      pool.lastUsed = Date.now();
       pool.fill();
+      this.onChange();
     }
-    return pool;
+    return { pool, profile };
   }
 
   profileNames(): string[] {
@@ -94,6 +161,8 @@ export class PoolManager {
       pooling: this.config.pooling,
       docker: this.dockerState,
       profiles: [...this.pools.values()].map((p) => p.stats()),
+      sandboxes: this.total(),
+      maxSandboxes: this.config.maxSandboxes,
       activeRuns,
       clients,
       uptimeMs: Date.now() - this.startedAt,
@@ -105,28 +174,65 @@ export class PoolManager {
     return [...this.pools.values()].flatMap((p) => p.containers(now));
   }
 
+  /**
+   * New daemon-wide settings (config/set: pool sizes, idle shutdown; the config file read again). Each profile's
+   * default set is the set of its new base shape; a set whose shape no run asks for any more drains (its busy
+   * sandboxes go after their runs) and goes.
+   */
   reconfigure(config: DaemonConfig): void {
     this.config = config;
+    const opts = this.poolOptions();
+    const defaults = new Set<string>();
     for (const p of config.profiles.values()) {
-      const pool = this.pools.get(p.name);
-      if (pool) pool.reconfigure(p, this.poolOptions());
-      else {
-        const np = new ProfilePool(p, this.sandboxEnv(), this.poolOptions());
-        this.pools.set(p.name, np);
-        np.fill();
-      }
+      const key = poolKey(p);
+      defaults.add(key);
+      const pool = this.pools.get(key);
+      if (pool) {
+        pool.isDefault = true;
+        pool.reconfigure(p, opts);
+      } else this.addPool(p, true).fill();
     }
     for (const [key, pool] of this.pools) {
-      const p = config.profiles.get(pool.profile.name);
-      if (!p) {
+      pool.key = setLabel(pool.profile, config.profiles.get(pool.profile.name));
+      if (defaults.has(key)) continue;
+      const base = config.profiles.get(pool.profile.name);
+      if (!base) {
         this.pools.delete(key);
         void pool.close(`profile ${pool.profile.name} was removed from the settings`);
-      } else if (key !== p.name) {
-        // a secondary pool (the other isolation mode) follows its profile's new settings
-        pool.reconfigure({ ...p, isolation: pool.profile.isolation }, this.poolOptions());
+        continue;
       }
+      if (pool.isDefault) pool.lastUsed = 0; // was the default set: nobody asks for its shape now, it drains
+      pool.isDefault = false;
+      // Sizes and recycling follow the profile; the shape (the key) stays.
+      pool.reconfigure({ ...pool.profile, minSize: base.minSize, maxSize: base.maxSize, maxAgeMs: base.maxAgeMs, maxUses: base.maxUses }, opts);
     }
     this.onChange();
+  }
+
+  /** Sets with runs waiting first: room freed by a sandbox that went serves a waiting run before a refill. */
+  private fillAll(): void {
+    if (this.closed) return;
+    const order = [...this.pools.values()].sort((a, b) => b.waiting - a.waiting);
+    for (const p of order) p.fill();
+  }
+
+  /** At the cap: one idle sandbox of another set goes, from the set used longest ago (default sets last). */
+  private reclaim(forPool: ProfilePool): boolean {
+    const order = [...this.pools.values()].filter((p) => p !== forPool).sort((a, b) => Number(a.isDefault) - Number(b.isDefault) || a.lastUsed - b.lastUsed);
+    for (const p of order) {
+      const victim = [...p.sandboxes].find((s) => s.state === 'idle');
+      if (!victim) continue;
+      this.log.info(`sandbox ${victim.shortId} (${p.key}) makes room for ${forPool.key} (maxSandboxes ${this.config.maxSandboxes})`);
+      victim.state = 'recycling';
+      void victim.destroy('made room for another set');
+      return true;
+    }
+    return false;
+  }
+
+  /** Bounds an engine call the pool waits on; a timeout marks the engine as not answering. */
+  private bounded<T>(what: string, p: Promise<T>): Promise<T> {
+    return withTimeout(what, ENGINE_CALL_TIMEOUT_MS, p);
   }
 
   async close(reason: string): Promise<void> {
@@ -134,14 +240,15 @@ export class PoolManager {
     if (this.timer) clearInterval(this.timer);
     (this.events as unknown as { destroy?: () => void })?.destroy?.();
     await Promise.all([...this.pools.values()].map((p) => p.close(reason)));
+    this.projects.closeAll();
   }
 
   /** Removes containers left by an earlier daemon of this socket (crashed or killed); others' are left alone. */
   private async reapOrphans(): Promise<void> {
     try {
-      const list = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL.scope}=${this.ids.scope}`] } });
+      const list = await this.bounded('the container list', this.docker.listContainers({ all: true, filters: { label: [`${LABEL.scope}=${this.ids.scope}`] } }));
       const orphans = list.filter((c) => c.Labels[LABEL.instance] !== this.ids.instance);
-      await Promise.all(orphans.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+      await Promise.all(orphans.map((c) => this.bounded('a container removal', this.docker.getContainer(c.Id).remove({ force: true })).catch(() => undefined)));
       if (orphans.length) this.log.info(`reaped ${orphans.length} container(s) left by an earlier daemon`);
     } catch (e) {
       this.log.warn(`could not look for orphaned containers: ${(e as Error).message}`);
@@ -150,26 +257,47 @@ export class PoolManager {
 
   private async checkEngine(): Promise<void> {
     const was = this.dockerState.reachable;
+    const t0 = Date.now();
     try {
-      const v = (await this.docker.version()) as { Version?: string };
+      const v = (await this.bounded('the version check', this.docker.version())) as { Version?: string };
       this.startError = undefined;
       this.dockerState = { ...this.engineInfo, reachable: true, version: v.Version, kind: kindOf(v) };
       noteEngineKind(this.where, kindOf(v));
+      if (this.engineHung) this.log.info(`docker answers again (version check took ${Date.now() - t0} ms)`);
+      this.engineHung = false;
       if (!was && this.timer) {
         this.log.info(`docker is reachable again (${v.Version})`);
         await this.reapOrphans();
         this.watchEvents();
       }
     } catch (e) {
-      this.dockerState = { ...this.engineInfo, reachable: false, error: this.startError ?? classifyDockerError(e, { where: this.where }).message };
-      if (was) this.log.warn(`docker became unreachable: ${this.dockerState.error}`);
+      const hung = e instanceof InfraError && !isUnreachable(e);
+      this.dockerState = { ...this.engineInfo, reachable: false, error: hung ? e.message : (this.startError ?? classifyDockerError(e, { where: this.where }).message) };
+      if (was || hung !== this.engineHung) this.log.warn(`docker became unreachable: ${this.dockerState.error}`);
+      this.engineHung = hung;
     }
     if (was !== this.dockerState.reachable) this.onChange();
   }
 
   private watchEvents(): void {
-    if (this.closed || this.events) return;
+    if (this.closed || this.events || this.eventsPending) return;
+    this.eventsPending = true;
+    // A hung engine may never answer this call: try again later rather than never.
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      this.eventsPending = false;
+      this.log.warn(`engine events did not answer within ${ENGINE_CALL_TIMEOUT_MS / 1000} s; trying again`);
+      if (!this.closed) setTimeout(() => this.watchEvents(), 1000).unref();
+    }, ENGINE_CALL_TIMEOUT_MS);
+    timer.unref();
     this.docker.getEvents({ filters: { type: ['container'], label: [`${LABEL.instance}=${this.ids.instance}`] } }, (err, stream) => {
+      clearTimeout(timer);
+      if (late) {
+        (stream as unknown as { destroy?: () => void })?.destroy?.();
+        return;
+      }
+      this.eventsPending = false;
       if (err || !stream) {
         if (!isUnreachable(err)) this.log.warn(`engine events unavailable: ${err?.message}`);
         return;
@@ -209,6 +337,17 @@ export class PoolManager {
     try {
       await this.checkEngine();
       await Promise.all([...this.pools.values()].map((p) => p.maintain()));
+      // Sets nobody uses and that hold nothing any more go.
+      for (const [key, pool] of this.pools) {
+        if (pool.unused() && pool.empty) {
+          this.pools.delete(key);
+          void pool.close('unused');
+          this.log.info(`warm set ${pool.key} went (unused for ${Math.round(this.config.setIdleMs / 1000)} s)`);
+          this.onChange();
+        }
+      }
+      // ...and with them the watchers of projects no set holds.
+      this.projects.sweep(new Set([...this.pools.values()].flatMap((p) => (p.project ? [p.project] : []))));
     } catch (e) {
       this.log.warn(`maintenance: ${(e as Error).message}`);
     } finally {

@@ -10,6 +10,8 @@ export interface PlanInput {
   warming: number;
   waiting: number;
   backingOff: boolean;
+  /** What the daemon's cap over all sets still allows (absent: no cap). */
+  room?: number;
 }
 
 /** How many sandboxes to start warming now. */
@@ -18,7 +20,7 @@ export function planWarmups(p: PlanInput): number {
   const forMin = p.minSize - (p.idle + p.warming);
   const forWaiters = p.waiting - p.warming;
   const want = Math.max(forMin, forWaiters, 0);
-  return Math.max(0, Math.min(want, p.maxSize - p.live));
+  return Math.max(0, Math.min(want, p.maxSize - p.live, p.room ?? Infinity));
 }
 
 /** Wait before the next warm-up after `streak` failures in a row: short while Docker is down, so the pool is back

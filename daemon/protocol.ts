@@ -2,7 +2,7 @@
 // Imported by all three; it must import neither `vscode` nor dockerode.
 
 /** Bumped on any incompatible change; a client that sees another version asks the daemon to step down. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export const Methods = {
   hello: 'daemon/hello',
@@ -28,6 +28,11 @@ export const Notifications = {
   /** Sent to every client when the daemon begins a deliberate shutdown (stop, idle, signal): do not respawn it. */
   daemonExiting: 'daemon/exiting',
 } as const;
+
+/** Largest program a run may carry (UTF-8 bytes of `code`); also the most stdin given up front. Clients check first. */
+export const MAX_CODE_BYTES = 8 * 1024 * 1024;
+/** Largest message (one line) the daemon reads; past it the connection gets a MessageTooLarge error and is closed. */
+export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
 /** JSON-RPC error codes of our own (the -32000..-32099 server range). */
 export const ErrorCodes = {
@@ -65,15 +70,12 @@ export interface HelloResult {
 export interface LogParams { lines?: number }
 export interface LogResult { path: string; text: string }
 
-/** Settings a client pushes (the extension's `warmbox.*`); merged over the config file, kept until the daemon exits. */
+/**
+ * What is truly daemon-wide, pushed with `config/set` (the extension sends only values the user set explicitly, from
+ * the user's own settings): the default sets' sizes and the idle shutdown. Limits never travel this way: they come
+ * with each run (`RunStartParams.settings`), so one window's settings never change another's sandboxes.
+ */
 export interface ConfigOverrides {
-  isolation?: IsolationMode;
-  timeoutMs?: number;
-  memoryMb?: number;
-  cpus?: number;
-  pids?: number;
-  network?: boolean;
-  outputLimitBytes?: number;
   pool?: Record<string, { minSize?: number; maxSize?: number }>;
   idleShutdownMs?: number;
 }
@@ -94,11 +96,73 @@ export interface RunStartParams {
   stdin?: string;
   /** Keep stdin open for `run/stdin` after the up-front bytes (default false: EOF follows them). */
   stdinOpen?: boolean;
+  /** The caller's own choice (CLI flags); same layer as `settings`. */
   timeoutMs?: number;
   isolation?: IsolationMode;
+  /** The user's own values (the extension's user settings, explicitly set only): over the daemon's config file. */
+  settings?: SandboxSettings;
+  /** Values from a workspace (VS Code workspace or folder settings): applied only where they tighten. */
+  workspaceSettings?: SandboxSettings;
+  /** Run the file inside a copy of its project (absent: the file alone, as `fileName` in /work). */
+  project?: RunProject;
+  /** Variables for this run, over the profile's own (names: letters, digits, _). */
+  env?: Record<string, string>;
+  /** Send back the files the run created or changed in its copy (see RunResult.outputs). */
+  outputs?: OutputRequest;
+}
+
+export interface RunProject {
+  /** The project's folder on the daemon's machine (absolute). */
+  root: string;
+  /** The file to run, relative to the root (posix separators); its text is `code`, whatever is on disk. */
+  file: string;
+  /** The program's working directory: the file's folder (default) or the project root. */
+  cwd?: 'file' | 'root';
+  /** Unsaved editor text of other files, by path relative to the root. */
+  overlays?: Record<string, string>;
+  /** Globs (relative to the root) left out besides the built-in secrets and clutter. */
+  exclude?: string[];
+  /** Caps of the copy (defaults 64 MB, 10,000 files); over them the run is refused, never cut. */
+  maxBytes?: number;
+  maxFiles?: number;
+}
+
+export interface OutputRequest {
+  /** Defaults 32 MB and 200 files; files past them stay behind and are counted in `left`. */
+  maxBytes?: number;
+  maxFiles?: number;
+}
+
+export interface RunOutputs {
+  /** A folder on the daemon's machine holding the files under their relative paths (kept for the daemon's life). */
+  dir: string;
+  files: { path: string; size: number }[];
+  /** Files created or changed but not sent back: over the count or byte cap. */
+  left: number;
+}
+
+/**
+ * What shapes a run's sandbox. Every field is optional: absent means the daemon's own value (defaults < config file).
+ * The daemon resolves the profile per run and keys its warm sets by the result (see README, *The pool*).
+ */
+export interface SandboxSettings {
+  isolation?: IsolationMode;
+  memoryMb?: number;
+  cpus?: number;
+  pids?: number;
+  network?: boolean;
+  /** Per run (no container depends on it). */
+  timeoutMs?: number;
+  /** Per run (no container depends on it). */
+  outputLimitBytes?: number;
 }
 export interface RunStartResult { runId: string }
 
+/**
+ * Answered only once the sandbox has taken the bytes (or the run ended): a client keeps a few requests unanswered at
+ * most (the CLI: 4), so input a program does not read waits at its source. A client that does not wait is not read
+ * further past 8 MiB of unanswered requests.
+ */
 export interface RunStdinParams {
   runId: string;
   /** base64 */
@@ -115,6 +179,7 @@ export type InfraReason =
   | 'image-missing'
   | 'image-unsupported'
   | 'runtime-missing'
+  | 'workspace'
   | 'pool-capacity'
   | 'container-lost'
   | 'client-gone'
@@ -140,6 +205,8 @@ export interface RunResult {
   stdoutBytes: number;
   stderrBytes: number;
   truncated: boolean;
+  /** When the run asked for them and the program exited. */
+  outputs?: RunOutputs;
 }
 
 export interface RunStartedNotification {
@@ -165,7 +232,7 @@ export interface ContainerInfo {
   id: string;
   shortId: string;
   profile: string;
-  /** The pool it belongs to: the profile's name, or `profile:isolation` for a run that asked for the other mode. */
+  /** The warm set it belongs to (see `ProfileStats.profile`). */
   pool: string;
   state: ContainerState;
   uses: number;
@@ -174,8 +241,15 @@ export interface ContainerInfo {
   runId?: string;
 }
 
+/** One warm set: sandboxes of one shape (profile, image, isolation, limits). */
 export interface ProfileStats {
+  /** The set's name: the profile's alone for its default set, else `profile:` and what differs, e.g. `python:reuse,memoryMb=512`. */
   profile: string;
+  /** The profile it runs. */
+  name: string;
+  /** The default set of its profile: kept warm at minSize; the others shrink to zero when no run uses them. */
+  isDefault: boolean;
+  limits: { memoryMb: number; cpus: number; pids: number; network: boolean };
   image: string;
   isolation: IsolationMode;
   minSize: number;
@@ -196,6 +270,9 @@ export interface PoolStats {
   pooling: boolean;
   docker: { reachable: boolean; error?: string; version?: string } & Partial<EngineInfo>;
   profiles: ProfileStats[];
+  /** Sandboxes of all sets, and the cap on them (`maxSandboxes`). */
+  sandboxes: number;
+  maxSandboxes: number;
   activeRuns: number;
   clients: number;
   uptimeMs: number;

@@ -3,10 +3,14 @@ import * as crypto from 'crypto';
 import { InfraError } from './docker';
 import type { Logger } from './log';
 import { CancelledError, Lease, ProfilePool } from './pool';
+import type { Sandbox } from './sandbox';
 import type { PoolManager } from './poolManager';
-import { safeFileName } from './profiles';
+import { Profile, safeFileName } from './profiles';
+import * as path from 'path';
+import { dropUnchanged, projectRunFiles, ProjectRunFiles, saveOutputs } from './workspace/runFiles';
 import type {
   InfraReason,
+  RunOutputs,
   RunOutcome,
   RunResult,
   RunStartedNotification,
@@ -16,9 +20,15 @@ import type { StreamKind } from './demux';
 
 export interface RunSink {
   started(n: RunStartedNotification): void;
-  output(runId: string, stream: StreamKind, data: Buffer): void;
+  /** False when the client is not keeping up: the run then holds the program's output until `whenDrained`. */
+  output(runId: string, stream: StreamKind, data: Buffer): boolean;
   exit(result: RunResult): void;
+  /** Calls `fn` once the client has taken what was queued for it; returns a function that cancels the call. */
+  whenDrained(fn: () => void): () => void;
 }
+
+/** Output files a run may bring back unless it asks for other caps. */
+export const OUTPUT_DEFAULTS = { maxFiles: 200, maxBytes: 32 * 1024 * 1024 };
 
 export class RunRequestError extends Error {
   constructor(
@@ -40,10 +50,19 @@ class Run {
   readonly abort = new AbortController();
   lease?: Lease;
   decision?: Decision;
-  pendingStdin: (Buffer | null)[] = [];
+  /** Stdin that came before the sandbox did; each request is answered once its bytes reach the sandbox. */
+  pendingStdin: { data: Buffer | null; taken(): void }[] = [];
+  /** The program went to its sandbox: stdin may go straight there. */
+  handedOver = false;
+  /** Set while the sandbox's output is held for a slow client: cancels the wait for the client's drain. */
+  outputHeld?: () => void;
+  heldSince = 0;
+  heldMs = 0;
+  heldTimes = 0;
   stdoutBytes = 0;
   stderrBytes = 0;
   truncated = false;
+  outputs?: RunOutputs;
   acquireMs = 0;
   timer?: NodeJS.Timeout;
   readonly t0 = Date.now();
@@ -55,6 +74,8 @@ class Run {
     readonly params: RunStartParams,
     readonly sink: RunSink,
     readonly pool: ProfilePool,
+    /** Resolved for this run: its set's shape, plus its own timeout and output cap. */
+    readonly profile: Profile,
   ) {
     this.stdinOpen = !!params.stdinOpen;
   }
@@ -67,6 +88,8 @@ export class RunManager {
     private readonly pools: PoolManager,
     private readonly log: Logger,
     private readonly onIdleChange: () => void,
+    /** Where runs' output files are kept (a folder only the daemon's user can enter). */
+    private readonly outputsRoot?: string,
   ) {}
 
   get active(): number {
@@ -75,14 +98,14 @@ export class RunManager {
 
   /** Validates and queues the run; the result and output arrive through the sink. */
   start(params: RunStartParams, clientId: number, sink: RunSink, runId?: string): string {
-    const pool = this.pools.get(params.profile, params.isolation);
-    if (!pool) {
+    const target = this.pools.forRun(params);
+    if (!target) {
       const known = this.pools.profileNames().join(', ');
       throw new RunRequestError('unknown-profile', `unknown profile "${params.profile}" (known: ${known})`);
     }
     const id = runId ?? crypto.randomUUID();
     if (this.runs.has(id)) throw new RunRequestError('invalid', `a run with id ${id} is already going`);
-    const run = new Run(id, clientId, params, sink, pool);
+    const run = new Run(id, clientId, params, sink, target.pool, target.profile);
     this.runs.set(id, run);
     this.onIdleChange();
     // After the reply to run/start has gone out, so the client knows the id before any notification.
@@ -90,16 +113,19 @@ export class RunManager {
     return id;
   }
 
-  stdin(runId: string, data: Buffer | null): boolean {
+  /**
+   * Passes stdin on. Resolves false for no live run; otherwise true once the sandbox's stream took the bytes, or the
+   * run ended: the client sends more only then, so stdin a program does not read waits in the client's source.
+   */
+  async stdin(runId: string, data: Buffer | null): Promise<boolean> {
     const run = this.runs.get(runId);
     if (!run || run.decision) return false;
     if (!run.stdinOpen) return true; // stdin already ended: nothing more can reach the program
     if (data === null) run.stdinOpen = false;
     const sb = run.lease?.sandbox;
-    if (sb && sb.runId === run.id) {
-      if (data === null) sb.closeStdin();
-      else sb.writeStdin(data);
-    } else run.pendingStdin.push(data);
+    // Until the program is handed to its sandbox (the project's delta may still be in the making), stdin waits here.
+    if (sb && sb.runId === run.id && run.handedOver) await toSandbox(sb, data);
+    else await new Promise<void>((taken) => run.pendingStdin.push({ data, taken }));
     return true;
   }
 
@@ -128,7 +154,7 @@ export class RunManager {
   private async execute(run: Run): Promise<void> {
     const p = run.params;
     const pool = run.pool;
-    const profile = pool.profile;
+    const profile = run.profile;
     if (run.decision) return this.finish(run);
     try {
       run.lease = await pool.acquire(run.abort.signal);
@@ -154,14 +180,26 @@ export class RunManager {
     run.sink.started({ runId: run.id, profile: profile.name, containerId: sb.id, warm: run.lease.warm, acquireMs: run.acquireMs });
 
     const limit = profile.limits.outputLimitBytes;
-    const timeoutMs = Math.min(p.timeoutMs ?? profile.limits.timeoutMs, 24 * 3600_000);
+    const timeoutMs = Math.min(profile.limits.timeoutMs, 24 * 3600_000);
     run.timer = setTimeout(
       () => this.decide(run, { outcome: 'timeout', exitCode: null, message: `the program ran longer than ${fmtMs(timeoutMs)} and was stopped` }),
       timeoutMs,
     );
+    let files: ProjectRunFiles = { file: safeFileName(p.fileName, profile.fileName), cwd: '.' };
+    if (p.project && pool.project) {
+      try {
+        files = await projectRunFiles(pool.project, sb.held, p.project);
+      } catch (e) {
+        this.decide(run, { outcome: 'infra-error', exitCode: null, message: (e as Error).message, infraReason: 'workspace' });
+        return this.finish(run);
+      }
+      if (run.decision) return this.finish(run);
+    }
     const ended = sb.run({
-      fileName: safeFileName(p.fileName, profile.fileName),
+      ...files,
+      env: p.env ?? {},
       code: Buffer.from(p.code, 'utf8'),
+      outputs: p.outputs ? { maxFiles: p.outputs.maxFiles ?? OUTPUT_DEFAULTS.maxFiles, maxBytes: p.outputs.maxBytes ?? OUTPUT_DEFAULTS.maxBytes } : undefined,
       args: p.args ?? [],
       stdin: p.stdin ? Buffer.from(p.stdin, 'base64') : null,
       stdinOpen: !!p.stdinOpen,
@@ -174,7 +212,17 @@ export class RunManager {
         if (part.length) {
           if (stream === 'stdout') run.stdoutBytes += part.length;
           else run.stderrBytes += part.length;
-          run.sink.output(run.id, stream, part);
+          if (!run.sink.output(run.id, stream, part) && !run.outputHeld) {
+            // The client is full: the program blocks in write() until it catches up; the timeout keeps counting.
+            sb.pauseOutput();
+            run.heldSince = Date.now();
+            run.heldTimes++;
+            run.outputHeld = run.sink.whenDrained(() => {
+              run.outputHeld = undefined;
+              run.heldMs += Date.now() - run.heldSince;
+              sb.resumeOutput();
+            });
+          }
         }
         if (data.length > room) {
           run.truncated = true;
@@ -182,10 +230,8 @@ export class RunManager {
         }
       },
     });
-    for (const chunk of run.pendingStdin.splice(0)) {
-      if (chunk === null) sb.closeStdin();
-      else sb.writeStdin(chunk);
-    }
+    run.handedOver = true;
+    for (const p of run.pendingStdin.splice(0)) void toSandbox(sb, p.data).then(p.taken);
     const end = await ended;
     if (!run.decision) {
       if (end.kind === 'lost') {
@@ -194,6 +240,14 @@ export class RunManager {
         this.decide(run, { outcome: 'oom', exitCode: end.exitCode, message: `the program ran out of memory (limit ${profile.limits.memoryMb} MB) and was killed` });
       } else {
         this.decide(run, { outcome: 'exited', exitCode: end.exitCode });
+      }
+      if (end.kind === 'exited' && end.outputs && this.outputsRoot) {
+        const given = { root: p.project?.root, file: files.file, code: Buffer.from(p.code, 'utf8'), overlays: p.project?.overlays };
+        const made = await dropUnchanged(end.outputs.files, given);
+        run.outputs = await saveOutputs(path.join(this.outputsRoot, run.id), made, end.outputs.left).catch((e: Error) => {
+          this.log.warn(`run ${run.id.slice(0, 8)}: its output files could not be saved: ${e.message}`);
+          return undefined;
+        });
       }
     }
     this.finish(run);
@@ -223,7 +277,16 @@ export class RunManager {
     if (!this.runs.has(run.id) || !run.decision) return;
     this.runs.delete(run.id);
     if (run.timer) clearTimeout(run.timer);
+    // Nothing of this run may stay waiting: stdin requests are answered, held output is let go.
+    for (const p of run.pendingStdin.splice(0)) p.taken();
     const sb = run.lease?.sandbox;
+    if (run.outputHeld) {
+      run.outputHeld();
+      run.outputHeld = undefined;
+      run.heldMs += Date.now() - run.heldSince;
+      sb?.resumeOutput();
+    }
+    if (run.heldMs >= 1000) this.log.info(`run ${run.id.slice(0, 8)} (${run.params.profile}): output held ${fmtMs(run.heldMs)} in all (${run.heldTimes} times) for a slow client`);
     const pool = run.pool;
     if (sb && pool && sb.runId === run.id) pool.release(sb, run.decision.outcome === 'exited' ? 'clean' : 'dirty');
     const d = run.decision;
@@ -242,11 +305,18 @@ export class RunManager {
       stdoutBytes: run.stdoutBytes,
       stderrBytes: run.stderrBytes,
       truncated: run.truncated,
+      outputs: run.outputs,
     };
     if (d.outcome !== 'exited') this.log.info(`run ${run.id.slice(0, 8)} (${result.profile}) ${d.outcome}: ${d.message ?? ''}`);
     run.sink.exit(result);
     this.onIdleChange();
   }
+}
+
+function toSandbox(sb: Sandbox, data: Buffer | null): Promise<void> {
+  if (data !== null) return sb.writeStdin(data);
+  sb.closeStdin();
+  return Promise.resolve();
 }
 
 function fmtMs(ms: number): string {

@@ -3,7 +3,7 @@ import { EventEmitter } from 'events';
 import * as crypto from 'crypto';
 import type { Duplex } from 'stream';
 import type Docker from 'dockerode';
-import { armScript, containerCmd, encodeArm, encodeHeader, encodeStdin, encodeSync, PRIVATE_DIR, READY, RUNTIME, UNHEALTHY } from './armScript';
+import { armScript, containerCmd, encodeArm, encodeHeader, encodeProject, encodeStdin, encodeSync, PRIVATE_DIR, READY, RUNTIME, UNHEALTHY, WIPED } from './armScript';
 import { Demuxer, StreamKind } from './demux';
 import { classifyDockerError, InfraError, withTimeout } from './docker';
 import { engineKindAt, refusalAt as engineRefusalAt, uidRangeAt } from './engine';
@@ -12,6 +12,8 @@ import { attachStdio } from './engine/attach';
 import type { Logger } from './log';
 import { MarkerScanner } from './markerScanner';
 import type { Profile } from './profiles';
+import { OutputFile, OutputFrames } from './workspace/outputFrames';
+import type { Snapshot } from './workspace/scan';
 import type { ContainerState, IsolationMode } from './protocol';
 
 export const LABEL = {
@@ -54,16 +56,31 @@ export interface SandboxEnv {
 }
 
 export interface ProgramRun {
-  fileName: string;
+  /** The file to run, relative to /work, and the working directory ('.' is /work). */
+  file: string;
+  cwd: string;
+  env: Record<string, string>;
   code: Buffer;
+  /** Project files changed since this sandbox took its copy (a tar), and paths deleted since. */
+  delta?: Buffer;
+  deleted?: string[];
   args: string[];
+  /** Send back the files the run created or changed, within these caps. */
+  outputs?: { maxFiles: number; maxBytes: number };
   stdin: Buffer | null;
   stdinOpen: boolean;
   timeoutMs: number;
   onOutput(stream: StreamKind, data: Buffer): void;
 }
 
-export type ProgramEnd = { kind: 'exited'; exitCode: number; oomKills: number } | { kind: 'lost'; message: string };
+/** Where a sandbox's project copy comes from: asked at arming and after every reuse wipe. */
+export interface ProjectSource {
+  current(): Promise<{ tar: Buffer; snapshot: Snapshot }>;
+}
+
+export type ProgramEnd =
+  | { kind: 'exited'; exitCode: number; oomKills: number; outputs?: { files: OutputFile[]; left: number } }
+  | { kind: 'lost'; message: string };
 
 interface Active {
   nonce: string;
@@ -72,6 +89,9 @@ interface Active {
   err: MarkerScanner;
   trailer: string | null;
   afterTrailer: Buffer;
+  /** Output files that follow the trailer, when the run asked for them. */
+  outputs?: OutputFrames;
+  outputsMax: number;
   stderrDone: boolean;
   resolve(end: ProgramEnd): void;
 }
@@ -92,7 +112,7 @@ export function hostConfig(profile: Profile): Docker.HostConfig {
     Tmpfs: {
       '/work': `rw,nosuid,nodev,exec,size=${l.workspaceMb}m,mode=0700`,
       '/tmp': `rw,nosuid,nodev,noexec,size=${l.workspaceMb}m,mode=1777`,
-      [PRIVATE_DIR]: 'rw,nosuid,nodev,noexec,size=64k,mode=0700',
+      [PRIVATE_DIR]: 'rw,nosuid,nodev,noexec,size=64k,mode=0711',
     },
     CapDrop: ['ALL'],
     CapAdd: ['SETUID', 'SETGID', 'KILL', 'CHOWN'],
@@ -145,11 +165,21 @@ export class Sandbox extends EventEmitter {
   /** destroy() was called: a start that fails from here on was ended on purpose, not a failure. */
   private ending = false;
   private starting?: Promise<void>;
+  private stdinWaiters: (() => void)[] = [];
+  /** Called on 'drain', and when a run ends: nobody may keep waiting on a stream that is done with that run. */
+  private readonly releaseStdinWaiters = (): void => {
+    this.stream?.off('drain', this.releaseStdinWaiters);
+    for (const resolve of this.stdinWaiters.splice(0)) resolve();
+  };
+
+  /** The project copy /work holds before a run (what run-time deltas are computed against); none for single files. */
+  held?: Snapshot;
 
   constructor(
     readonly profile: Profile,
     readonly isolation: IsolationMode,
     private readonly env: SandboxEnv,
+    private readonly project?: ProjectSource,
   ) {
     super();
     this.uid = allocateUid(uidRangeAt(env.where));
@@ -206,6 +236,7 @@ export class Sandbox extends EventEmitter {
       stream.on('end', () => this.onGone('the container stopped'));
       const armed = new Promise<void>((resolve, reject) => (this.armed = { resolve, reject }));
       stream.write(encodeArm(this.secret));
+      await this.sendProject();
       await withTimeout('starting a container', ENGINE_CALL_MS, this.container.start());
       const tCreated = Date.now();
       let timer: NodeJS.Timeout | undefined;
@@ -239,19 +270,30 @@ export class Sandbox extends EventEmitter {
       this.active = {
         nonce,
         sync,
-        out: new MarkerScanner(Buffer.from(`\n${nonce} `), (d) => r.onOutput('stdout', d)),
-        err: new MarkerScanner(Buffer.from(`\n${nonce}\n`), (d) => r.onOutput('stderr', d)),
+        // Only a tail that could begin the nonce is held back (one hex digit in sixteen, at most), never a newline.
+        out: new MarkerScanner(Buffer.from(`${nonce} `), (d) => r.onOutput('stdout', d)),
+        err: new MarkerScanner(Buffer.from(`${nonce}\n`), (d) => r.onOutput('stderr', d)),
         trailer: null,
         afterTrailer: Buffer.alloc(0),
+        outputsMax: r.outputs?.maxBytes ?? 0,
         stderrDone: false,
         resolve,
       };
       const backstopS = Math.ceil(r.timeoutMs / 1000) + 5;
-      const parts = [encodeHeader({ secret: this.secret, nonce, sync, fileName: r.fileName, code: r.code, args: r.args, backstopS })];
+      const parts = [
+        encodeHeader({ secret: this.secret, nonce, sync, file: r.file, cwd: r.cwd, env: r.env, code: r.code, delta: r.delta, deleted: r.deleted, args: r.args, outputs: r.outputs, backstopS }),
+      ];
       if (r.stdin && r.stdin.length) parts.push(encodeStdin(r.stdin));
       if (!r.stdinOpen) parts.push(encodeStdin(null));
       this.stream!.write(Buffer.concat(parts));
     });
+  }
+
+  /** Writes the project PID 1 puts in /work before it says ready (an empty one for single-file sandboxes). */
+  private async sendProject(): Promise<void> {
+    const p = this.project ? await this.project.current() : undefined;
+    this.held = p?.snapshot;
+    if (this.state !== 'dead') this.stream?.write(encodeProject(p?.tar ?? null));
   }
 
   /** Passes on output held back while looking for the end marker: the run is being ended from outside. */
@@ -260,8 +302,26 @@ export class Sandbox extends EventEmitter {
     this.active?.err.flush();
   }
 
-  writeStdin(data: Buffer): void {
-    if (this.active && data.length && this.stream?.writable) this.stream.write(encodeStdin(data));
+  /**
+   * Resolves once the attach stream has taken the bytes (write() returned true, or 'drain' came), or the run ended:
+   * the caller waits before sending more, so a program that does not read blocks the sender, not our memory.
+   */
+  writeStdin(data: Buffer): Promise<void> {
+    if (!this.active || !data.length || !this.stream?.writable) return Promise.resolve();
+    if (this.stream.write(encodeStdin(data))) return Promise.resolve();
+    return new Promise((resolve) => {
+      if (!this.stdinWaiters.length) this.stream!.once('drain', this.releaseStdinWaiters);
+      this.stdinWaiters.push(resolve);
+    });
+  }
+
+  /** The client cannot take more output: stop reading the container's, so the program blocks in write(). */
+  pauseOutput(): void {
+    this.stream?.pause();
+  }
+
+  resumeOutput(): void {
+    this.stream?.resume();
   }
 
   closeStdin(): void {
@@ -374,6 +434,7 @@ export class Sandbox extends EventEmitter {
       this.armed.reject(new InfraError('container-lost', `sandbox failed while warming: ${why}`));
       this.armed = undefined;
     }
+    this.releaseStdinWaiters();
     const a = this.active;
     if (a) {
       this.active = undefined;
@@ -408,18 +469,32 @@ export class Sandbox extends EventEmitter {
   }
 
   private onTrailerBytes(a: Active, data: Buffer): void {
+    if (a.trailer !== null && a.outputs && !a.outputs.done) {
+      try {
+        const rest = a.outputs.push(data);
+        if (rest !== null) a.afterTrailer = Buffer.concat([a.afterTrailer, rest]);
+      } catch (e) {
+        this.outsideRun('stdout', (e as Error).message);
+      }
+      return;
+    }
     a.afterTrailer = Buffer.concat([a.afterTrailer, data]);
     if (a.trailer !== null) return;
     const nl = a.afterTrailer.indexOf(0x0a);
     if (nl < 0) return;
     a.trailer = a.afterTrailer.subarray(0, nl).toString();
-    a.afterTrailer = a.afterTrailer.subarray(nl + 1);
+    const rest = a.afterTrailer.subarray(nl + 1);
+    a.afterTrailer = Buffer.alloc(0);
+    // The trailer's fourth field says output files follow (the count cap PID 1 was given, 0 for none).
+    if (Number(a.trailer.split(' ')[2]) > 0) a.outputs = new OutputFrames(a.outputsMax);
+    if (rest.length) this.onTrailerBytes(a, rest);
   }
 
   private maybeFinish(a: Active): void {
-    if (a.trailer === null || !a.stderrDone) return;
+    if (a.trailer === null || !a.stderrDone || (a.outputs && !a.outputs.done) || this.active !== a) return;
     const [rc, oom] = a.trailer.split(' ').map((x) => Number(x));
     this.active = undefined;
+    this.releaseStdinWaiters();
     if (this.isolation === 'reuse') {
       this.state = 'recycling';
       // Everything the daemon sent for this run is ahead of this line in PID 1's stdin: it discards up to it.
@@ -427,7 +502,8 @@ export class Sandbox extends EventEmitter {
       const rest = a.afterTrailer;
       if (rest.length) this.onControl('stdout', rest);
     }
-    a.resolve({ kind: 'exited', exitCode: Number.isFinite(rc) ? rc : -1, oomKills: Number.isFinite(oom) ? oom : 0 });
+    const outputs = a.outputs ? { files: a.outputs.files, left: a.outputs.left } : undefined;
+    a.resolve({ kind: 'exited', exitCode: Number.isFinite(rc) ? rc : -1, oomKills: Number.isFinite(oom) ? oom : 0, outputs });
   }
 
   /**
@@ -448,7 +524,9 @@ export class Sandbox extends EventEmitter {
     while ((nl = this.lineBuf.indexOf('\n')) >= 0) {
       const line = this.lineBuf.slice(0, nl);
       this.lineBuf = this.lineBuf.slice(nl + 1);
-      if (line === READY) {
+      if (line === WIPED && this.state === 'recycling' && !this.armed) {
+        this.sendProject().catch((e: Error) => void this.destroy(`its project could not be copied again: ${e.message}`));
+      } else if (line === READY) {
         this.controlBytes = 0;
         this.state = 'idle';
         this.idleSince = Date.now();
@@ -469,9 +547,9 @@ export class Sandbox extends EventEmitter {
     if (this.lineBuf.length > CONTROL_MAX_BYTES || this.controlBytes > 4 * CONTROL_MAX_BYTES) this.outsideRun('stdout');
   }
 
-  private outsideRun(stream: StreamKind): void {
+  private outsideRun(stream: StreamKind, detail?: string): void {
     if (this.state === 'dead') return;
-    this.env.log.warn(`sandbox ${this.shortId} (${this.profile.name}) wrote on ${stream} outside a run; ending it`);
+    this.env.log.warn(`sandbox ${this.shortId} (${this.profile.name}) wrote on ${stream} outside a run${detail ? ` (${detail})` : ''}; ending it`);
     this.lineBuf = '';
     void this.destroy(`it wrote on ${stream} outside a run`);
   }

@@ -2,11 +2,16 @@
 import * as fs from 'fs';
 import * as net from 'net';
 import { createJSONRPCErrorResponse, JSONRPCServer } from 'json-rpc-2.0';
-import { ErrorCodes } from './protocol';
+import { ErrorCodes, MAX_CODE_BYTES, MAX_MESSAGE_BYTES } from './protocol';
 import type { Logger } from './log';
 
-/** One line may carry a whole program; past this the connection is answered with an error and closed. */
-export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+export { MAX_MESSAGE_BYTES };
+
+/** Past this much queued for a client, its runs' output is held (their programs block in write()) until it drains. */
+const CLIENT_HIGH_WATER = 256 * 1024;
+/** A client's requests not answered yet, in bytes, past which we stop reading it until some are answered. */
+const MAX_UNANSWERED_BYTES = 8 * 1024 * 1024;
+const MiB = 1024 * 1024;
 
 export class Conn {
   client = '?';
@@ -19,14 +24,33 @@ export class Conn {
     private readonly socket: net.Socket,
   ) {}
 
-  send(msg: unknown): void {
-    if (this.closed) return;
-    this.socket.write(JSON.stringify(msg) + '\n');
+  /** False when the client has more queued than its high-water mark: the caller should hold its source. */
+  send(msg: unknown): boolean {
+    if (this.closed) return true;
+    return this.socket.write(JSON.stringify(msg) + '\n');
   }
 
-  notify(method: string, params: unknown): void {
-    this.send({ jsonrpc: '2.0', method, params });
+  notify(method: string, params: unknown): boolean {
+    return this.send({ jsonrpc: '2.0', method, params });
   }
+
+  /** After send() said false: calls `fn` on the socket's 'drain'. Returns a function that cancels the call. */
+  whenDrained(fn: () => void): () => void {
+    // One listener for all of this client's held runs (there may be more than EventEmitter's warning limit).
+    if (!this.drainWaiters.size) this.socket.once('drain', this.onDrain);
+    this.drainWaiters.add(fn);
+    return () => {
+      this.drainWaiters.delete(fn);
+      if (!this.drainWaiters.size) this.socket.off('drain', this.onDrain);
+    };
+  }
+
+  private readonly drainWaiters = new Set<() => void>();
+  private readonly onDrain = (): void => {
+    const fns = [...this.drainWaiters];
+    this.drainWaiters.clear();
+    for (const fn of fns) fn();
+  };
 
   onClose(fn: () => void): void {
     this.onCloseFns.push(fn);
@@ -56,12 +80,15 @@ export interface ServerHooks {
  */
 export async function bindSocket(socketPath: string, rpc: JSONRPCServer<Conn>, hooks: ServerHooks, log: Logger): Promise<net.Server | null> {
   let nextId = 1;
-  const server = net.createServer((socket) => {
+  const server = net.createServer({ highWaterMark: CLIENT_HIGH_WATER }, (socket) => {
     const conn = new Conn(nextId++, socket);
     hooks.onConnect(conn);
     let parts: Buffer[] = [];
     let size = 0;
+    let unanswered = 0;
+    let discarding = false;
     socket.on('data', (chunk: Buffer) => {
+      if (discarding) return;
       let start = 0;
       let nl: number;
       while ((nl = chunk.indexOf(0x0a, start)) >= 0) {
@@ -70,16 +97,29 @@ export async function bindSocket(socketPath: string, rpc: JSONRPCServer<Conn>, h
         parts = [];
         size = 0;
         start = nl + 1;
-        if (line.length) void handleLine(line.toString('utf8'), conn, rpc);
+        if (!line.length) continue;
+        // run/stdin is answered only once the sandbox took the bytes: a client that sends without waiting for
+        // answers is simply not read further until they come.
+        unanswered += line.length;
+        if (unanswered > MAX_UNANSWERED_BYTES) socket.pause();
+        void handleLine(line.toString('utf8'), conn, rpc).finally(() => {
+          unanswered -= line.length;
+          if (unanswered <= MAX_UNANSWERED_BYTES && socket.isPaused() && !conn.closed) socket.resume();
+        });
       }
       if (start < chunk.length) {
         parts.push(chunk.subarray(start));
         size += chunk.length - start;
         if (size > MAX_MESSAGE_BYTES) {
-          conn.send(createJSONRPCErrorResponse(null, ErrorCodes.MessageTooLarge, `message larger than ${MAX_MESSAGE_BYTES} bytes; closing the connection`));
+          // Said before closing, so the client can tell why. We stop reading: a client still sending gets EPIPE.
+          const msg = `message larger than ${MAX_MESSAGE_BYTES / MiB} MiB (a program may be at most ${MAX_CODE_BYTES / MiB} MiB); closing the connection`;
+          log.info(`client ${conn.id} (${conn.client}): ${msg}`);
+          conn.send(createJSONRPCErrorResponse(null, ErrorCodes.MessageTooLarge, msg));
           parts = [];
           size = 0;
-          socket.destroy();
+          discarding = true;
+          socket.pause();
+          conn.close();
         }
       }
     });

@@ -1,8 +1,11 @@
 // Checks of what clients send: a bad request gets an InvalidParams error naming the field, and nothing else happens.
 import { JSONRPCErrorException } from 'json-rpc-2.0';
-import { ErrorCodes, IsolationMode, RunStartParams, RunStdinParams, ConfigOverrides } from './protocol';
+import { LIMIT_RANGES, RUN_LIMITS } from './config';
+import * as path from 'path';
+import { ENV_NAME } from './armScript';
+import { ErrorCodes, IsolationMode, MAX_CODE_BYTES, OutputRequest, RunProject, RunStartParams, RunStdinParams, ConfigOverrides, SandboxSettings } from './protocol';
 
-export const MAX_CODE_BYTES = 8 * 1024 * 1024;
+export { MAX_CODE_BYTES };
 
 export function invalid(message: string): JSONRPCErrorException {
   return new JSONRPCErrorException(message, ErrorCodes.InvalidParams);
@@ -21,17 +24,17 @@ function optString(o: Record<string, unknown>, k: string, max = 1024): string | 
   return v;
 }
 
-function optNumber(o: Record<string, unknown>, k: string, min: number, max: number): number | undefined {
+function optNumber(o: Record<string, unknown>, k: string, min: number, max: number, where = ''): number | undefined {
   const v = o[k];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw invalid(`${k} must be a number from ${min} to ${max}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw invalid(`${where}${k} must be a number from ${min} to ${max}`);
   return v;
 }
 
-function optBool(o: Record<string, unknown>, k: string): boolean | undefined {
+function optBool(o: Record<string, unknown>, k: string, where = ''): boolean | undefined {
   const v = o[k];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') throw invalid(`${k} must be true or false`);
+  if (typeof v !== 'boolean') throw invalid(`${where}${k} must be true or false`);
   return v;
 }
 
@@ -43,11 +46,24 @@ function optBase64(o: Record<string, unknown>, k: string, max: number): string |
   return v;
 }
 
-function optIsolation(o: Record<string, unknown>, k: string): IsolationMode | undefined {
+function optIsolation(o: Record<string, unknown>, k: string, where = ''): IsolationMode | undefined {
   const v = o[k];
   if (v === undefined || v === null) return undefined;
-  if (v !== 'fresh' && v !== 'reuse') throw invalid(`${k} must be "fresh" or "reuse"`);
+  if (v !== 'fresh' && v !== 'reuse') throw invalid(`${where}${k} must be "fresh" or "reuse"`);
   return v;
+}
+
+const SETTINGS_KEYS = new Set(['isolation', 'network', ...RUN_LIMITS]);
+
+/** A run's sandbox settings, with the config file's ranges; an unknown field is named rather than ignored. */
+function optSettings(o: Record<string, unknown>, k: string): SandboxSettings | undefined {
+  if (o[k] === undefined || o[k] === null) return undefined;
+  const s = object(o[k], k);
+  const unknown = Object.keys(s).find((x) => !SETTINGS_KEYS.has(x));
+  if (unknown) throw invalid(`${k}.${unknown} is not a sandbox setting (known: ${[...SETTINGS_KEYS].join(', ')})`);
+  const out: SandboxSettings = { isolation: optIsolation(s, 'isolation', `${k}.`), network: optBool(s, 'network', `${k}.`) };
+  for (const l of RUN_LIMITS) out[l] = optNumber(s, l, LIMIT_RANGES[l][0], LIMIT_RANGES[l][1], `${k}.`);
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 }
 
 export function runStartParams(raw: unknown): RunStartParams {
@@ -74,9 +90,82 @@ export function runStartParams(raw: unknown): RunStartParams {
     args,
     stdin: optBase64(o, 'stdin', MAX_CODE_BYTES),
     stdinOpen: optBool(o, 'stdinOpen'),
-    timeoutMs: optNumber(o, 'timeoutMs', 100, 24 * 3600_000),
+    timeoutMs: optNumber(o, 'timeoutMs', ...LIMIT_RANGES.timeoutMs),
     isolation: optIsolation(o, 'isolation'),
+    settings: optSettings(o, 'settings'),
+    workspaceSettings: optSettings(o, 'workspaceSettings'),
+    project: optProject(o, 'project'),
+    env: optEnv(o, 'env'),
+    outputs: optOutputs(o, 'outputs'),
   };
+}
+
+function optStrings(o: Record<string, unknown>, k: string, maxItems: number): string[] | undefined {
+  const v = o[k];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length > maxItems || v.some((x) => typeof x !== 'string' || !x || x.length > 1024)) {
+    throw invalid(`${k} must be an array of at most ${maxItems} non-empty strings`);
+  }
+  return v as string[];
+}
+
+/** A path inside the project: relative, no `..`, posix separators, no newline (PID 1 reads paths by line). */
+function projectPath(v: string, what: string): string {
+  const norm = path.posix.normalize(v.replace(/\\/g, '/'));
+  if (!v || path.posix.isAbsolute(norm) || norm === '.' || norm.startsWith('../') || norm === '..' || /[\n\0]/.test(v)) {
+    throw invalid(`${what} must be a path inside the project root (got ${JSON.stringify(v.slice(0, 200))})`);
+  }
+  return norm;
+}
+
+function optProject(o: Record<string, unknown>, k: string): RunProject | undefined {
+  if (o[k] === undefined || o[k] === null) return undefined;
+  const p = object(o[k], k);
+  const root = optString(p, 'root', 4096);
+  if (!root || !path.isAbsolute(root)) throw invalid(`${k}.root must be an absolute folder`);
+  const file = projectPath(optString(p, 'file', 4096) ?? '', `${k}.file`);
+  const cwd = p.cwd;
+  if (cwd !== undefined && cwd !== 'file' && cwd !== 'root') throw invalid(`${k}.cwd must be "file" or "root"`);
+  let overlays: Record<string, string> | undefined;
+  if (p.overlays !== undefined && p.overlays !== null) {
+    const ov = object(p.overlays, `${k}.overlays`);
+    overlays = {};
+    let bytes = 0;
+    for (const [rel, text] of Object.entries(ov)) {
+      if (typeof text !== 'string') throw invalid(`${k}.overlays["${rel}"] must be the file's text`);
+      bytes += Buffer.byteLength(text);
+      overlays[projectPath(rel, `${k}.overlays key`)] = text;
+    }
+    if (bytes > MAX_CODE_BYTES) throw invalid(`${k}.overlays are larger than ${MAX_CODE_BYTES / 1024 / 1024} MiB`);
+  }
+  return {
+    root: path.resolve(root),
+    file,
+    cwd: cwd as RunProject['cwd'],
+    overlays,
+    exclude: optStrings(p, 'exclude', 256),
+    maxBytes: optNumber(p, 'maxBytes', 1024, 4 * 1024 * 1024 * 1024, `${k}.`),
+    maxFiles: optNumber(p, 'maxFiles', 1, 1_000_000, `${k}.`),
+  };
+}
+
+function optEnv(o: Record<string, unknown>, k: string): Record<string, string> | undefined {
+  if (o[k] === undefined || o[k] === null) return undefined;
+  const e = object(o[k], k);
+  for (const [name, v] of Object.entries(e)) {
+    if (!ENV_NAME.test(name)) throw invalid(`${k}: "${name.slice(0, 100)}" is not a variable name (letters, digits and _, not starting with a digit)`);
+    if (typeof v !== 'string' || v.includes('\0') || v.length > 65536) throw invalid(`${k}.${name} must be a string without NUL characters`);
+  }
+  if (Object.keys(e).length > 256) throw invalid(`${k} has more than 256 variables`);
+  return e as Record<string, string>;
+}
+
+function optOutputs(o: Record<string, unknown>, k: string): OutputRequest | undefined {
+  const v = o[k];
+  if (v === undefined || v === null || v === false) return undefined;
+  if (v === true) return {};
+  const r = object(v, k);
+  return { maxBytes: optNumber(r, 'maxBytes', 0, 1 << 30, `${k}.`), maxFiles: optNumber(r, 'maxFiles', 0, 100_000, `${k}.`) };
 }
 
 export function runStdinParams(raw: unknown): RunStdinParams {
@@ -103,23 +192,22 @@ export function helloParams(raw: unknown): { client: string; protocolVersion: nu
   return { client: optString(o, 'client', 64) ?? '?', protocolVersion: optNumber(o, 'protocolVersion', 0, 1e6) ?? 0 };
 }
 
+/** Only what is daemon-wide; limits come with each run, so a window's settings never reach another's sandboxes. */
 export function configSetParams(raw: unknown): ConfigOverrides {
   const o = object(object(raw).overrides, 'overrides');
+  for (const k of Object.keys(o)) {
+    if (k === 'pool' || k === 'idleShutdownMs') continue;
+    if (SETTINGS_KEYS.has(k)) throw invalid(`overrides.${k} is not daemon-wide: send it with each run (run/start "settings")`);
+    throw invalid(`overrides.${k} is not a daemon setting (known: pool, idleShutdownMs)`);
+  }
   const pool = o.pool === undefined ? undefined : object(o.pool, 'overrides.pool');
   const poolOut: NonNullable<ConfigOverrides['pool']> = {};
   for (const [name, v] of Object.entries(pool ?? {})) {
     const s = object(v, `overrides.pool.${name}`);
-    poolOut[name] = { minSize: optNumber(s, 'minSize', 0, 64), maxSize: optNumber(s, 'maxSize', 1, 256) };
+    poolOut[name] = { minSize: optNumber(s, 'minSize', 0, 64, `overrides.pool.${name}.`), maxSize: optNumber(s, 'maxSize', 1, 256, `overrides.pool.${name}.`) };
   }
   return {
-    isolation: optIsolation(o, 'isolation'),
-    timeoutMs: optNumber(o, 'timeoutMs', 100, 24 * 3600_000),
-    memoryMb: optNumber(o, 'memoryMb', 16, 65536),
-    cpus: optNumber(o, 'cpus', 0.05, 64),
-    pids: optNumber(o, 'pids', 8, 65536),
-    network: optBool(o, 'network'),
-    outputLimitBytes: optNumber(o, 'outputLimitBytes', 1024, 1 << 30),
-    idleShutdownMs: optNumber(o, 'idleShutdownMs', 1000, 30 * 24 * 3600_000),
+    idleShutdownMs: optNumber(o, 'idleShutdownMs', 1000, 30 * 24 * 3600_000, 'overrides.'),
     pool: pool ? poolOut : undefined,
   };
 }

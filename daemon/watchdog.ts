@@ -9,6 +9,7 @@ import type { Engine } from './engine';
 import { WATCHDOG_ENV } from './engine/endpoint';
 
 const GRACE_MS = 3000;
+const SWEEP_TIMEOUT_MS = 60_000;
 export const WATCHDOG_FLAG = '--watchdog';
 
 /** Started by the daemon; its stdin is the daemon's lifeline. */
@@ -50,6 +51,11 @@ export function runWatchdog(coreFile: string): void {
 
 async function sweep(coreFile: string, instance: string): Promise<void> {
   const stamp = () => new Date().toISOString();
+  // A hung engine must not keep this process for good.
+  setTimeout(() => {
+    process.stderr.write(`${stamp()} error watchdog: Docker did not answer within ${SWEEP_TIMEOUT_MS / 1000} s; containers of daemon ${instance} may be left\n`);
+    process.exit(1);
+  }, SWEEP_TIMEOUT_MS).unref();
   try {
     const { engineFromEnv } = require(path.join(__dirname, coreFile)) as { engineFromEnv: typeof import('./engine').engineFromEnv };
     const docker = engineFromEnv();

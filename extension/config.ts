@@ -1,60 +1,45 @@
-// Typed reads of the `warmbox.*` settings, and what of them the daemon must know.
+// Typed reads of the `warmbox.*` settings the extension itself uses, and the reader behind settingsPlan.ts (which
+// decides what of them reaches the daemon).
 import * as vscode from 'vscode';
-import type { ConfigOverrides, IsolationMode } from '../daemon/protocol';
+import { daemonWideSettings, Inspect, runSettings, RunSettingsPlan } from './settingsPlan';
+import type { ConfigOverrides } from '../daemon/protocol';
 
 export interface Settings {
   profileByLanguage: Record<string, string>;
-  pool: Record<string, { minSize?: number; maxSize?: number }>;
-  isolation: IsolationMode;
-  timeoutMs: number;
-  memoryMb: number;
-  cpus: number;
-  pids: number;
-  network: boolean;
-  outputLimitBytes: number;
   saveBeforeRun: boolean;
   clearOutputBeforeRun: boolean;
   dockerHost: string;
   runtime: string;
-  idleShutdownMs: number;
   trace: 'off' | 'messages' | 'verbose';
 }
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('warmbox');
   return {
-    profileByLanguage: c.get<Record<string, string>>('profileByLanguage', { python: 'python', javascript: 'node', shellscript: 'shell' }),
-    pool: c.get('pool', {}),
-    isolation: c.get<IsolationMode>('isolation', 'fresh') === 'reuse' ? 'reuse' : 'fresh',
-    timeoutMs: Math.round(c.get<number>('timeoutSeconds', 30) * 1000),
-    memoryMb: c.get<number>('memoryMb', 256),
-    cpus: c.get<number>('cpus', 1),
-    pids: c.get<number>('pids', 128),
     // Restricted settings: in an untrusted workspace VS Code returns only the user's own values.
-    network: c.get<boolean>('network', false),
-    outputLimitBytes: c.get<number>('outputLimitKb', 4096) * 1024,
+    profileByLanguage: c.get<Record<string, string>>('profileByLanguage', { python: 'python', javascript: 'node', shellscript: 'shell' }),
     saveBeforeRun: c.get<boolean>('saveBeforeRun', true),
     clearOutputBeforeRun: c.get<boolean>('clearOutputBeforeRun', true),
     dockerHost: c.get<string>('dockerHost', ''),
+    // Restricted like dockerHost: in an untrusted workspace VS Code returns only the user's own value.
     runtime: c.get<string>('runtime', ''),
-    idleShutdownMs: Math.round(c.get<number>('daemon.idleShutdownMinutes', 15) * 60_000),
     trace: c.get<'off' | 'messages' | 'verbose'>('trace.server', 'off'),
   };
 }
 
-/** The part of the settings the daemon applies to its sandboxes. */
-export function daemonOverrides(s: Settings): ConfigOverrides {
-  return {
-    isolation: s.isolation,
-    timeoutMs: s.timeoutMs,
-    memoryMb: s.memoryMb,
-    cpus: s.cpus,
-    pids: s.pids,
-    network: s.network,
-    outputLimitBytes: s.outputLimitBytes,
-    pool: s.pool,
-    idleShutdownMs: s.idleShutdownMs,
-  };
+function inspector(scope?: vscode.Uri): Inspect {
+  const c = vscode.workspace.getConfiguration('warmbox', scope);
+  return (key) => c.inspect(key);
+}
+
+/** The sandbox settings a run of this document carries (folder settings of its folder included). */
+export function runSettingsFor(doc: vscode.TextDocument): RunSettingsPlan {
+  return runSettings(inspector(doc.isUntitled ? undefined : doc.uri), vscode.workspace.isTrusted);
+}
+
+/** What this window may push with config/set: undefined for nothing. */
+export function daemonWide(): ConfigOverrides | undefined {
+  return daemonWideSettings(inspector(), vscode.workspace.isTrusted);
 }
 
 /** The environment a spawned daemon starts with (engine and runtime are fixed for the daemon's life). */

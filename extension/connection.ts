@@ -8,6 +8,9 @@ import { RestartPolicy } from './restartPolicy';
 
 export type LinkState = 'connecting' | 'connected' | 'down' | 'failed';
 
+/** A daemon that stops answering (stopped, hung) must not park the connection: each step of connecting is bounded. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
 export class DaemonConnection implements vscode.Disposable {
   state: LinkState = 'connecting';
   client?: DaemonClient;
@@ -27,8 +30,11 @@ export class DaemonConnection implements vscode.Disposable {
   constructor(
     private readonly extensionPath: string,
     readonly log: vscode.LogOutputChannel,
-    private readonly settings: () => { overrides: ConfigOverrides; env: NodeJS.ProcessEnv; trace: string },
+    private readonly settings: () => { daemonWide: ConfigOverrides | undefined; env: NodeJS.ProcessEnv; trace: string },
   ) {}
+
+  /** Every config/set this window sent, in order (tests read it). */
+  readonly pushed: ConfigOverrides[] = [];
 
   /** Starts connecting without waiting: activation stays cheap. */
   start(): void {
@@ -50,19 +56,26 @@ export class DaemonConnection implements vscode.Disposable {
     this.client = undefined;
     if (c && !c.isClosed) {
       const closed = new Promise<void>((r) => c.once('close', () => r()));
-      await c.request(Methods.shutdown, { reason: 'Restart Daemon in VS Code' }).catch(() => undefined);
+      await c.request(Methods.shutdown, { reason: 'Restart Daemon in VS Code' }, REQUEST_TIMEOUT_MS).catch(() => undefined);
       await Promise.race([closed, new Promise((r) => setTimeout(r, 15_000))]);
     }
     this.setState('connecting');
     await this.ensure();
   }
 
-  /** Pushes the window's settings to the daemon (they apply to new sandboxes). */
+  /**
+   * Pushes the daemon-wide settings the user set (pool sizes, idle shutdown), if any. Limits never go this way: each
+   * run carries its own. Pool sizes this window pushed and the user then removed are cleared (`pool: {}`).
+   */
   async pushSettings(): Promise<void> {
     const c = this.client;
     if (!c || c.isClosed) return;
+    let overrides = this.settings().daemonWide;
+    if (!overrides?.pool && this.pushed.some((p) => p.pool && Object.keys(p.pool).length)) overrides = { ...overrides, pool: {} };
+    if (!overrides) return;
     try {
-      await c.request(Methods.configSet, { overrides: this.settings().overrides });
+      this.pushed.push(overrides);
+      await c.request(Methods.configSet, { overrides }, REQUEST_TIMEOUT_MS);
     } catch (e) {
       this.log.warn(`settings were not accepted by the daemon: ${(e as Error).message}`);
       void vscode.window.showWarningMessage(`warmbox: the daemon refused the settings: ${(e as Error).message}`);
@@ -94,7 +107,7 @@ export class DaemonConnection implements vscode.Disposable {
       });
       client.once('close', (byUs: boolean) => this.onLost(client, byUs));
       await this.pushSettings();
-      this.lastPool = await client.request<PoolChangedNotification>(Methods.poolSubscribe, {});
+      this.lastPool = await client.request<PoolChangedNotification>(Methods.poolSubscribe, {}, REQUEST_TIMEOUT_MS);
       this.setState('connected');
       this.poolEmitter.fire(this.lastPool);
       return client;

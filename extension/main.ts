@@ -8,7 +8,7 @@ import * as runSelection from './commands/runSelection';
 import * as showLog from './commands/showLog';
 import * as showOutput from './commands/showOutput';
 import * as stop from './commands/stop';
-import { daemonEnv, daemonOverrides, readSettings } from './config';
+import { daemonEnv, daemonWide, readSettings } from './config';
 import { DaemonConnection } from './connection';
 import { RunController } from './runController';
 import { ContainersTree } from './views/containersTree';
@@ -25,7 +25,7 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
   const log = vscode.window.createOutputChannel('warmbox', { log: true });
   const conn = new DaemonConnection(context.extensionPath, log, () => {
     const s = readSettings();
-    return { overrides: daemonOverrides(s), env: daemonEnv(s), trace: s.trace };
+    return { daemonWide: daemonWide(), env: daemonEnv(s), trace: s.trace };
   });
   const panel = new OutputPanel(context.extensionUri);
   const runs = new RunController(conn, panel);
@@ -77,10 +77,14 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
       if (e.affectsConfiguration('warmbox.dockerHost') || e.affectsConfiguration('warmbox.runtime')) {
         void vscode.window.showInformationMessage('warmbox: the Docker host and runtime are used when the daemon starts.', 'Restart daemon').then((p) => p && vscode.commands.executeCommand('warmbox.restartDaemon'));
       }
-      void conn.pushSettings();
+      // Sandbox settings travel with each run; only the daemon-wide ones are pushed.
+      if (e.affectsConfiguration('warmbox.pool') || e.affectsConfiguration('warmbox.daemon.idleShutdownMinutes')) void conn.pushSettings();
       runnable();
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => runnable()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      runnable();
+      void conn.pushSettings();
+    }),
   );
   runnable();
   conn.start();

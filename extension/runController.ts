@@ -7,8 +7,8 @@ import * as vscode from 'vscode';
 import type { RunHandle } from '../daemon/client';
 import { Methods, ProfileInfo, RunResult } from '../daemon/protocol';
 import { describeOutcome, FromPanel } from '../media/src/messages';
-import type { DaemonConnection } from './connection';
-import { readSettings } from './config';
+import { REQUEST_TIMEOUT_MS, type DaemonConnection } from './connection';
+import { readSettings, runSettingsFor } from './config';
 import { parsePythonTraceback } from './traceback';
 import type { OutputPanel } from './views/outputPanel';
 
@@ -63,7 +63,7 @@ export class RunController implements vscode.Disposable {
     const byLang = readSettings().profileByLanguage[doc.languageId];
     if (byLang) return byLang;
     const client = await this.conn.ensure();
-    const profiles = await client.request<ProfileInfo[]>(Methods.profilesList);
+    const profiles = await client.request<ProfileInfo[]>(Methods.profilesList, {}, REQUEST_TIMEOUT_MS);
     const name = doc.fileName.toLowerCase();
     return profiles.find((p) => p.extensions.some((e) => name.endsWith(e)))?.name;
   }
@@ -123,7 +123,8 @@ export class RunController implements vscode.Disposable {
     let handle: RunHandle;
     try {
       handle = await client.run(
-        { runId, profile, code, fileName, stdinOpen: true, timeoutMs: settings.timeoutMs, isolation: settings.isolation },
+        // Only the sandbox settings set explicitly, the workspace's only to tighten: this window's sandboxes, no other's.
+        { runId, profile, code, fileName, stdinOpen: true, ...runSettingsFor(doc) },
         {
           onStarted: (n) => this.panel.post({ type: 'started', runId: n.runId, containerId: n.containerId, acquireMs: n.acquireMs, warm: n.warm }),
           onOutput: (stream, data) => {
@@ -147,7 +148,7 @@ export class RunController implements vscode.Disposable {
     } catch (e) {
       result = {
         runId: handle.runId, outcome: 'infra-error', exitCode: null, message: (e as Error).message, infraReason: 'shutting-down', profile,
-        containerId: null, warm: false, isolation: settings.isolation, acquireMs: 0, durationMs: 0, stdoutBytes: 0, stderrBytes: 0, truncated: false,
+        containerId: null, warm: false, isolation: 'fresh', acquireMs: 0, durationMs: 0, stdoutBytes: 0, stderrBytes: 0, truncated: false,
       };
     }
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -188,6 +189,7 @@ export class RunController implements vscode.Disposable {
   private onPanel(m: FromPanel): void {
     const c = this.current;
     if (m.type === 'stop') void this.stop();
+    // Typed lines are small: not awaited (the daemon answers once the program's sandbox took them); sent in order.
     else if (m.type === 'stdin' && c?.handle) void c.handle.stdin(m.text).catch(() => undefined);
     else if (m.type === 'eof' && c?.handle) void c.handle.closeStdin().catch(() => undefined);
   }

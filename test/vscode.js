@@ -4,7 +4,7 @@
 'use strict';
 const path = require('path');
 const fs = require('fs');
-const { writeWorkspace } = require('./e2e/run.js');
+const { writeWorkspace, USER_SETTINGS } = require('./e2e/run.js');
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -17,6 +17,8 @@ async function main() {
   const { runTests } = require('@vscode/test-electron');
   const scratch = path.join(ROOT, '.e2e', 'electron');
   writeWorkspace(path.join(scratch, 'ws'));
+  fs.mkdirSync(path.join(scratch, 'user', 'User'), { recursive: true });
+  fs.writeFileSync(path.join(scratch, 'user', 'User', 'settings.json'), JSON.stringify(USER_SETTINGS));
   let failed = 0;
   for (const suite of ['trusted']) {
     try {

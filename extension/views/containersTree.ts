@@ -49,7 +49,8 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
       item.id = `profile:${s.profile}`;
       item.description = `${s.idle} warm · ${s.busy} busy${s.warming ? ` · ${s.warming} warming` : ''}${s.waiting ? ` · ${s.waiting} waiting` : ''} · max ${s.maxSize}`;
       item.tooltip = new vscode.MarkdownString(
-        `**${s.profile}** (${s.isolation}) — image \`${s.image}\`\n\nruns ${s.runs} (${s.coldRuns} cold) · replaced ${s.replaced}${s.lastError ? `\n\n$(warning) ${s.lastError}` : ''}`,
+        `**${s.profile}** (${s.isolation}) — image \`${s.image}\`\n\n${s.limits.memoryMb} MB · ${s.limits.cpus} CPU · ${s.limits.pids} processes · network ${s.limits.network ? 'on' : 'off'}` +
+          `${s.isDefault ? '' : ' · a set of its own for runs with these settings; it goes when unused'}\n\nruns ${s.runs} (${s.coldRuns} cold) · replaced ${s.replaced}${s.lastError ? `\n\n$(warning) ${s.lastError}` : ''}`,
         true,
       );
       item.iconPath = new vscode.ThemeIcon(s.lastError ? 'warning' : 'package');

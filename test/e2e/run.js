@@ -30,7 +30,7 @@ function freePort() {
   });
 }
 
-function writeWorkspace(dir) {
+function writeWorkspace(dir, workspaceSettings = {}) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
   const files = {
@@ -42,8 +42,14 @@ function writeWorkspace(dir) {
     'echo.py': 'name = input("name? ")\nprint(f"hello, {name}!")\n',
   };
   for (const [f, c] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), c);
-  fs.writeFileSync(path.join(dir, '.vscode/settings.json'), JSON.stringify({ 'warmbox.pool': { python: { minSize: 2, maxSize: 4 }, node: { minSize: 0 }, shell: { minSize: 0 } } }, null, 2));
+  fs.writeFileSync(path.join(dir, '.vscode/settings.json'), JSON.stringify(workspaceSettings, null, 2));
 }
+
+/** The user's own settings: pool sizes are daemon-wide, so only these reach the daemon (never a workspace's). */
+const USER_SETTINGS = { 'warmbox.pool': { python: { minSize: 2, maxSize: 4 }, node: { minSize: 0 }, shell: { minSize: 0 } } };
+
+/** A cloned repository asking for more than the user allows: an untrusted window must push none of it. */
+const HOSTILE_WORKSPACE = { 'warmbox.memoryMb': 65536, 'warmbox.pids': 65536, 'warmbox.network': true, 'warmbox.isolation': 'reuse', 'warmbox.pool': { python: { minSize: 30, maxSize: 64 } } };
 
 async function startCodeServer({ trust, env }) {
   const port = await freePort();
@@ -52,7 +58,7 @@ async function startCodeServer({ trust, env }) {
   fs.mkdirSync(dirs.ext, { recursive: true });
   fs.writeFileSync(dirs.cfg, 'auth: none\ncert: false\n');
   fs.mkdirSync(path.join(dirs.data, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(dirs.data, 'User/settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never', 'git.enabled': false }));
+  fs.writeFileSync(path.join(dirs.data, 'User/settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never', 'git.enabled': false, ...USER_SETTINGS }));
   const args = [CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
     '--config', dirs.cfg, '--user-data-dir', dirs.data, '--extensions-dir', dirs.ext];
   if (!trust) args.push('--disable-workspace-trust');
@@ -110,7 +116,7 @@ function workbenchUrl(port, folder, withTests) {
 }
 
 /** Session 1 and 3: mocha inside the extension host; the page reports the exit code through codeAutomationExit. */
-async function extensionTests(name, { trust }) {
+async function extensionTests(name, { trust, folder = 'ws' }) {
   const resultsFile = path.join(E2E, `results-${name}.json`);
   fs.rmSync(resultsFile, { force: true });
   const env = { ...baseEnv(), WARMBOX_E2E_SUITE: name, WARMBOX_E2E_RESULTS: resultsFile };
@@ -127,7 +133,7 @@ async function extensionTests(name, { trust }) {
       if (act) fs.writeFileSync(path.join(E2E, 'activate-ms'), act[1]);
       if (/^\s+(✔|✓|\d+\))|passing|failing|activate\(\) took/.test(s)) log(`  [host] ${s.trim().slice(0, 300)}`);
     });
-    await page.goto(workbenchUrl(cs.port, path.join(E2E, 'ws'), true));
+    await page.goto(workbenchUrl(cs.port, path.join(E2E, folder), true));
     const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 6 * 60_000))]);
     let report = { failures: -1, results: [] };
     try {
@@ -260,8 +266,14 @@ async function uiSession() {
     });
     await check('a window reload keeps the daemon and its pool, and the panel comes back with its output', async () => {
       const pidBefore = daemonPid();
+      const hostsBefore = extensionHosts(cs.proc.pid);
+      if (!hostsBefore.length) throw new Error('no extension host found before the reload');
+      // Proof of a reload: the page navigates, and an extension host that did not exist before serves the window.
+      const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 });
       await runCommand(page, 'Developer: Reload Window');
-      await page.waitForTimeout(1000);
+      await navigated;
+      const fresh = await waitFor(() => extensionHosts(cs.proc.pid).filter((p) => !hostsBefore.includes(p)), 60_000);
+      if (!fresh.length) throw new Error(`no new extension host after the reload (before: ${hostsBefore.join(', ')})`);
       await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
       await status.getByText(/python \d+\/\d+\/\d+/).waitFor({ timeout: 60_000 });
       const f = await panelFrame(page);
@@ -276,6 +288,33 @@ async function uiSession() {
     await ctx.close();
     await cs.stop();
   }
+}
+
+/** Extension host processes of one code-server (its process group). */
+function extensionHosts(group) {
+  const pids = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (!fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('extensionHost')) continue;
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === group) pids.push(Number(d));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return pids;
+}
+
+/** Polls until `cond` returns something non-empty (or truthy); returns the last value. */
+async function waitFor(cond, timeoutMs, everyMs = 100) {
+  const end = Date.now() + timeoutMs;
+  let v = cond();
+  while (!(Array.isArray(v) ? v.length : v) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, everyMs));
+    v = cond();
+  }
+  return v;
 }
 
 function daemonPid() {
@@ -330,15 +369,27 @@ async function main() {
   }
   fs.mkdirSync(E2E, { recursive: true });
   writeWorkspace(path.join(E2E, 'ws'));
-  log('session 1: extension tests in the extension host (trusted)');
-  await extensionTests('trusted', { trust: false });
-  log('session 2: the UI as a person uses it');
-  await uiSession();
-  log('session 3: untrusted workspace');
-  await extensionTests('untrusted', { trust: true });
+  writeWorkspace(path.join(E2E, 'ws-untrusted'), HOSTILE_WORKSPACE);
+  // WARMBOX_E2E_ONLY=trusted,ui,untrusted,vsix: only those sessions (while working on one).
+  const only = process.env.WARMBOX_E2E_ONLY ? process.env.WARMBOX_E2E_ONLY.split(',') : null;
+  const want = (s) => !only || only.includes(s);
+  if (want('trusted')) {
+    log('session 1: extension tests in the extension host (trusted)');
+    await extensionTests('trusted', { trust: false });
+  }
+  if (want('ui')) {
+    log('session 2: the UI as a person uses it');
+    await uiSession();
+  }
+  if (want('untrusted')) {
+    log('session 3: untrusted workspace');
+    await extensionTests('untrusted', { trust: true, folder: 'ws-untrusted' });
+  }
 
   const vsix = path.join(ROOT, 'warmbox.vsix');
-  if (fs.existsSync(vsix)) {
+  if (!want('vsix')) {
+    log('session 4 skipped (WARMBOX_E2E_ONLY)');
+  } else if (fs.existsSync(vsix)) {
     log('session 4: the packaged VSIX installed into a clean profile');
     spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'daemon', 'stop'], { env: baseEnv(), stdio: 'ignore' });
     await vsixSession(vsix);
@@ -360,7 +411,7 @@ async function main() {
   process.exit(failed || !results.length ? 1 : 0);
 }
 
-module.exports = { writeWorkspace };
+module.exports = { writeWorkspace, USER_SETTINGS };
 
 if (require.main === module) {
   main().catch((e) => {

@@ -6,7 +6,8 @@ import Mocha from 'mocha';
 
 export function run(): Promise<void> {
   const suite = process.env.WARMBOX_E2E_SUITE ?? 'trusted';
-  const mocha = new Mocha({ ui: 'bdd', timeout: 90_000, color: false, reporter: 'spec' });
+  // WARMBOX_E2E_GREP: only the tests whose title matches (while working on one).
+  const mocha = new Mocha({ ui: 'bdd', timeout: 90_000, color: false, reporter: 'spec', grep: process.env.WARMBOX_E2E_GREP || undefined });
   for (const f of fs.readdirSync(__dirname)) {
     if (f.endsWith('.test.js') && f.startsWith(`${suite}.`)) mocha.addFile(path.join(__dirname, f));
   }

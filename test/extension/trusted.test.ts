@@ -173,7 +173,67 @@ describe('warmbox in VS Code (trusted workspace)', () => {
     assert.notEqual(a.ctx.conn.client!.hello.pid, pid);
   });
 
-  it('pushes changed settings to the daemon without a restart', async () => {
+  it('sends only settings set explicitly: no defaults, no limits by config/set', async () => {
+    const a = await api();
+    await until(() => a.ctx.conn.state === 'connected', 30_000, 'the daemon connection');
+    // The e2e user settings set warmbox.pool and nothing daemon-wide else: that is all config/set may carry.
+    assert.ok(a.ctx.conn.pushed.length > 0, 'the user\'s pool sizes were not pushed');
+    for (const p of a.ctx.conn.pushed) assert.deepEqual(Object.keys(p), ['pool'], `pushed ${JSON.stringify(p)}`);
+  });
+
+  it('workspace settings tighten this window\'s sandboxes but never loosen them; the user\'s own setting does', async () => {
+    const a = await api();
+    const cfg = () => vscode.workspace.getConfiguration('warmbox');
+    // The program's exit status is its memory limit in 16 MB steps (256 MB → 16).
+    const doc = await vscode.workspace.openTextDocument({ language: 'python', content: 'import sys\nsys.exit(int(open("/sys/fs/cgroup/memory/memory.limit_in_bytes").read()) // (16 << 20) % 256)\n' });
+    const ed = await vscode.window.showTextDocument(doc);
+    const memory = async () => {
+      const r = await a.ctx.runs.run(ed, false);
+      assert.ok(r, 'the run did not start');
+      assert.equal(r.outcome, 'exited', r.message);
+      return r.exitCode! * 16;
+    };
+    try {
+      assert.equal(await memory(), 256, 'defaults');
+      await cfg().update('memoryMb', 65536, vscode.ConfigurationTarget.Workspace);
+      assert.equal(await memory(), 256, 'a workspace value must not loosen');
+      await cfg().update('memoryMb', 128, vscode.ConfigurationTarget.Workspace);
+      assert.equal(await memory(), 128, 'a workspace value may tighten');
+      await cfg().update('memoryMb', undefined, vscode.ConfigurationTarget.Workspace);
+      await cfg().update('memoryMb', 512, vscode.ConfigurationTarget.Global);
+      assert.equal(await memory(), 512, 'the user\'s own setting loosens');
+    } finally {
+      await cfg().update('memoryMb', undefined, vscode.ConfigurationTarget.Workspace);
+      await cfg().update('memoryMb', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+    const stats = await a.ctx.conn.client!.request<{ profiles: { profile: string; limits: { memoryMb: number } }[] }>(Methods.poolStats);
+    assert.equal(stats.profiles.find((p) => p.profile === 'python')?.limits.memoryMb, 256, 'the default python set must keep its limits');
+  });
+
+  it('a stopped daemon does not park the connection: ensure() fails within the handshake timeout', async () => {
+    const a = await api();
+    await until(() => a.ctx.conn.state === 'connected', 30_000, 'the daemon connection');
+    const pid = a.ctx.conn.client!.hello.pid;
+    process.kill(pid, 'SIGSTOP');
+    let error = '';
+    const t0 = Date.now();
+    try {
+      a.ctx.conn.client!.close();
+      await a.ctx.conn.ensure().then(
+        () => (error = 'connected'),
+        (e: Error) => (error = e.message),
+      );
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    const ms = Date.now() - t0;
+    assert.match(error, /did not answer within 5 s/);
+    assert.ok(ms < 8000, `ensure() took ${ms} ms`);
+    await until(() => a.ctx.conn.state === 'connected' && a.ctx.conn.client?.hello.pid === pid, 30_000, 'the link back to the same daemon');
+  });
+
+  it('a workspace timeout reaches the next run without a restart', async () => {
     const a = await api();
     const cfg = vscode.workspace.getConfiguration('warmbox');
     await cfg.update('timeoutSeconds', 1, vscode.ConfigurationTarget.Workspace);

@@ -247,6 +247,25 @@ describe('faults: security — nothing survives a reuse reset, nothing is shared
 describe("faults: security — nothing on the host's disk", function () {
   this.timeout(120_000);
 
+  it('a byte on a sandbox\'s stdout outside a run ends that sandbox, and the pool replaces it', async () => {
+    const d = await onePool('python', 'reuse');
+    try {
+      const [before] = await d.client.request<ContainerInfo[]>(Methods.containersList);
+      // No program can run while PID 1 waits, so write as the engine would let an intruder: into PID 1's stdout.
+      const t0 = Date.now();
+      docker('exec', '-u', '0', before.id, '/opt/warmbox/busybox', 'sh', '-c', 'echo junk-outside-a-run > /proc/1/fd/1');
+      const gone = await waitUntil(async () => !(await d.client.request<ContainerInfo[]>(Methods.containersList)).some((c) => c.id === before.id), 10_000);
+      const ms = Date.now() - t0;
+      const refilled = await waitUntil(async () => profileStats(await stats(d.client), 'python').idle === 1, 60_000);
+      const next = await nextRunGenuine(d, 'python');
+      const ok = gone && refilled && next.ok;
+      record('security: output outside a run', `the sandbox was ended ${ms} ms after a stray line on its stdout; replaced; ${next.what}`, ok);
+      assert.ok(ok);
+    } finally {
+      await d.stop();
+    }
+  });
+
   it('containers log nothing to the engine; output of a run reaches the client only', async () => {
     const d = await onePool('python', 'reuse');
     try {

@@ -1,9 +1,10 @@
 // The `warmbox` command as a terminal user meets it, against a real daemon and engine.
 import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CLI, startDaemon, TestDaemon, ROOT } from '../helpers/daemon';
+import { CLI, startDaemon, stats, TestDaemon, ROOT, waitUntil } from '../helpers/daemon';
 
 describe('warmbox CLI (real engine)', function () {
   this.timeout(60_000);
@@ -28,6 +29,18 @@ describe('warmbox CLI (real engine)', function () {
     assert.equal(r.status, 9);
     assert.equal(r.stdout, "['a', 'b c'] piped\n");
     assert.equal(r.stderr, 'warn\n');
+  });
+
+  it('streams a large --stdin FILE (past the up-front limit) byte-exact', () => {
+    const input = path.join(d.dir, 'big.in');
+    const bytes = Buffer.alloc(12 * 1024 * 1024);
+    for (let i = 0; i < bytes.length; i += 4) bytes.writeUInt32LE(i * 2654435761 >>> 0, i);
+    fs.writeFileSync(input, bytes);
+    const f = path.join(d.dir, 'sum.py');
+    fs.writeFileSync(f, 'import sys, hashlib\nd = sys.stdin.buffer.read()\nprint(len(d), hashlib.sha256(d).hexdigest())\n');
+    const r = cli(['run', f, '--stdin', input]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `${bytes.length} ${crypto.createHash('sha256').update(bytes).digest('hex')}\n`);
   });
 
   it('exits 124 with a message on timeout, and prints one JSON result with --json', () => {
@@ -55,6 +68,36 @@ describe('warmbox CLI (real engine)', function () {
     const unknownProfile = cli(['run', f, '--profile', 'cobol']);
     assert.equal(unknownProfile.status, 2);
     assert.match(unknownProfile.stderr, /unknown profile "cobol"/);
+  });
+
+  it('refuses a program over the size limit before sending it, naming the limit', () => {
+    const f = path.join(d.dir, 'big.py');
+    fs.writeFileSync(f, Buffer.alloc(100 * 1024 * 1024, 0x23));
+    const r = cli(['run', f]);
+    fs.rmSync(f);
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr, `warmbox: ${f} is 100 MiB; warmbox runs programs of at most 8 MiB\n`);
+  });
+
+  it('exits quietly under `| head` (EPIPE), like other Unix tools, and the run is cancelled', async () => {
+    const f = path.join(d.dir, 'flood.py');
+    fs.writeFileSync(f, 'while True:\n    print("y" * 100)\n');
+    const errFile = path.join(d.dir, 'flood.err');
+    const t0 = Date.now();
+    // PIPESTATUS: the CLI's own exit status, not head's.
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" run "${f}" --timeout 30 2>"${errFile}" | head -n 1; echo "\${PIPESTATUS[0]}"`], {
+      env: d.env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const ms = Date.now() - t0;
+    const [first, status] = r.stdout.trim().split('\n');
+    assert.equal(first, 'y'.repeat(100));
+    assert.equal(fs.readFileSync(errFile, 'utf8'), '', 'nothing on stderr: no stack, no message');
+    assert.equal(status, '141', 'the status a shell reports for a tool ended by SIGPIPE');
+    assert.ok(ms < 15_000, `the CLI took ${ms} ms to stop`);
+    assert.ok(await waitUntil(async () => (await stats(d.client)).activeRuns === 0, 5000), 'the run outlived the CLI');
+    assert.match(fs.readFileSync(d.client.hello.logPath, 'utf8'), /\(python\) cancelled: cancelled by the user/);
   });
 
   it('shows stats, containers and daemon status', () => {

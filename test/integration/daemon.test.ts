@@ -155,14 +155,63 @@ describe('daemon (real engine)', function () {
       assert.equal(byId(4).error?.code, ErrorCodes.InvalidParams);
       assert.equal(byId(5).error?.code, ErrorCodes.UnknownRun);
       assert.ok(byId(6).result);
-      // A line past the size limit closes that connection; others carry on.
+      // A line past the size limit is answered with the reason, then that connection is closed; others carry on.
       const big = net.connect(sock);
       await new Promise((r) => big.once('connect', r));
       const closed = new Promise((r) => big.once('close', r));
       big.on('error', () => undefined);
+      let answer = '';
+      big.on('data', (b: Buffer) => (answer += b.toString()));
       const chunk = Buffer.alloc(1024 * 1024, 0x61);
       for (let i = 0; i < 40 && !big.destroyed; i++) big.write(chunk);
       await closed;
+      assert.equal(JSON.parse(answer.split('\n')[0]).error.code, ErrorCodes.MessageTooLarge);
+      const r = await runToEnd(d.client, { profile: 'python', code: 'print("ok")' });
+      assert.equal(r.stdout.toString(), 'ok\n');
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('logs a refused request as one line, never as an unexpected error with a stack', async () => {
+    const d = await startDaemon(SMALL);
+    try {
+      const got = await rawExchange(
+        runtimePaths(d.env).socket,
+        [
+          '{"jsonrpc":"2.0","id":1,"method":"run/start","params":{"profile":"python","code":5}}',
+          '{"jsonrpc":"2.0","id":2,"method":"run/stdin","params":{"runId":"nope","data":"aGk="}}',
+        ],
+        2,
+      );
+      assert.equal(got.length, 2);
+      const logPath = d.client.hello.logPath;
+      const log = await waitUntil(() => {
+        const text = fs.readFileSync(logPath, 'utf8');
+        return /run\/stdin refused/.test(text) && text;
+      }, 5000);
+      assert.ok(log, 'the refusals were not logged');
+      const lines = log.split('\n');
+      assert.equal(lines.filter((l) => /run\/start refused: code must be a string \(the program text\)$/.test(l)).length, 1, log);
+      assert.equal(lines.filter((l) => /run\/stdin refused: no live run nope$/.test(l)).length, 1, log);
+      assert.doesNotMatch(log, /unexpected error/i);
+      assert.doesNotMatch(log, /^\s+at /m, 'no stack traces for refusals');
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('names the size limit: a program too large is refused before sending, a message too large is answered before closing', async () => {
+    const d = await startDaemon(SMALL);
+    try {
+      const MB = 1024 * 1024;
+      // The client checks before sending, and the connection stays usable.
+      await assert.rejects(d.client.run({ profile: 'python', code: '#'.repeat(9 * MB) }), /the program is 9 MiB; warmbox runs programs of at most 8 MiB/);
+      assert.equal(d.client.isClosed, false);
+      // Past the client's check (another client, an old one), the daemon's own reason reaches the caller.
+      const c = await d.connect('oversized');
+      await assert.rejects(c.request(Methods.runStart, { profile: 'python', code: '#'.repeat(40 * MB) }), /message larger than 32 MiB \(a program may be at most 8 MiB\)/);
+      assert.ok(await waitUntil(() => c.isClosed, 5000));
       const r = await runToEnd(d.client, { profile: 'python', code: 'print("ok")' });
       assert.equal(r.stdout.toString(), 'ok\n');
     } finally {

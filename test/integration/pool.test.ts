@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { IMAGE_VERSION } from '../../daemon/profiles';
 import { ContainerInfo, Methods } from '../../daemon/protocol';
-import { engineContainers, profileStats, runToEnd, sleep, startDaemon, stats, TestDaemon, waitUntil } from '../helpers/daemon';
+import { engineContainers, profileStats, runToEnd, startDaemon, stats, TestDaemon, waitUntil } from '../helpers/daemon';
 
 const SHELL_IMAGE = `warmbox/shell:${IMAGE_VERSION}`;
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -60,16 +60,11 @@ describe('warm pool (real engine)', function () {
   });
 
   it('queues runs when all sandboxes are busy and serves them in turn', async () => {
-    let sawWaiting = false;
-    const runs = [1, 2, 3].map((i) => runToEnd(d.client, { profile: 'shell', code: `sleep 1; echo run${i}` }));
-    const watch = (async () => {
-      for (let i = 0; i < 40 && !sawWaiting; i++) {
-        if (profileStats(await stats(d.client), 'shell').waiting > 0) sawWaiting = true;
-        await sleep(50);
-      }
-    })();
-    const results = await Promise.all(runs);
-    await watch;
+    let done = false;
+    const runs = Promise.all([1, 2, 3].map((i) => runToEnd(d.client, { profile: 'shell', code: `sleep 1; echo run${i}` }))).finally(() => (done = true));
+    // Until the runs end: a waiting run must show up in the stats before then.
+    const sawWaiting = await waitUntil(async () => done || profileStats(await stats(d.client), 'shell').waiting > 0, 10_000, 20).then(() => !done);
+    const results = await runs;
     assert.ok(sawWaiting, 'the third run should have waited in the queue');
     results.forEach((r, i) => assert.equal(r.stdout.toString(), `run${i + 1}\n`));
     assert.equal(profileStats(await stats(d.client), 'shell').busy, 0);
@@ -94,12 +89,17 @@ describe('warm pool (real engine)', function () {
   });
 
   it('ends a run whose container is removed mid-run with infra-error', async () => {
-    const r = await runToEnd(d.client, { profile: 'python', code: 'import time\nprint("up", flush=True)\ntime.sleep(30)' }, async (h) => {
-      await waitUntil(async () => (await d.client.request<ContainerInfo[]>(Methods.containersList)).some((c) => c.runId === h.runId), 5000);
-      const c = (await d.client.request<ContainerInfo[]>(Methods.containersList)).find((x) => x.runId === h.runId)!;
-      await sleep(300);
-      docker('rm', '-f', c.id);
+    // Removed once the program runs (it has printed), not after a guessed delay.
+    let printed!: () => void;
+    const up = new Promise<void>((res) => (printed = res));
+    let containerId = '';
+    const h = await d.client.run({ profile: 'python', code: 'import time\nprint("up", flush=True)\ntime.sleep(30)' }, {
+      onStarted: (n) => (containerId = n.containerId),
+      onOutput: (_s, data) => data.toString().includes('up') && printed(),
     });
+    await Promise.race([up, h.result]);
+    docker('rm', '-f', containerId);
+    const r = { result: await h.result };
     assert.equal(r.result.outcome, 'infra-error');
     assert.equal(r.result.infraReason, 'container-lost');
     assert.match(r.result.message ?? '', /sandbox ended before the program/);
@@ -133,7 +133,7 @@ describe('pool limits (real engine)', function () {
     const d = await startDaemon({ queueTimeoutMs: 1000, profiles: { python: { minSize: 0, maxSize: 1 }, node: { minSize: 0 }, shell: { minSize: 1, maxSize: 1 } } });
     try {
       const long = runToEnd(d.client, { profile: 'shell', code: 'sleep 4; echo long' });
-      await sleep(300);
+      assert.ok(await waitUntil(async () => profileStats(await stats(d.client), 'shell').busy === 1, 10_000), 'the long run never took the sandbox');
       const r = await runToEnd(d.client, { profile: 'shell', code: 'echo never' });
       assert.equal(r.result.outcome, 'infra-error');
       assert.equal(r.result.infraReason, 'pool-capacity');

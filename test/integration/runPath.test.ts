@@ -2,8 +2,10 @@
 import { strict as assert } from 'assert';
 import * as crypto from 'crypto';
 import { IMAGE_VERSION } from '../../daemon/profiles';
+import { Readable } from 'stream';
 import { ContainerInfo, Methods, PoolStats } from '../../daemon/protocol';
 import { engineContainers, runToEnd, startDaemon, TestDaemon, waitUntil } from '../helpers/daemon';
+import { blockedInWrite, containerPid } from '../helpers/proc';
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 
@@ -72,6 +74,25 @@ describe('run path (real engine)', function () {
     );
     assert.equal(live.stdout.toString(), 'echo:one\necho:two\neof\n');
     assert.equal(live.result.exitCode, 0);
+    // As the extension sends typed lines: not awaited (each answer comes once the sandbox took the bytes), in order.
+    const unawaited = await runToEnd(d.client, { profile: 'python', code: 'import sys\nprint(sys.stdin.read().upper())', stdinOpen: true }, (h) => {
+      void h.stdin('x\n');
+      void h.stdin('y\n');
+      void h.closeStdin();
+    });
+    assert.equal(unawaited.stdout.toString(), 'X\nY\n\n');
+  });
+
+  it('streams stdin larger than any buffer on the way, byte-exact, through the stdin window', async () => {
+    const input = Buffer.alloc(24 * 1024 * 1024);
+    for (let i = 0; i < input.length; i += 4) input.writeUInt32LE(i, i);
+    const want = crypto.createHash('sha256').update(input).digest('hex');
+    const r = await runToEnd(
+      d.client,
+      { profile: 'python', code: 'import sys, hashlib\nh = hashlib.sha256()\nn = 0\nwhile True:\n    b = sys.stdin.buffer.read1(1 << 16)\n    if not b: break\n    h.update(b); n += len(b)\nprint(n, h.hexdigest())', stdinOpen: true },
+      (h) => void Readable.from([input.subarray(0, 5_000_000), input.subarray(5_000_000)]).pipe(h.stdinStream()),
+    );
+    assert.equal(r.stdout.toString(), `${input.length} ${want}\n`);
   });
 
   it('gives every fresh run a container no other run touched', async () => {
@@ -143,12 +164,22 @@ describe('run path (real engine)', function () {
   });
 
   it('cancels a run', async () => {
-    const r = await runToEnd(d.client, { profile: 'python', code: 'import time\nprint("go", flush=True)\ntime.sleep(60)' }, async (h) => {
-      await new Promise((res) => setTimeout(res, 500));
-      await h.cancel();
+    // Cancelled once the program has printed its whole line: a wait for that, not a guess at how long starting takes
+    // (nothing but a possible start of the end marker is held back, never a newline).
+    let printed!: () => void;
+    const going = new Promise<void>((res) => (printed = res));
+    let out = '';
+    const h = await d.client.run({ profile: 'python', code: 'import time\nprint("go", flush=True)\ntime.sleep(60)' }, {
+      onOutput: (_s, data) => {
+        out += data.toString();
+        if (out.includes('go\n')) printed();
+      },
     });
-    assert.equal(r.result.outcome, 'cancelled');
-    assert.equal(r.stdout.toString(), 'go\n');
+    await Promise.race([going, h.result]);
+    await h.cancel();
+    const result = await h.result;
+    assert.equal(result.outcome, 'cancelled');
+    assert.equal(out, 'go\n');
   });
 
   it('does not let a program fake or hide its own end', async () => {
@@ -198,5 +229,36 @@ describe('run path (real engine)', function () {
     const stats = await d.client.request<PoolStats>(Methods.poolStats);
     const cap = stats.profiles.reduce((n, p) => n + p.maxSize, 0);
     assert.ok(onEngine.length <= cap, `${onEngine.length} containers for at most ${cap}`);
+  });
+});
+
+describe('run path: a client that stops reading (real engine)', function () {
+  this.timeout(60_000);
+
+  it("holds the run's output in its sandbox (the program blocks in write()), then delivers it all; a reuse sandbox serves again", async () => {
+    const d = await startDaemon({ profiles: { python: { minSize: 0, maxSize: 2 }, node: { minSize: 0 }, shell: { minSize: 0 } }, limits: { timeoutMs: 30_000 } });
+    try {
+      const size = 3 * 1024 * 1024;
+      const out: Buffer[] = [];
+      // The run's client stops reading; another one watches the pool.
+      const c = await d.connect('stops-reading');
+      const h = await c.run({ profile: 'python', isolation: 'reuse', code: `import sys\nsys.stdout.buffer.write(b"z" * ${size})\n` }, { onOutput: (_s, b) => out.push(b) });
+      c.pauseIncoming();
+      const busy = await waitUntil(async () => (await d.client.request<ContainerInfo[]>(Methods.containersList)).find((c) => c.runId === h.runId), 10_000);
+      assert.ok(busy, 'the run never got a container');
+      // Far more than every buffer on the way: the program must end up waiting for us.
+      assert.ok(await waitUntil(() => blockedInWrite(containerPid(busy.id), 'python3'), 10_000), 'the program was never blocked on its write');
+      c.resumeIncoming();
+      const r = await h.result;
+      assert.equal(r.outcome, 'exited');
+      assert.equal(Buffer.concat(out).toString(), 'z'.repeat(size));
+      // The sandbox whose output was held is not left paused: it is wiped and serves the next run.
+      await waitUntil(async () => (await d.client.request<ContainerInfo[]>(Methods.containersList)).some((c) => c.id === busy.id && c.state === 'idle'), 10_000);
+      const again = await runToEnd(d.client, { profile: 'python', isolation: 'reuse', code: 'print("again")' });
+      assert.equal(again.stdout.toString(), 'again\n');
+      assert.equal(again.result.containerId, busy.id);
+    } finally {
+      await d.stop();
+    }
   });
 });

@@ -19,12 +19,11 @@ describe('config', () => {
     const c = buildConfig(
       { profiles: { ruby: { image: 'ruby:3', command: ['ruby', '{file}'], extensions: ['.rb'], minSize: 0 } }, limits: { memoryMb: 512 } },
       { WARMBOX_POOL: 'off' },
-      { timeoutMs: 5000, pool: { python: { minSize: 1, maxSize: 3 } }, isolation: 'reuse' },
+      { pool: { python: { minSize: 1, maxSize: 3 } }, idleShutdownMs: 5000 },
     );
     const rb = c.profiles.get('ruby')!;
     assert.equal(rb.limits.memoryMb, 512);
-    assert.equal(rb.limits.timeoutMs, 5000);
-    assert.equal(rb.isolation, 'reuse');
+    assert.equal(c.idleShutdownMs, 5000);
     assert.equal(c.profiles.get('python')!.maxSize, 3);
     assert.equal(c.pooling, false);
     assert.equal(profileForFile(c.profiles.values(), '/x/y/Script.RB')?.name, 'ruby');

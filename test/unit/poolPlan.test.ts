@@ -14,6 +14,7 @@ describe('pool decisions', () => {
     assert.equal(planWarmups({ ...base, live: 4, idle: 0, warming: 0, waiting: 3 }), 1);
     assert.equal(planWarmups({ ...base, live: 2, idle: 0, warming: 1, waiting: 3 }), 2);
     assert.equal(planWarmups({ ...base, live: 5, waiting: 9 }), 0);
+    assert.equal(planWarmups({ ...base, waiting: 3, room: 1 }), 1, 'never past the cap over all sets');
   });
 
   it('waits while backing off after failures', () => {

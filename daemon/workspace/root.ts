@@ -1,0 +1,28 @@
+// Which folder is "the project" of a file run from a terminal: the nearest ancestor that looks like a project root.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/** What marks a project's root: `.git`, a dependency manifest, or warmbox's own project file. */
+export const ROOT_MARKERS = ['.git', 'warmbox.json', 'package.json', 'requirements.txt', 'pyproject.toml', 'go.mod', 'Cargo.toml'];
+
+/**
+ * The nearest ancestor of `file` holding `.git` or a dependency manifest, else the file's own folder. The home folder
+ * and what is above it never count (a stray ~/package.json would make the whole home a project).
+ */
+export function findProjectRoot(file: string, home = os.homedir()): string {
+  const start = path.dirname(path.resolve(file));
+  const stop = path.resolve(home);
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (dir === stop || (isInside(stop, start) && !isInside(stop, dir))) break;
+    if (ROOT_MARKERS.some((m) => fs.existsSync(path.join(dir, m)))) return dir;
+    if (path.dirname(dir) === dir) break;
+  }
+  return start;
+}
+
+/** `inner` is `outer` or below it. */
+export function isInside(outer: string, inner: string): boolean {
+  const rel = path.relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}

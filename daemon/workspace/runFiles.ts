@@ -1,0 +1,74 @@
+// What one run sends into its sandbox's project copy (the delta since the copy was made), and the files it brings back.
+import * as fs from 'fs';
+import * as path from 'path';
+import type { RunOutputs, RunProject } from '../protocol';
+import { diff } from './delta';
+import type { OutputFile } from './outputFrames';
+import { safeRelative } from './outputFrames';
+import type { ProjectCopy } from './project';
+import type { Snapshot } from './scan';
+import { packEntries } from './tar';
+
+export interface ProjectRunFiles {
+  file: string;
+  cwd: string;
+  delta?: Buffer;
+  deleted?: string[];
+}
+
+/**
+ * The files the sandbox lacks: what changed on disk since it took its copy, plus unsaved editor text. The file being
+ * run travels as the run's code (it may be unsaved too), so it is left out here.
+ */
+export async function projectRunFiles(copy: ProjectCopy, held: Snapshot | undefined, p: RunProject): Promise<ProjectRunFiles> {
+  const now = await copy.snapshot();
+  const d = diff(held, now);
+  const overlays = new Map<string, Buffer>();
+  for (const [rel, text] of Object.entries(p.overlays ?? {})) {
+    // Unsaved text of an excluded file (an open .env, say) stays out like the file itself.
+    if (rel !== p.file && !copy.isExcluded(rel)) overlays.set(rel, Buffer.from(text));
+  }
+  const changed = d.changed.filter((r) => r !== p.file);
+  const deleted = d.deleted.filter((r) => r !== p.file && !overlays.has(r));
+  const dir = path.posix.dirname(p.file);
+  return {
+    file: p.file,
+    cwd: p.cwd === 'root' ? '.' : dir,
+    delta: changed.length || overlays.size ? await packEntries(now, changed, overlays) : undefined,
+    deleted: deleted.length ? deleted : undefined,
+  };
+}
+
+/** Writes a run's output files under `dir` (a folder of the daemon's own), refusing any path that would leave it. */
+export async function saveOutputs(dir: string, files: OutputFile[], left: number): Promise<RunOutputs> {
+  const saved: RunOutputs['files'] = [];
+  let skipped = 0;
+  for (const f of files) {
+    const rel = safeRelative(f.path);
+    if (!rel) {
+      skipped++;
+      continue;
+    }
+    const abs = path.join(dir, rel);
+    await fs.promises.mkdir(path.dirname(abs), { recursive: true, mode: 0o700 });
+    await fs.promises.writeFile(abs, f.data, { mode: 0o600 });
+    saved.push({ path: rel, size: f.data.length });
+  }
+  return { dir, files: saved, left: left + skipped };
+}
+
+/**
+ * Candidates from the sandbox that are not outputs after all: files it was given and holds unchanged (found because
+ * they were written in the run's first second: the code file, a file saved just before the run).
+ */
+export async function dropUnchanged(files: OutputFile[], given: { root?: string; file: string; code: Buffer; overlays?: Record<string, string> }): Promise<OutputFile[]> {
+  const out: OutputFile[] = [];
+  for (const f of files) {
+    let same: Buffer | undefined;
+    if (f.path === given.file) same = given.code;
+    else if (given.overlays?.[f.path] !== undefined) same = Buffer.from(given.overlays[f.path]);
+    else if (given.root) same = await fs.promises.readFile(path.join(given.root, f.path)).catch(() => undefined);
+    if (!same || !same.equals(f.data)) out.push(f);
+  }
+  return out;
+}
