@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DaemonClient } from '../daemon/client';
+import { tailFile } from '../daemon/log';
 import { Methods, PoolStats, RunStartParams } from '../daemon/protocol';
 
 const IMAGE = 'warmbox/python:2';
@@ -100,7 +101,9 @@ export async function gvisorSection(n: number): Promise<string[]> {
       for (const p of PROGRAMS) {
         const xs: number[] = [];
         for (let i = 0; i < n + 2; i++) {
-          const t = await timeRun(client, p.code);
+          const t = await timeRun(client, p.code).catch((e: Error) => {
+            throw new Error(`${runtime}, ${p.name}: ${e.message} (daemon log: ${tailFile(path.join(rt, 'warmboxd.log'), 3).trim()})`);
+          });
           if (i >= 2) xs.push(t.ms);
           if (i >= 2 && !t.warm) coldRuns[runtime]++;
           if (t.bytes !== p.bytes && !short.some((x) => x.startsWith(`${runtime} ${p.name}`))) short.push(`${runtime} ${p.name}: ${t.bytes} of ${p.bytes} bytes reached stdout`);
