@@ -83,6 +83,7 @@ test_tools() {
   local pkgs=()
   command -v podman >/dev/null || pkgs+=(podman)
   command -v runsc >/dev/null || pkgs+=(runsc)
+  command -v newuidmap >/dev/null || pkgs+=(uidmap) # rootless Podman
   [ -x /usr/sbin/sshd ] || pkgs+=(openssh-server)
   command -v openssl >/dev/null || pkgs+=(openssl)
   command -v curl >/dev/null || pkgs+=(curl)

@@ -7,7 +7,7 @@ import { Methods, PoolStats } from '../../daemon/protocol';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { pidAlive, runToEnd, sleep, startDaemon, stopAllDaemons, TestDaemon, waitUntil } from '../helpers/daemon';
+import { CLI, pidAlive, runToEnd, sleep, startDaemon, stopAllDaemons, TestDaemon, waitUntil } from '../helpers/daemon';
 
 // Every daemon these suites started is stopped and its folder removed, whatever happened.
 after(async function () {
@@ -121,6 +121,11 @@ for (const c of CASES) {
       assert.equal(s.docker.reachable, true);
       assert.equal(s.docker.kind, c.kind);
       assert.match(s.docker.source ?? '', c.source);
+      // `warmbox daemon status` says which engine, found how (the context, when one chose it) and the runtime
+      const status = execFileSync(process.execPath, [CLI, 'daemon', 'status'], { env: d.env, encoding: 'utf8' });
+      assert.match(status, new RegExp(`· ${c.kind} \\d`));
+      assert.ok(status.includes(`engine ${s.docker.host} · ${s.docker.source}`), status);
+      assert.ok(status.includes(`runtime ${c.runtime ?? 'default'}`), status);
       if (c.runtime) {
         assert.equal(s.docker.runtime, c.runtime);
         // gVisor's user-space kernel answers with its own release, not the host's.
