@@ -19,18 +19,19 @@ pids=()
 
 cleanup() {
   set +e
+  say "stopping the engines"
   # Sessions of our sshd outlive its listener (a SIGKILLed daemon's ssh master lingers for ControlPersist): end them.
   if [ -n "${sport:-}" ]; then
     for p in $(ss -tnpH state established "( sport = :$sport )" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do kill "$p" 2>/dev/null; done
   fi
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done; kill -9 "$p" 2>/dev/null; done
   # The rootless service's processes run as the throwaway user: end them, then remove the user.
   if [ -n "${RU:-}" ] && id "$RU" >/dev/null 2>&1; then
     for p in $(ps -o pid= -u "$RU"); do kill "$p" 2>/dev/null; done; sleep 0.5
     for p in $(ps -o pid= -u "$RU"); do kill -9 "$p" 2>/dev/null; done
-    [ "${made_user:-0}" = 1 ] && { userdel "$RU" 2>/dev/null; sed -i "/^$RU:/d" /etc/subuid /etc/subgid; }
   fi
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done; kill -9 "$p" 2>/dev/null; done
+  if [ "${made_user:-0}" = 1 ]; then userdel "$RU" 2>/dev/null; sed -i "/^$RU:/d" /etc/subuid /etc/subgid; fi
   # The second dockerd's containerd shims and mounts live under $W: unmount before removing.
   grep -o " $W[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   rm -rf "$W" 2>/dev/null
