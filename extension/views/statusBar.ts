@@ -34,7 +34,8 @@ export class PoolStatusBar implements vscode.Disposable {
     if (!stats.docker.reachable) {
       this.item.text = '$(warning) warmbox: Docker unreachable';
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
-      tip.appendMarkdown(`**warmbox** — ${escape(stats.docker.error ?? 'Docker is not reachable')}\n\n${links}`);
+      // The message may list every place tried, one per line: keep the lines.
+      tip.appendMarkdown(`**warmbox** — ${escape(stats.docker.error ?? 'Docker is not reachable').replace(/\n/g, '  \n')}\n\n${links}`);
       this.item.tooltip = tip;
       return;
     }

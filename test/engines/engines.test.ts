@@ -2,7 +2,7 @@
 // TCP+TLS, ssh://, the warmbox setting), Podman, and gVisor's runsc. An engine the runner could not start is
 // reported as skipped with its reason, never passed.
 import { strict as assert } from 'assert';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import { Methods, PoolStats } from '../../daemon/protocol';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -272,5 +272,32 @@ describe('engine: what a person reads when the chosen engine is not there', func
     assert.equal(r.result.infraReason, 'docker-unreachable');
     assert.match(r.result.message ?? '', /Docker context "no-such-context" \(setting warmbox\.dockerHost\) does not exist.*docker context ls/);
     await d.stop();
+  });
+});
+
+describe('engine: nothing chosen and no usual socket answers', function () {
+  this.timeout(60_000);
+  it('lists every place tried, why each failed, and the likeliest fix', async function () {
+    if (process.getuid?.() !== 0) {
+      console.log('      skipped: hiding /run from a daemon needs root (a private mount namespace)');
+      this.skip();
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wbeng-none-'));
+    const env = { ...process.env, ...CLEAN, HOME: dir, XDG_RUNTIME_DIR: undefined, DOCKER_CONFIG: path.join(dir, '.docker'), WARMBOX_RUNTIME_DIR: path.join(dir, 'rt'), WARMBOX_CONFIG: path.join(dir, 'c.json') } as NodeJS.ProcessEnv;
+    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+    fs.writeFileSync(path.join(dir, 'c.json'), JSON.stringify(CONFIG));
+    fs.writeFileSync(path.join(dir, 'a.sh'), 'echo never\n');
+    try {
+      // A private mount namespace where /run (and so /var/run/docker.sock) is an empty tmpfs: the daemon started
+      // from inside finds no usual socket. The real engine is untouched.
+      const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs tmpfs /run && exec "${process.execPath}" "${CLI}" run "${dir}/a.sh" --no-stdin`], { env, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 125, r.stderr);
+      assert.match(r.stderr, /No Docker Engine answered\. Tried:\n {2}\/var\/run\/docker\.sock \(default socket \(Docker\)\): no such socket\n/);
+      assert.match(r.stderr, /\.colima\/default\/docker\.sock \(default socket \(Colima\)\): no such socket/);
+      assert.match(r.stderr, /Start Docker \(`sudo systemctl start docker`\) and try again\./);
+    } finally {
+      spawnSync(process.execPath, [CLI, 'daemon', 'stop'], { env, stdio: 'ignore', timeout: 20_000 });
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
