@@ -6,14 +6,18 @@
 // the container's no-new-privileges. So the program cannot signal, prlimit, ptrace or open the fds of PID 1 or
 // its helpers, and kernel quotas charged per uid are the sandbox's own.
 //
-// The protocol: the daemon first writes `WBARM <secret>` (random, per container, only ever in PID 1's memory).
-// PID 1 proves the interpreter runs, says WBREADY, then blocks on its attached stdin. A run writes
-// `WBRUN <secret> <nonce> <sync> <file> <code bytes> <arg bytes> <backstop s>`, the code, the args, then stdin in
-// length-prefixed frames that a root relay copies to the program. A header without the secret ends the container.
-// When the program ends PID 1 kills what it left, waits until it is gone, and prints `<nonce> <exit code> <oom
-// kills> <output files>` on stdout and `<nonce>` on stderr. In reuse mode it then discards its stdin up to `WBSYNC <sync>` (which
-// the daemon writes after the trailer), so stdin the program never read is never parsed, wipes the sandbox as the
-// program's uid, checks it is empty and says WBREADY again. The daemon ends the container on any byte outside a run.
+// The protocol: the daemon first writes `WBARM <secret>` (random, per container, only ever in PID 1's memory) and
+// `WBPROJ <n>` + a tar of the project (empty for single files). PID 1 proves the interpreter runs, extracts the
+// project as the program's uid, says WBREADY, then blocks on its attached stdin. A run writes
+// `WBRUN <secret> <nonce> <sync> <meta> <code> <delta> <deleted> <out files> <out bytes> <backstop s>` (sizes), then
+// the meta block (file, working directory, env, args as quoted shell words), the code, a tar of what changed in the
+// project since the sandbox took its copy, the paths deleted since, and then stdin in length-prefixed frames that a
+// root relay copies to the program. A header without the secret ends the container. When the program ends PID 1
+// kills what it left, waits until it is gone, prints `<nonce> <exit code> <oom kills> <out files>` on stdout
+// (followed by the run's output files when asked for) and `<nonce>` on stderr. In reuse mode it then discards its
+// stdin up to `WBSYNC <sync>` (which the daemon writes after the trailer), so stdin the program never read is never
+// parsed, wipes the sandbox as the program's uid, checks it is empty, says WBWIPED, takes the project again (WBPROJ)
+// and says WBREADY. The daemon ends the container on any byte outside a run.
 // When the daemon goes away its end of stdin closes: PID 1 (or the relay, mid-run) sees EOF and ends the container.
 import type { IsolationMode } from './protocol';
 
@@ -23,7 +27,7 @@ export const UNHEALTHY = 'WBUNHEALTHY';
 export const WIPED = 'WBWIPED';
 /** warmbox's runtime in every sandbox image: a static busybox, so PID 1 depends on nothing else in the image. */
 export const RUNTIME = '/opt/warmbox/busybox';
-/** A tmpfs only PID 1 (root) can enter: the program's stdin pipe and the sync pattern live here. */
+/** PID 1's tmpfs (mode 0711, files 0600): the program's stdin pipe, the sync pattern, the outputs' time stamp. */
 export const PRIVATE_DIR = '/run/warmbox';
 
 export function shQuote(s: string): string {

@@ -18,6 +18,8 @@ export interface DaemonConfig {
   /** Cap on the sandboxes of all sets together. */
   maxSandboxes: number;
   dockerHost?: string;
+  /** Project copies: globs left out of every project (besides the built-in secrets and clutter), default caps. */
+  workspace: { exclude: string[]; maxBytes?: number; maxFiles?: number };
   profiles: Map<string, Profile>;
   /** Where the file came from, for the log. */
   source: string;
@@ -186,8 +188,18 @@ export function buildConfig(file: unknown, env: NodeJS.ProcessEnv, overrides: Co
     setIdleMs: num(raw.setIdleMs, 'setIdleMs', 1000, 7 * 24 * 3600_000) ?? 5 * 60_000,
     maxSandboxes,
     dockerHost: str(raw.dockerHost, 'dockerHost'),
+    workspace: workspaceFrom(obj(raw.workspace, 'workspace')),
     profiles,
     source,
+  };
+}
+
+function workspaceFrom(w: Record<string, unknown>): DaemonConfig['workspace'] {
+  const mb = num(w.maxSizeMb, 'workspace.maxSizeMb', 1, 4096);
+  return {
+    exclude: (w.exclude === undefined ? undefined : strArray(w.exclude, 'workspace.exclude')) ?? [],
+    maxBytes: mb === undefined ? undefined : mb * 1024 * 1024,
+    maxFiles: num(w.maxFiles, 'workspace.maxFiles', 1, 1_000_000),
   };
 }
 

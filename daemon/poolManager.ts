@@ -45,7 +45,7 @@ export class PoolManager {
   /** Warm sets by poolKey. */
   readonly pools = new Map<string, ProfilePool>();
   /** Project copies, shared by the sets of one project. */
-  readonly projects = new ProjectRegistry();
+  readonly projects = new ProjectRegistry(() => this.config.workspace);
   private timer?: NodeJS.Timeout;
   private events?: NodeJS.ReadableStream;
   private eventsPending = false;

@@ -8,7 +8,10 @@ export type ExcludeTest = (rel: string) => boolean;
 
 /** A test for paths relative to the project root (posix separators); user globs are relative to the root too. */
 export function excludeTest(userGlobs: string[] = []): ExcludeTest {
-  const byName = picomatch(ALWAYS_EXCLUDED, { dot: true });
-  const byPath = userGlobs.length ? picomatch(userGlobs, { dot: true }) : () => false;
+  // As in .gitignore: a glob without a slash matches a name at any depth (`*.log`), one with a slash a path from the root.
+  const names = [...ALWAYS_EXCLUDED, ...userGlobs.filter((g) => !g.includes('/'))];
+  const paths = userGlobs.filter((g) => g.includes('/')).map((g) => g.replace(/^\//, ''));
+  const byName = picomatch(names, { dot: true });
+  const byPath = paths.length ? picomatch(paths, { dot: true }) : () => false;
   return (rel) => byName(rel.slice(rel.lastIndexOf('/') + 1)) || byPath(rel);
 }

@@ -8,13 +8,17 @@ export const PROJECT_DEFAULTS = { maxBytes: 64 * 1024 * 1024, maxFiles: 10_000 }
 export class ProjectRegistry {
   private readonly copies = new Map<string, ProjectCopy>();
 
+  /** `defaults`: the config file's `workspace` (its excludes apply to every project, its caps when a run names none). */
+  constructor(private readonly defaults: () => { exclude: string[]; maxBytes?: number; maxFiles?: number }) {}
+
   /** The copy for a run's project, made on first use; its key tells warm sets of different projects apart. */
   get(p: RunProject): { copy: ProjectCopy; key: string } {
+    const d = this.defaults();
     const spec = {
       root: p.root,
-      exclude: [...(p.exclude ?? [])].sort(),
-      maxBytes: p.maxBytes ?? PROJECT_DEFAULTS.maxBytes,
-      maxFiles: p.maxFiles ?? PROJECT_DEFAULTS.maxFiles,
+      exclude: [...new Set([...d.exclude, ...(p.exclude ?? [])])].sort(),
+      maxBytes: p.maxBytes ?? d.maxBytes ?? PROJECT_DEFAULTS.maxBytes,
+      maxFiles: p.maxFiles ?? d.maxFiles ?? PROJECT_DEFAULTS.maxFiles,
       settingHint: 'warmbox.workspace.exclude or "exclude" in warmbox.json; the caps: warmbox.workspace.maxSizeMb / maxFiles, or the CLI\'s --root',
     };
     const key = JSON.stringify([spec.root, spec.exclude, spec.maxBytes, spec.maxFiles]);

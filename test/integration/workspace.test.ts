@@ -39,7 +39,8 @@ describe('workspace: the project inside the sandbox (real engine)', function () 
   let d: TestDaemon;
 
   before(async () => {
-    d = await startDaemon({ profiles: { python: { minSize: 1, maxSize: 4 }, node: { minSize: 0, maxSize: 2 }, shell: { minSize: 0 } } });
+    // The config file's excludes apply to every project, besides the built-in ones and the run's own.
+    d = await startDaemon({ workspace: { exclude: ['*.log'] }, profiles: { python: { minSize: 1, maxSize: 4 }, node: { minSize: 0, maxSize: 2 }, shell: { minSize: 0 } } });
   });
   after(async () => {
     await d.stop();
@@ -72,14 +73,14 @@ describe('workspace: the project inside the sandbox (real engine)', function () 
   });
 
   it('leaves secrets and the git folder out, and never writes to the host', async () => {
-    const root = project({ 'main.py': '', '.env': 'TOKEN=secret', '.git/config': '[core]', 'keys/id_rsa': 'k', 'sub/x.txt': 'x' });
+    const root = project({ 'main.py': '', '.env': 'TOKEN=secret', '.git/config': '[core]', 'keys/id_rsa': 'k', 'sub/x.txt': 'x', 'sub/debug.log': 'l', 'raw/big.csv': 'r' });
     const before = listing(root);
     const code = [
       'import os',
       'print(sorted(os.path.relpath(os.path.join(r, f), "/work") for r, ds, fs in os.walk("/work") for f in fs + ds))',
       'open("made.txt", "w").write("new"); open("sub/x.txt", "w").write("changed"); os.remove("main.py"); os.makedirs("out/deep")',
     ].join('\n');
-    const r = await runToEnd(d.client, inProject(root, 'main.py', { code }));
+    const r = await runToEnd(d.client, inProject(root, 'main.py', { code, project: { root, file: 'main.py', exclude: ['raw/**'] } }));
     assert.equal(r.stdout.toString(), "['keys', 'main.py', 'sub', 'sub/x.txt']\n", r.stderr.toString());
     assert.deepEqual(listing(root), before);
     assert.equal(fs.readFileSync(path.join(root, 'sub/x.txt'), 'utf8'), 'x');

@@ -48,10 +48,10 @@ describe('workspace: project root, excludes, delta, tar', () => {
 
   it('always leaves out secrets and clutter, and the user\'s globs', () => {
     const t = excludeTest(['data/raw/**', '*.log']);
-    for (const p of ['.git', '.env', '.env.local', 'a/b/server.pem', 'tls.key', 'id_rsa', 'id_ed25519.pub', '.venv', 'venv', 'x/__pycache__', '.DS_Store', 'data/raw/big.csv', 'out.log']) {
+    for (const p of ['.git', '.env', '.env.local', 'a/b/server.pem', 'tls.key', 'id_rsa', 'id_ed25519.pub', '.venv', 'venv', 'x/__pycache__', '.DS_Store', 'data/raw/big.csv', 'out.log', 'deep/er/x.log']) {
       assert.ok(t(p), `${p} should be excluded`);
     }
-    for (const p of ['main.py', 'data/x.csv', 'env.py', 'keys.py', 'venv.py', 'src/.envrc']) assert.ok(!t(p), `${p} should be kept`);
+    for (const p of ['main.py', 'data/x.csv', 'env.py', 'keys.py', 'venv.py', 'src/.envrc', 'x/data/raw/y.csv']) assert.ok(!t(p), `${p} should be kept`);
   });
 
   it('scans without excluded folders, and over the cap names the largest folders and the setting', async () => {
