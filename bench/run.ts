@@ -8,6 +8,7 @@ import { DaemonClient } from '../daemon/client';
 import { Methods, PoolStats, RunStartParams } from '../daemon/protocol';
 import { IMAGE_VERSION } from '../daemon/profiles';
 import { runtimePaths } from '../daemon/socketPath';
+import { gvisorSection } from './gvisor';
 import { benchProjects } from './projects';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -163,6 +164,11 @@ function svgChart(series: { label: string; values: number[] }[]): string {
 
 async function main(): Promise<void> {
   if (!fs.existsSync(DAEMON)) throw new Error('run npm run build first');
+  // Just the gVisor rows (printed, RESULTS.md left alone): BENCH_ONLY=gvisor npm run bench
+  if (process.env.BENCH_ONLY === 'gvisor') {
+    console.log((await gvisorSection(Math.min(N, 20))).join('\n'));
+    return;
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wbbench-'));
   const cfg = path.join(dir, 'config.json');
   fs.writeFileSync(cfg, JSON.stringify({ queueTimeoutMs: 60_000, profiles: { python: { minSize: 4, maxSize: 32, maxUses: 10_000 }, node: { minSize: 2, maxSize: 4 }, shell: { minSize: 2, maxSize: 4 } } }));
@@ -282,6 +288,8 @@ async function main(): Promise<void> {
     }
     out.push('');
     out.push('## Sustained throughput (Python print, each run checks its own unique output)', '', '| isolation | concurrency | runs | runs/s | p99 ms | errors |', '|---|---|---|---|---|---|', ...tp, '');
+    process.stdout.write('[bench] runc vs gVisor (runsc)\n');
+    out.push(...(await gvisorSection(Math.min(N, 20))));
     out.push('## Footprint', '');
     out.push(`- daemon RSS after the runs: ${(rssKb / 1024).toFixed(1)} MiB`);
     const byProfile = new Map<string, number[]>();

@@ -31,14 +31,23 @@ function table(rows: string[][]): string {
 }
 
 export function formatStats(s: PoolStats, hello?: HelloResult): string {
-  const docker = s.docker.reachable ? `docker ${s.docker.version ?? ''}`.trim() : `docker UNREACHABLE: ${s.docker.error ?? ''}`;
+  const docker = s.docker.reachable ? `${s.docker.kind ?? 'docker'} ${s.docker.version ?? ''}`.trim() : `docker UNREACHABLE: ${s.docker.error ?? ''}`;
   const head = `pool ${s.pooling ? 'on' : 'off (a container per run)'} · ${docker} · ${s.activeRuns} run(s) active · ${s.clients} client(s)${hello ? ` · daemon pid ${hello.pid}` : ''}\n`;
   const rows = [['PROFILE', 'ISOLATION', 'IDLE', 'BUSY', 'WARMING', 'WAITING', 'MIN/MAX', 'RUNS', 'COLD', 'REPLACED', 'IMAGE']];
   for (const p of s.profiles) {
     rows.push([p.profile, p.isolation, String(p.idle), String(p.busy), String(p.warming), String(p.waiting), `${p.minSize}/${p.maxSize}`, String(p.runs), String(p.coldRuns), String(p.replaced), p.image]);
   }
   const errors = s.profiles.filter((p) => p.lastError).map((p) => `  ${p.profile}: ${p.lastError}\n`).join('');
-  return head + table(rows) + (errors ? `problems:\n${errors}` : '');
+  return head + engineLine(s) + table(rows) + (errors ? `problems:\n${errors}` : '');
+}
+
+/** Which engine and how it was found: "engine unix:///var/run/docker.sock · default socket (Docker) · runtime runsc". */
+export function engineLine(s: PoolStats): string {
+  const d = s.docker;
+  if (!d.host) return '';
+  const parts = [`engine ${d.host}`, d.source ?? ''];
+  parts.push(`runtime ${d.runtime ?? 'default'}${d.runtimes?.length ? ` (engine has ${d.runtimes.join(', ')})` : ''}`);
+  return parts.filter(Boolean).join(' · ') + '\n';
 }
 
 export function formatContainers(list: ContainerInfo[]): string {

@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { RUNTIME_NAME } from './engine/runtime';
 import type { ConfigOverrides, IsolationMode, SandboxSettings } from './protocol';
 import { builtinProfiles, DEFAULT_LIMITS, Limits, POOL_DEFAULTS, Profile } from './profiles';
 
@@ -65,6 +66,11 @@ const strArray = (v: unknown, what: string): string[] | undefined => {
   }
   return v as string[];
 };
+const runtimeOf = (v: unknown, what: string): string | undefined => {
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string' || !RUNTIME_NAME.test(v)) throw new ConfigError(`${what} must be a runtime name the engine knows, e.g. "runsc" (got ${JSON.stringify(v)})`);
+  return v;
+};
 const isolationOf = (v: unknown, what: string): IsolationMode | undefined => {
   if (v === undefined) return undefined;
   if (v !== 'fresh' && v !== 'reuse') throw new ConfigError(`${what} must be "fresh" or "reuse"`);
@@ -113,8 +119,10 @@ export function buildConfig(file: unknown, env: NodeJS.ProcessEnv, overrides: Co
   const raw = obj(file, 'config');
   const limits = limitsFrom(obj(raw.limits, 'limits'), DEFAULT_LIMITS, 'limits');
   const isolation = isolationOf(raw.isolation, 'isolation') ?? 'fresh';
+  // The setting warmbox.runtime (WARMBOX_RUNTIME) over the file's top-level "runtime"; a profile's own wins for it.
+  const runtime = runtimeOf(env.WARMBOX_RUNTIME, 'WARMBOX_RUNTIME (setting warmbox.runtime)') ?? runtimeOf(raw.runtime, 'runtime');
   const profiles = new Map<string, Profile>();
-  for (const p of builtinProfiles()) profiles.set(p.name, { ...p, isolation, limits: { ...limits } });
+  for (const p of builtinProfiles()) profiles.set(p.name, { ...p, isolation, limits: { ...limits }, runtime });
 
   for (const [name, value] of Object.entries(obj(raw.profiles, 'profiles'))) {
     if (!/^[a-z][a-z0-9-]{0,31}$/.test(name)) throw new ConfigError(`profile name "${name}" must be lower-case letters, digits and dashes`);
@@ -142,6 +150,7 @@ export function buildConfig(file: unknown, env: NodeJS.ProcessEnv, overrides: Co
       maxUses: num(p.maxUses, `profiles.${name}.maxUses`, 1, 1_000_000) ?? base?.maxUses ?? POOL_DEFAULTS.maxUses,
       isolation: isolationOf(p.isolation, `profiles.${name}.isolation`) ?? isolation,
       limits: limitsFrom(obj(p.limits, `profiles.${name}.limits`), limits, `profiles.${name}.limits`),
+      runtime: runtimeOf(p.runtime, `profiles.${name}.runtime`) ?? base?.runtime ?? runtime,
       builtin: base?.builtin ?? false,
     });
   }

@@ -1,10 +1,11 @@
 // Everything heavy (dockerode, the pool, the run path), loaded only after the socket is bound.
 import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import { ConfigError, DaemonConfig, loadConfig } from './config';
-import { connectDocker } from './docker';
+import { closeEngine, engineFromEnv, engineLine, openEngine } from './engine';
 import { startWatchdog } from './watchdog';
 
-export { connectDocker };
+/** For the watchdog (which loads this bundle): the engine the daemon chose. */
+export { engineFromEnv };
 import type { Logger } from './log';
 import { PoolManager } from './poolManager';
 import { profileInfo } from './profiles';
@@ -53,10 +54,11 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     log.error(`config: ${e.message}; using the built-in defaults`);
     config = loadConfig({ ...process.env, WARMBOX_CONFIG: '/nonexistent/warmbox.json' }, overrides);
   }
-  const { docker, where } = connectDocker(config.dockerHost);
-  // Before the first container is created: a SIGKILLed daemon must still leave nothing behind.
-  const watchdog = startWatchdog(process.argv[1], ctx.instanceId, ctx.logPath, config.dockerHost);
-  log.info(`config from ${config.source}; profiles ${[...config.profiles.keys()].join(', ')}; docker at ${where}`);
+  // Methods are looked up before the middleware waits for the core: register them before the first await.
+  const tEngine = Date.now();
+  const opening = openEngine({ configHost: config.dockerHost, ssh: { controlDir: path.dirname(ctx.logPath) } });
+  let pools!: PoolManager;
+  let runs!: RunManager;
 
   let notifyTimer: NodeJS.Timeout | undefined;
   const poolChanged = () => {
@@ -69,17 +71,6 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
       for (const c of subs) c.notify(Notifications.poolChanged, n);
     }, POOL_NOTIFY_DEBOUNCE_MS);
   };
-
-  const pools = new PoolManager(config, docker, where, { instance: ctx.instanceId, scope: ctx.scope }, log, poolChanged);
-  const runs = new RunManager(
-    pools,
-    log,
-    () => {
-      ctx.activityChanged();
-      poolChanged();
-    },
-    path.join(path.dirname(ctx.logPath), 'outputs'),
-  );
 
   rpc.addMethod(Methods.runStart, async (raw, conn): Promise<RunStartResult> => {
     const params = v.runStartParams(raw);
@@ -161,6 +152,38 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     return { ok: true };
   });
 
+  const engine = await opening;
+  const { docker, where } = engine;
+  for (const n of engine.resolution.notes) log.info(`engine: ${n}`);
+  if (engine.facts) {
+    const passed = engine.attempts.map((a) => `${a.endpoint.host}: ${a.why}`).join('; ');
+    log.info(`engine: ${engineLine(engine)} answered in ${Date.now() - tEngine} ms${passed ? ` (before it: ${passed})` : ''}`);
+  } else log.warn(`engine: ${engine.error} (${Date.now() - tEngine} ms)`);
+  // Before the first container is created: a SIGKILLed daemon must still leave nothing behind.
+  const watchdog = startWatchdog(process.argv[1], ctx.instanceId, ctx.logPath, engine);
+  log.info(`config from ${config.source}; profiles ${[...config.profiles.keys()].join(', ')}; docker at ${where}`);
+
+  pools = new PoolManager(config, docker, where, { instance: ctx.instanceId, scope: ctx.scope }, log, poolChanged);
+  const defaultRuntime = config.profiles.values().next().value?.runtime;
+  pools.engineInfo = {
+    kind: engine.facts?.kind,
+    host: engine.endpoint.host,
+    source: engine.endpoint.source,
+    context: engine.endpoint.context,
+    runtimes: engine.facts?.runtimes,
+    runtime: defaultRuntime,
+  };
+  pools.startError = engine.error;
+  runs = new RunManager(
+    pools,
+    log,
+    () => {
+      ctx.activityChanged();
+      poolChanged();
+    },
+    path.join(path.dirname(ctx.logPath), 'outputs'),
+  );
+
   await pools.start();
 
   return {
@@ -177,6 +200,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
       const n = pools.containers().length;
       await pools.close(`daemon shutting down: ${reason}`);
       watchdog.release();
+      closeEngine(engine);
       log.info(`removed ${n} container(s) in ${Date.now() - t0} ms`);
     },
   };

@@ -1,27 +1,7 @@
-// The engine connection, and Docker's errors turned into outcomes a user can act on.
-import Docker from 'dockerode';
+// Docker's errors turned into outcomes a user can act on. Finding and connecting to the engine: engine/.
+import { unreachableMessage } from './engine';
+import { isMissingRuntime, missingRuntimeMessage } from './engine/runtime';
 import type { InfraReason } from './protocol';
-
-export function connectDocker(dockerHost?: string): { docker: Docker; where: string } {
-  const host = dockerHost || process.env.DOCKER_HOST;
-  if (!host) {
-    const socketPath = process.platform === 'win32' ? '//./pipe/docker_engine' : '/var/run/docker.sock';
-    return { docker: new Docker({ socketPath }), where: socketPath };
-  }
-  if (host.startsWith('unix://')) {
-    const socketPath = host.slice('unix://'.length);
-    return { docker: new Docker({ socketPath }), where: socketPath };
-  }
-  if (host.startsWith('npipe://')) {
-    const socketPath = host.slice('npipe://'.length);
-    return { docker: new Docker({ socketPath }), where: socketPath };
-  }
-  const url = new URL(host.replace(/^tcp:/, 'http:'));
-  return {
-    docker: new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: url.protocol === 'https:' ? 'https' : 'http' }),
-    where: host,
-  };
-}
 
 export class InfraError extends Error {
   constructor(
@@ -40,17 +20,17 @@ export function isUnreachable(err: unknown): boolean {
 }
 
 /** Names what went wrong: Docker down, image missing, or Docker's own message. */
-export function classifyDockerError(err: unknown, ctx: { where: string; image?: string }): InfraError {
+export function classifyDockerError(err: unknown, ctx: { where: string; image?: string; runtime?: string }): InfraError {
   if (err instanceof InfraError) return err;
   const e = err as { code?: string; statusCode?: number; json?: { message?: string }; message?: string };
   if (isUnreachable(err)) {
-    const how = e.code === 'EACCES' ? ` (permission denied: add yourself to the docker group)` : '';
-    return new InfraError(
-      'docker-unreachable',
-      `Docker is not reachable at ${ctx.where}${how}. Start it (e.g. \`sudo systemctl start docker\`, or open Docker Desktop) and try again.`,
-    );
+    const why = e.code === 'EACCES' ? 'permission denied' : /^ssh: /.test(e.message ?? '') ? e.message! : '';
+    const how = why ? ` (${why})` : '';
+    const known = unreachableMessage(ctx.where, why);
+    return new InfraError('docker-unreachable', known ?? `Docker is not reachable at ${ctx.where}${how}. Start it (e.g. \`sudo systemctl start docker\`, or open Docker Desktop) and try again.`);
   }
   const msg = (e?.json?.message ?? e?.message ?? String(err)).trim();
+  if (ctx.runtime && isMissingRuntime(msg)) return new InfraError('runtime-missing', missingRuntimeMessage(ctx.runtime, ctx.where));
   if (ctx.image && (e?.statusCode === 404 || /no such image/i.test(msg))) {
     return new InfraError(
       'image-missing',

@@ -3,10 +3,12 @@
 import type Docker from 'dockerode';
 import { DaemonConfig, resolveProfile } from './config';
 import { classifyDockerError, InfraError, isUnreachable, withTimeout } from './docker';
+import { noteEngineKind } from './engine';
+import { kindOf } from './engine/probe';
 import type { Logger } from './log';
 import { PoolOptions, ProfilePool } from './pool';
 import type { Profile } from './profiles';
-import type { ContainerInfo, PoolStats, RunStartParams } from './protocol';
+import type { ContainerInfo, EngineInfo, PoolStats, RunStartParams } from './protocol';
 import { LABEL, Sandbox } from './sandbox';
 import type { ProjectCopy } from './workspace/project';
 import { projectLabel, ProjectRegistry } from './workspace/registry';
@@ -23,7 +25,7 @@ export const ENGINE_CALL_TIMEOUT_MS = 5_000;
 export function poolKey(p: Profile, project?: string): string {
   const l = p.limits;
   // A project's sandboxes are armed with its copy (ProjectRegistry's key: root, excludes, caps).
-  return JSON.stringify([p.name, p.image, p.command, p.health, p.env, p.isolation, l.memoryMb, l.cpus, l.pids, l.network, l.workspaceMb, project ?? null]);
+  return JSON.stringify([p.name, p.image, p.command, p.health, p.env, p.isolation, l.memoryMb, l.cpus, l.pids, l.network, l.workspaceMb, p.runtime ?? null, project ?? null]);
 }
 
 /** A set's name for people: the profile's alone for its default set, else what differs from it. */
@@ -34,6 +36,7 @@ export function setLabel(p: Profile, base: Profile | undefined): string {
   for (const k of ['memoryMb', 'cpus', 'pids', 'workspaceMb'] as const) if (p.limits[k] !== base.limits[k]) d.push(`${k}=${p.limits[k]}`);
   if (p.limits.network !== base.limits.network) d.push(p.limits.network ? 'network' : 'no-network');
   if (p.image !== base.image) d.push(`image=${p.image}`);
+  if (p.runtime !== base.runtime) d.push(`runtime=${p.runtime ?? 'default'}`);
   if (!d.length && poolKey(p) !== poolKey(base)) d.push('earlier-settings');
   return d.length ? `${p.name}:${d.join(',')}` : p.name;
 }
@@ -51,6 +54,9 @@ export class PoolManager {
   private engineHung = false;
   private closed = false;
   private readonly startedAt = Date.now();
+  /** Which engine and how it was found (set by the core); `startError` lists what was tried when none answered. */
+  engineInfo: Partial<EngineInfo> = {};
+  startError?: string;
 
   constructor(
     private config: DaemonConfig,
@@ -254,7 +260,9 @@ export class PoolManager {
     const t0 = Date.now();
     try {
       const v = (await this.bounded('the version check', this.docker.version())) as { Version?: string };
-      this.dockerState = { reachable: true, version: v.Version };
+      this.startError = undefined;
+      this.dockerState = { ...this.engineInfo, reachable: true, version: v.Version, kind: kindOf(v) };
+      noteEngineKind(this.where, kindOf(v));
       if (this.engineHung) this.log.info(`docker answers again (version check took ${Date.now() - t0} ms)`);
       this.engineHung = false;
       if (!was && this.timer) {
@@ -264,7 +272,7 @@ export class PoolManager {
       }
     } catch (e) {
       const hung = e instanceof InfraError && !isUnreachable(e);
-      this.dockerState = { reachable: false, error: hung ? e.message : classifyDockerError(e, { where: this.where }).message };
+      this.dockerState = { ...this.engineInfo, reachable: false, error: hung ? e.message : (this.startError ?? classifyDockerError(e, { where: this.where }).message) };
       if (was || hung !== this.engineHung) this.log.warn(`docker became unreachable: ${this.dockerState.error}`);
       this.engineHung = hung;
     }

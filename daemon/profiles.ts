@@ -29,6 +29,8 @@ export interface Profile {
   maxUses: number;
   isolation: IsolationMode;
   limits: Limits;
+  /** OCI runtime for its containers (e.g. gVisor's `runsc`); absent: the engine's default. */
+  runtime?: string;
   builtin: boolean;
 }
 

@@ -178,6 +178,7 @@ export type InfraReason =
   | 'docker-unreachable'
   | 'image-missing'
   | 'image-unsupported'
+  | 'runtime-missing'
   | 'workspace'
   | 'pool-capacity'
   | 'container-lost'
@@ -267,7 +268,7 @@ export interface ProfileStats {
 
 export interface PoolStats {
   pooling: boolean;
-  docker: { reachable: boolean; error?: string; version?: string };
+  docker: { reachable: boolean; error?: string; version?: string } & Partial<EngineInfo>;
   profiles: ProfileStats[];
   /** Sandboxes of all sets, and the cap on them (`maxSandboxes`). */
   sandboxes: number;
@@ -275,6 +276,20 @@ export interface PoolStats {
   activeRuns: number;
   clients: number;
   uptimeMs: number;
+}
+
+/** Which engine the daemon uses and how it found it (README: *Where is my Docker?*). */
+export interface EngineInfo {
+  kind: 'docker' | 'podman';
+  /** unix:///var/run/docker.sock, tcp://…, ssh://… */
+  host: string;
+  /** The layer that chose it: "DOCKER_HOST", "context colima (current context in ~/.docker/config.json)", "default socket (Docker)", … */
+  source: string;
+  context?: string;
+  /** OCI runtimes the engine has registered, when it says. */
+  runtimes?: string[];
+  /** The runtime sandboxes ask for by default (warmbox.runtime / config "runtime"); absent: the engine's default. */
+  runtime?: string;
 }
 
 export interface PoolChangedNotification {

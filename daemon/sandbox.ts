@@ -6,6 +6,9 @@ import type Docker from 'dockerode';
 import { armScript, containerCmd, encodeArm, encodeHeader, encodeProject, encodeStdin, encodeSync, PRIVATE_DIR, READY, RUNTIME, UNHEALTHY, WIPED } from './armScript';
 import { Demuxer, StreamKind } from './demux';
 import { classifyDockerError, InfraError, withTimeout } from './docker';
+import { engineKindAt, refusalAt as engineRefusalAt, uidRangeAt } from './engine';
+import { adaptHostConfig } from './engine/adapt';
+import { attachStdio } from './engine/attach';
 import type { Logger } from './log';
 import { MarkerScanner } from './markerScanner';
 import type { Profile } from './profiles';
@@ -26,6 +29,8 @@ const ARM_TIMEOUT_MS = 60_000;
 const ENGINE_CALL_MS = 30_000;
 /** PID 1's control lines (WBREADY, WBUNHEALTHY + a short reason) are small: more outside a run is an attack. */
 const CONTROL_MAX_BYTES = 1024;
+/** How long a run's vanished container waits for the engine's oom event before it is called lost. */
+const GONE_GRACE_MS = 3000;
 
 /**
  * Each sandbox's program runs as a uid of its own, so per-user kernel quotas (message queues, inotify, RLIMIT_NPROC)
@@ -35,9 +40,9 @@ const CONTROL_MAX_BYTES = 1024;
 const UID_MIN = 1 << 24;
 const UID_SPAN = (1 << 30) - UID_MIN;
 const uidsInUse = new Set<number>();
-function allocateUid(): number {
+function allocateUid(range = { min: UID_MIN, span: UID_SPAN }): number {
   let uid: number;
-  do uid = UID_MIN + crypto.randomInt(UID_SPAN);
+  do uid = range.min + crypto.randomInt(range.span);
   while (uidsInUse.has(uid));
   uidsInUse.add(uid);
   return uid;
@@ -101,6 +106,7 @@ export function hostConfig(profile: Profile): Docker.HostConfig {
   const mem = Math.round(l.memoryMb * 1024 * 1024);
   return {
     AutoRemove: true,
+    ...(profile.runtime ? { Runtime: profile.runtime } : {}),
     NetworkMode: l.network ? 'default' : 'none',
     ReadonlyRootfs: true,
     Tmpfs: {
@@ -139,8 +145,8 @@ export class Sandbox extends EventEmitter {
   recycleRequested = false;
   /** Set when the container ended; says why. */
   deathReason?: string;
-  /** The program's uid in this sandbox (its own: see allocateUid). */
-  readonly uid = allocateUid();
+  /** The program's uid in this sandbox (its own: see allocateUid; a rootless engine maps only 65,536 ids). */
+  readonly uid: number;
 
   private container?: Docker.Container;
   private stream?: Duplex;
@@ -153,6 +159,9 @@ export class Sandbox extends EventEmitter {
   /** Bytes PID 1 wrote since it last said READY: control lines only, so a few hundred at most. */
   private controlBytes = 0;
   private removed = false;
+  /** The engine reported an OOM kill in this container. */
+  private oomEvent = false;
+  private goneTimer?: NodeJS.Timeout;
   /** destroy() was called: a start that fails from here on was ended on purpose, not a failure. */
   private ending = false;
   private starting?: Promise<void>;
@@ -173,6 +182,7 @@ export class Sandbox extends EventEmitter {
     private readonly project?: ProjectSource,
   ) {
     super();
+    this.uid = allocateUid(uidRangeAt(env.where));
   }
 
   get shortId(): string {
@@ -189,6 +199,9 @@ export class Sandbox extends EventEmitter {
     const t0 = Date.now();
     const p = this.profile;
     try {
+      const refused = engineRefusalAt(this.env.where);
+      // Asynchronously, like an engine's refusal: the pool's backoff must be set before it refills.
+      if (refused) await Promise.reject(new InfraError('docker-error', refused));
       this.container = await withTimeout(
         'creating a container',
         ENGINE_CALL_MS,
@@ -208,13 +221,13 @@ export class Sandbox extends EventEmitter {
           Tty: false,
           NetworkDisabled: !p.limits.network,
           StopSignal: 'SIGKILL',
-          HostConfig: hostConfig(p),
+          HostConfig: adaptHostConfig(engineKindAt(this.env.where), hostConfig(p)),
         }),
       );
       this.id = this.container.id;
       // Removed while Docker was creating it (shutdown, settings change): never start it.
       if (this.state === 'dead') throw new InfraError('shutting-down', this.deathReason ?? 'removed while warming');
-      const stream = (await withTimeout('attaching to a container', ENGINE_CALL_MS, this.container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }))) as Duplex;
+      const stream = await withTimeout('attaching to a container', ENGINE_CALL_MS, attachStdio(this.env.docker, this.id));
       this.stream = stream;
       const demux = new Demuxer((kind, data) => this.onData(kind, data));
       stream.on('data', (d: Buffer) => demux.push(d));
@@ -236,7 +249,7 @@ export class Sandbox extends EventEmitter {
       this.env.log.info(`sandbox ${this.shortId} (${p.name}) armed in ${Date.now() - t0} ms (create+start ${tCreated - t0} ms)`);
     } catch (e) {
       // Ended on purpose while warming (shutdown, trimmed, settings changed): say so, it is not a failure.
-      const err = this.ending ? new InfraError('shutting-down', this.deathReason ?? 'removed while warming') : startError(e, this.env.where, p.image);
+      const err = this.ending ? new InfraError('shutting-down', this.deathReason ?? 'removed while warming') : startError(e, this.env.where, p.image, p.runtime);
       this.markDead(err.message);
       this.stream?.destroy();
       await this.removeContainer();
@@ -346,6 +359,15 @@ export class Sandbox extends EventEmitter {
 
   /** Something happened to the container outside our control (engine events). */
   engineEvent(action: string): void {
+    // gVisor (runsc) enforces the memory limit on the whole sandbox: the engine's oom event is how we learn of it.
+    if (action === 'oom') this.oomEvent = true;
+    // Events come in order (oom, die, destroy): a vanished run's container waiting for its oom event need wait no more.
+    if (this.goneTimer && (action === 'oom' || action === 'destroy')) {
+      clearTimeout(this.goneTimer);
+      this.markDead(this.deathReason ?? 'the container stopped');
+      return;
+    }
+    if (action === 'oom') return;
     if (action === 'pause') this.fail('the container was paused from outside warmbox', true);
     else if (action === 'die' || action === 'destroy' || action === 'kill' || action === 'stop') this.fail('the container was stopped or removed from outside warmbox', false);
   }
@@ -392,7 +414,13 @@ export class Sandbox extends EventEmitter {
 
   private onGone(reason: string): void {
     if (this.state === 'dead') return;
-    this.markDead(reason);
+    // A run's container that vanished may have been OOM-killed as a whole (gVisor): give the engine's event a moment.
+    if (this.active && !this.oomEvent && !this.goneTimer) {
+      this.deathReason = reason;
+      this.goneTimer = setTimeout(() => this.markDead(reason), GONE_GRACE_MS);
+      return;
+    }
+    if (!this.goneTimer) this.markDead(reason);
   }
 
   private markDead(reason: string): void {
@@ -412,7 +440,7 @@ export class Sandbox extends EventEmitter {
       this.active = undefined;
       a.out.flush();
       a.err.flush();
-      a.resolve({ kind: 'lost', message: `the sandbox ended before the program did: ${reason}` });
+      a.resolve(this.oomEvent ? { kind: 'exited', exitCode: 137, oomKills: 1 } : { kind: 'lost', message: `the sandbox ended before the program did: ${reason}` });
     }
     this.emit('dead', reason, before);
   }
@@ -528,8 +556,8 @@ export class Sandbox extends EventEmitter {
 }
 
 /** A start that failed: an image without warmbox's runtime gets a sentence that says how to add it. */
-function startError(e: unknown, where: string, image: string): InfraError {
-  const err = classifyDockerError(e, { where, image });
+function startError(e: unknown, where: string, image: string, runtime?: string): InfraError {
+  const err = classifyDockerError(e, { where, image, runtime });
   if (err.reason === 'docker-error' && err.message.includes(RUNTIME)) {
     return new InfraError(
       'image-unsupported',

@@ -5,18 +5,21 @@ import { spawn } from 'child_process';
 import * as path from 'path';
 import * as fs from 'fs';
 import type { Writable } from 'stream';
+import type { Engine } from './engine';
+import { WATCHDOG_ENV } from './engine/endpoint';
 
 const GRACE_MS = 3000;
 const SWEEP_TIMEOUT_MS = 60_000;
 export const WATCHDOG_FLAG = '--watchdog';
 
 /** Started by the daemon; its stdin is the daemon's lifeline. */
-export function startWatchdog(script: string, instanceId: string, logPath: string, dockerHost?: string): { release(): void } {
+export function startWatchdog(script: string, instanceId: string, logPath: string, engine: Engine): { release(): void } {
   const log = fs.openSync(logPath, 'a', 0o600);
   const child = spawn(process.execPath, [script, WATCHDOG_FLAG], {
     detached: true,
     stdio: ['pipe', log, log],
-    env: { ...process.env, WARMBOX_WATCH_INSTANCE: instanceId, ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}) },
+    // The very endpoint the daemon chose (not a new resolution: the setting or a context may change meanwhile).
+    env: { ...process.env, WARMBOX_WATCH_INSTANCE: instanceId, [WATCHDOG_ENV]: JSON.stringify({ endpoint: engine.endpoint, ssh: engine.ssh }) },
     windowsHide: true,
   });
   fs.closeSync(log);
@@ -54,8 +57,8 @@ async function sweep(coreFile: string, instance: string): Promise<void> {
     process.exit(1);
   }, SWEEP_TIMEOUT_MS).unref();
   try {
-    const { connectDocker } = require(path.join(__dirname, coreFile)) as { connectDocker: typeof import('./docker').connectDocker };
-    const { docker } = connectDocker(process.env.DOCKER_HOST);
+    const { engineFromEnv } = require(path.join(__dirname, coreFile)) as { engineFromEnv: typeof import('./engine').engineFromEnv };
+    const docker = engineFromEnv();
     const list = await docker.listContainers({ all: true, filters: { label: [`dev.warmbox.instance=${instance}`] } });
     await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
     if (list.length) process.stderr.write(`${stamp()} warn watchdog: daemon ${instance} died without shutting down; removed ${list.length} container(s) it left\n`);

@@ -9,6 +9,7 @@ export interface Settings {
   saveBeforeRun: boolean;
   clearOutputBeforeRun: boolean;
   dockerHost: string;
+  runtime: string;
   trace: 'off' | 'messages' | 'verbose';
 }
 
@@ -20,6 +21,8 @@ export function readSettings(): Settings {
     saveBeforeRun: c.get<boolean>('saveBeforeRun', true),
     clearOutputBeforeRun: c.get<boolean>('clearOutputBeforeRun', true),
     dockerHost: c.get<string>('dockerHost', ''),
+    // Restricted like dockerHost: in an untrusted workspace VS Code returns only the user's own value.
+    runtime: c.get<string>('runtime', ''),
     trace: c.get<'off' | 'messages' | 'verbose'>('trace.server', 'off'),
   };
 }
@@ -39,9 +42,11 @@ export function daemonWide(): ConfigOverrides | undefined {
   return daemonWideSettings(inspector(), vscode.workspace.isTrusted);
 }
 
-/** The environment a spawned daemon starts with (the Docker host is fixed for the daemon's life). */
+/** The environment a spawned daemon starts with (engine and runtime are fixed for the daemon's life). */
 export function daemonEnv(s: Settings): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  if (s.dockerHost) env.DOCKER_HOST = s.dockerHost;
+  // Not DOCKER_HOST: the setting may name a context, and the daemon reports it as the setting (see daemon/engine).
+  if (s.dockerHost) env.WARMBOX_DOCKER_HOST = s.dockerHost;
+  if (s.runtime) env.WARMBOX_RUNTIME = s.runtime;
   return env;
 }

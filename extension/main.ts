@@ -74,8 +74,8 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('warmbox')) return;
-      if (e.affectsConfiguration('warmbox.dockerHost')) {
-        void vscode.window.showInformationMessage('warmbox: the Docker host is used when the daemon starts.', 'Restart daemon').then((p) => p && vscode.commands.executeCommand('warmbox.restartDaemon'));
+      if (e.affectsConfiguration('warmbox.dockerHost') || e.affectsConfiguration('warmbox.runtime')) {
+        void vscode.window.showInformationMessage('warmbox: the Docker host and runtime are used when the daemon starts.', 'Restart daemon').then((p) => p && vscode.commands.executeCommand('warmbox.restartDaemon'));
       }
       // Sandbox settings travel with each run; only the daemon-wide ones are pushed.
       if (e.affectsConfiguration('warmbox.pool') || e.affectsConfiguration('warmbox.daemon.idleShutdownMinutes')) void conn.pushSettings();

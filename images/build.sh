@@ -35,6 +35,8 @@ import() { # rootfs name env...
   local dir=$1 name=$2; shift 2
   local changes=(--change 'WORKDIR /work' --change "LABEL dev.warmbox.image=${name#warmbox/}")
   for e in "$@"; do changes+=(--change "ENV $e"); done
+  # mktemp -d made the root 0700; Docker's overlay hides that, rootless Podman's storage keeps it (no uid could enter /).
+  chmod 0755 "$dir"
   tar --numeric-owner -C "$dir" -c . | docker import "${changes[@]}" - "$name" >/dev/null
 }
 

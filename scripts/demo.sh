@@ -2,10 +2,8 @@
 # The quick start's main job: build what is missing, then a real run in a warm sandbox and the pool's stats.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! docker info >/dev/null 2>&1; then
-  echo "warmbox: Docker is not reachable. Start it (sudo systemctl start docker, or Docker Desktop) and run this again." >&2
-  exit 1
-fi
+# No engine answering: say so, and (asking first) install and start one as CI does; on macOS/Windows, say what to start.
+bash scripts/engine.sh ensure
 bash images/build.sh
 node esbuild.mjs --production
 echo '$ warmbox run examples/hello.py          # first run: starts warmboxd, which warms the pool'

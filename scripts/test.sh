@@ -11,6 +11,12 @@ node esbuild.mjs
 npx tsc -p tsconfig.test.json
 npx mocha --config .mocharc.json out/test/unit
 npx mocha --config .mocharc.json --timeout 60000 out/test/integration
+# The same scenarios on other engines: a second dockerd (DOCKER_HOST, contexts, TLS, ssh, gVisor) and Podman.
+if [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null; then
+  bash test/engines/run.sh
+else
+  echo "npm test: skipped the engine suite (test/engines: it starts a second dockerd, sshd and Podman, which needs root)"
+fi
 # The extension in a real VS Code workbench (code-server + headless Chromium): see test/e2e/.
 if [ -d test/e2e/node_modules/code-server ]; then
   npm run package --silent >/dev/null

@@ -34,7 +34,8 @@ export class PoolStatusBar implements vscode.Disposable {
     if (!stats.docker.reachable) {
       this.item.text = '$(warning) warmbox: Docker unreachable';
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
-      tip.appendMarkdown(`**warmbox** — ${escape(stats.docker.error ?? 'Docker is not reachable')}\n\n${links}`);
+      // The message may list every place tried, one per line: keep the lines.
+      tip.appendMarkdown(`**warmbox** — ${escape(stats.docker.error ?? 'Docker is not reachable').replace(/\n/g, '  \n')}\n\n${links}`);
       this.item.tooltip = tip;
       return;
     }
@@ -43,7 +44,12 @@ export class PoolStatusBar implements vscode.Disposable {
     const icon = p.warming > 0 ? '$(sync~spin)' : p.lastError ? '$(warning)' : '$(vm-running)';
     this.item.text = `${icon} ${p.profile} ${p.idle}/${p.busy}/${p.maxSize}`;
     if (p.lastError && p.idle === 0) this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
-    tip.appendMarkdown(`**warmbox** — ${stats.activeRuns} run(s) going · docker ${escape(stats.docker.version ?? '')}\n\n`);
+    tip.appendMarkdown(`**warmbox** — ${stats.activeRuns} run(s) going · ${stats.docker.kind ?? 'docker'} ${escape(stats.docker.version ?? '')}\n\n`);
+    if (stats.docker.host) {
+      const code = (x: string) => `\`${x.replace(/`/g, '')}\``;
+      const ctx = stats.docker.context ? ` · context ${code(stats.docker.context)}` : '';
+      tip.appendMarkdown(`engine ${code(stats.docker.host)} (${escape(stats.docker.source ?? '')})${ctx} · runtime ${code(stats.docker.runtime ?? 'default')}\n\n`);
+    }
     tip.appendMarkdown('| profile | warm | busy | warming | waiting | max |\n|---|---|---|---|---|---|\n');
     for (const x of stats.profiles) tip.appendMarkdown(`| ${x.profile} | ${x.idle} | ${x.busy} | ${x.warming} | ${x.waiting} | ${x.maxSize} |\n`);
     if (p.lastError) tip.appendMarkdown(`\n$(warning) ${escape(p.lastError)}\n`);
