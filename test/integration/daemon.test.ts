@@ -1,5 +1,6 @@
 // The daemon's life on a real engine: single instance, crash safety, orphan reaping, bad input, fallbacks, errors.
 import { strict as assert } from 'assert';
+import { IMAGE_VERSION } from '../../daemon/profiles';
 import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -98,10 +99,11 @@ describe('daemon (real engine)', function () {
     const d = await startDaemon({ profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 } } });
     const instance = d.client.hello.instanceId;
     // As if a create had landed at Docker just after the daemon died: a container that was never started.
-    const created = execFileSync('docker', ['create', '--label', 'dev.warmbox.managed=true', '--label', `dev.warmbox.scope=${d.scope}`, '--label', `dev.warmbox.instance=${instance}`, 'warmbox/shell:1', 'sleep', '600'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const created = execFileSync('docker', ['create', '--label', 'dev.warmbox.managed=true', '--label', `dev.warmbox.scope=${d.scope}`, '--label', `dev.warmbox.instance=${instance}`, `warmbox/shell:${IMAGE_VERSION}`, 'sleep', '600'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const pid = d.client.hello.pid;
     process.kill(pid, 'SIGKILL');
-    const gone = await waitUntil(() => !engineContainers(d.scope).includes(created), 10_000, 200);
+    // The watchdog waits 3 s for creates in flight, then sweeps: on a loaded 2-core machine that can take a while.
+    const gone = await waitUntil(() => !engineContainers(d.scope).includes(created), 30_000, 200);
     assert.ok(gone, 'the never-started container outlived its daemon');
     assert.match(fs.readFileSync(runtimePaths(d.env).log, 'utf8'), /watchdog: daemon [0-9a-f]+ died without shutting down; removed 1 container/);
     await d.stop();
@@ -112,7 +114,7 @@ describe('daemon (real engine)', function () {
     await d0.stop();
     const scope = d0.scope;
     const mk = (s: string, instance: string) =>
-      execFileSync('docker', ['create', '--label', 'dev.warmbox.managed=true', '--label', `dev.warmbox.scope=${s}`, '--label', `dev.warmbox.instance=${instance}`, 'warmbox/shell:1', 'sleep', '600'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      execFileSync('docker', ['create', '--label', 'dev.warmbox.managed=true', '--label', `dev.warmbox.scope=${s}`, '--label', `dev.warmbox.instance=${instance}`, `warmbox/shell:${IMAGE_VERSION}`, 'sleep', '600'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const orphan = mk(scope, 'deadbeef0000');
     const foreign = mk('someone-else', 'deadbeef0001');
     try {
