@@ -40,10 +40,41 @@ function writeWorkspace(dir, workspaceSettings = {}) {
     'loop.py': 'while True:\n    pass\n',
     'traceback.py': 'import sys\n\n\nprint("about to fail", flush=True)\nx = 1 / 0\n',
     'echo.py': 'name = input("name? ")\nprint(f"hello, {name}!")\n',
+    ...PROJECT_FILES,
   };
-  for (const [f, c] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), c);
+  for (const [f, c] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    fs.writeFileSync(path.join(dir, f), c);
+  }
   fs.writeFileSync(path.join(dir, '.vscode/settings.json'), JSON.stringify(workspaceSettings, null, 2));
 }
+
+/**
+ * A small Python project (issue 9): main.py imports helper.py and reads data/x.csv from its own folder; fail.py
+ * raises inside helper.py; plot.py writes a PNG (made without libraries) that the panel shows.
+ */
+const PROJECT_FILES = {
+  'proj/main.py': [
+    'import os, sys',
+    'from helper import greet',
+    'rows = open("data/x.csv").read().split()',
+    'print(greet(rows[1]), "args=" + repr(sys.argv[1:]), "env=" + os.environ.get("WB_GREETING", "-"), "cwd=" + os.getcwd())',
+    '',
+  ].join('\n'),
+  'proj/helper.py': 'def greet(name):\n    return "hello " + name\n\n\ndef explode():\n    return 1 / 0\n',
+  'proj/data/x.csv': 'name\nada\n',
+  'proj/fail.py': 'from helper import explode\nexplode()\n',
+  'proj/plot.py': [
+    'import struct, zlib',
+    'w, h = 160, 96',
+    'rows = b"".join(b"\\x00" + bytes(v for x in range(w) for v in (x * 255 // w, y * 255 // h, 160)) for y in range(h))',
+    'chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))',
+    'png = b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")',
+    'open("plot.png", "wb").write(png)',
+    'print("wrote /work/proj/plot.png from /work/proj/plot.py, line 6")',
+    '',
+  ].join('\n'),
+};
 
 /** The user's own settings: pool sizes are daemon-wide, so only these reach the daemon (never a workspace's). */
 const USER_SETTINGS = { 'warmbox.pool': { python: { minSize: 2, maxSize: 4 }, node: { minSize: 0 }, shell: { minSize: 0 } } };
@@ -58,7 +89,7 @@ async function startCodeServer({ trust, env }) {
   fs.mkdirSync(dirs.ext, { recursive: true });
   fs.writeFileSync(dirs.cfg, 'auth: none\ncert: false\n');
   fs.mkdirSync(path.join(dirs.data, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(dirs.data, 'User/settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never', 'git.enabled': false, ...USER_SETTINGS }));
+  fs.writeFileSync(path.join(dirs.data, 'User/settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never', 'git.enabled': false, 'files.autoSave': 'off', ...USER_SETTINGS }));
   const args = [CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
     '--config', dirs.cfg, '--user-data-dir', dirs.data, '--extensions-dir', dirs.ext];
   if (!trust) args.push('--disable-workspace-trust');
@@ -256,6 +287,24 @@ async function uiSession() {
       await page.locator('.monaco-list-row', { hasText: /^python/ }).first().waitFor({ timeout: 30_000 });
       await page.locator('.monaco-list-row', { hasText: /idle · \d+ uses? · / }).first().waitFor({ timeout: 30_000 });
       void view;
+    });
+
+    await check('a program writing an image: the panel lists the file, shows the image (docs/outputs.png), and its /work link opens the project file at the line', async () => {
+      const f = await runFile(page, 'plot.py', 'wrote /work/proj/plot.png');
+      await f.locator('#outputs li', { hasText: 'proj/plot.png' }).waitFor({ timeout: 30_000 });
+      const img = f.locator('#outputs img').first();
+      await img.waitFor({ timeout: 30_000 });
+      await f.waitForFunction(() => {
+        const el = document.querySelector('#outputs img');
+        return el && el.complete && el.naturalWidth === 160;
+      }, undefined, { timeout: 30_000 });
+      await f.locator('#outputs li', { hasText: 'proj/plot.png' }).locator('button.save').waitFor({ timeout: 5_000 });
+      fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
+      await page.screenshot({ path: path.join(ROOT, 'docs/outputs.png') });
+      await openFile(page, 'hello.py');
+      await f.locator('#output a.path', { hasText: '/work/proj/plot.py' }).click();
+      await page.locator('.tab.active', { hasText: 'plot.py' }).waitFor({ timeout: 15_000 });
+      await status.getByText(/Ln 6, Col 1/).waitFor({ timeout: 15_000 });
     });
 
     await check('a screenshot of the workbench after a run goes to docs/screenshot.png', async () => {
