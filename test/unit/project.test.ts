@@ -8,6 +8,7 @@ import { sandboxToLocal, sandboxToRelative } from '../../extension/project/paths
 import { projectPlace } from '../../extension/project/root';
 import { parsePythonFrames } from '../../extension/traceback';
 import { findPathLinks } from '../../media/src/links';
+import { formatSize, isImage } from '../../media/src/messages';
 
 describe('program arguments typed in an input box', () => {
   it('splits on blanks, keeps quoted blanks, and takes backslash escapes', () => {
@@ -124,5 +125,16 @@ describe('links in the panel\'s output', () => {
       ['/work/data/x.csv.', undefined, '/work/data/x.csv.'],
     ]);
     assert.deepEqual(findPathLinks('/workshop and /worker/x'), []);
+  });
+});
+
+describe('the panel\'s output file list', () => {
+  it('shows png, jpg, gif, svg and webp inline, nothing else', () => {
+    for (const p of ['a.png', 'b/c.JPG', 'd.jpeg', 'e.gif', 'f.svg', 'g.webp']) assert.equal(isImage(p), true, p);
+    for (const p of ['a.txt', 'png', 'x.svg.txt', 'y.pdf']) assert.equal(isImage(p), false, p);
+  });
+
+  it('writes sizes for people', () => {
+    assert.deepEqual([formatSize(12), formatSize(2048), formatSize(3 * 1024 * 1024 + 1)], ['12 B', '2.0 KB', '3.0 MB']);
   });
 });
