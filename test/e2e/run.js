@@ -71,7 +71,7 @@ const PROJECT_FILES = {
     'chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))',
     'png = b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")',
     'open("plot.png", "wb").write(png)',
-    'print("wrote /work/proj/plot.png from /work/proj/plot.py, line 6")',
+    'print("wrote /work/proj/plot.png (by /work/proj/plot.py:6)")',
     '',
   ].join('\n'),
 };
@@ -330,6 +330,20 @@ async function uiSession() {
       await f.locator('#outcome', { hasText: 'exited 0' }).waitFor({ timeout: 30_000 });
       const pidAfter = daemonPid();
       if (!pidBefore || pidBefore !== pidAfter) throw new Error(`daemon pid ${pidBefore} became ${pidAfter} across the reload`);
+    });
+    await check('after a window reload the panel still lists the output files and shows the image', async () => {
+      await runFile(page, 'plot.py', 'wrote /work/proj/plot.png');
+      const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 });
+      await runCommand(page, 'Developer: Reload Window');
+      await navigated;
+      await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+      const f = await panelFrame(page, 60_000);
+      await f.locator('#outputs li', { hasText: 'proj/plot.png' }).waitFor({ timeout: 30_000 });
+      // The image loads from the URI the extension sends again after the reload.
+      await f.waitForFunction(() => {
+        const el = document.querySelector('#outputs img');
+        return el && el.complete && el.naturalWidth === 160;
+      }, undefined, { timeout: 30_000 });
     });
   } catch (e) {
     await page.screenshot({ path: path.join(E2E, 'failed-ui.png') }).catch(() => undefined);
