@@ -207,6 +207,20 @@ describe('warmbox in VS Code: project runs', () => {
     }
   });
 
+  it('the containers view gives two warm sets of the same name distinct ids (VS Code refuses repeated ids)', async () => {
+    const a = await api();
+    const live = a.ctx.conn.lastPool!;
+    const set = live.stats.profiles.find((p) => p.profile === 'python')!;
+    const twice = { ...live, stats: { ...live.stats, profiles: [{ ...set, profile: 'python@ws' }, { ...set, profile: 'python@ws' }] } };
+    a.ctx.tree.update(twice);
+    try {
+      const ids = a.ctx.tree.getChildren().map((n) => a.ctx.tree.getTreeItem(n).id);
+      assert.equal(new Set(ids).size, 2, `ids: ${ids.join(', ')}`);
+    } finally {
+      a.ctx.tree.update(a.ctx.conn.lastPool);
+    }
+  });
+
   it('an untitled editor still runs alone, with no project', async () => {
     const a = await api();
     const doc = await vscode.workspace.openTextDocument({ language: 'python', content: 'import os\nprint(sorted(os.listdir(".")))\n' });

@@ -9,6 +9,7 @@ import { projectPlace } from '../../extension/project/root';
 import { parsePythonFrames } from '../../extension/traceback';
 import { findPathLinks } from '../../media/src/links';
 import { formatSize, isImage } from '../../media/src/messages';
+import { setIds } from '../../extension/views/setIds';
 
 describe('program arguments typed in an input box', () => {
   it('splits on blanks, keeps quoted blanks, and takes backslash escapes', () => {
@@ -136,5 +137,11 @@ describe('the panel\'s output file list', () => {
 
   it('writes sizes for people', () => {
     assert.deepEqual([formatSize(12), formatSize(2048), formatSize(3 * 1024 * 1024 + 1)], ['12 B', '2.0 KB', '3.0 MB']);
+  });
+});
+
+describe('containers view ids', () => {
+  it('are unique even when the daemon names two warm sets alike (two caps of one project: python@ws twice)', () => {
+    assert.deepEqual(setIds(['python', 'python@ws', 'node', 'python@ws', 'python@ws']), ['profile:python', 'profile:python@ws', 'profile:node', 'profile:python@ws#2', 'profile:python@ws#3']);
   });
 });
