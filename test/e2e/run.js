@@ -219,8 +219,11 @@ async function runCommand(page, title) {
   const qi = page.locator('.quick-input-widget input');
   await qi.waitFor({ state: 'visible', timeout: 15_000 });
   await qi.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  // The command whose label is exactly the title: a recently used longer one ("… with Arguments…") may be listed first.
+  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+  await row.waitFor({ timeout: 15_000 });
+  await row.click();
 }
 
 /** Opens a workspace file, runs it with the palette command, and waits for its output and outcome in the panel. */
@@ -305,6 +308,17 @@ async function uiSession() {
       await f.locator('#output a.path', { hasText: '/work/proj/plot.py' }).click();
       await page.locator('.tab.active', { hasText: 'plot.py' }).waitFor({ timeout: 15_000 });
       await status.getByText(/Ln 6, Col 1/).waitFor({ timeout: 15_000 });
+    });
+
+    await check('Run in Sandbox with Arguments… asks in an input box; the panel header shows them and the program gets them', async () => {
+      await openFile(page, 'main.py');
+      await runCommand(page, 'warmbox: Run in Sandbox with Arguments…');
+      await page.locator('.quick-input-widget', { hasText: 'arguments for main.py' }).waitFor({ timeout: 15_000 });
+      await page.locator('.quick-input-widget input').fill(`--n 3 "two words"`);
+      await page.keyboard.press('Enter');
+      const f = await panelFrame(page);
+      await f.locator('#output', { hasText: "args=['--n', '3', 'two words']" }).waitFor({ timeout: 30_000 });
+      await f.locator('#title', { hasText: `proj/main.py --n 3 'two words'` }).waitFor({ timeout: 5_000 });
     });
 
     await check('a screenshot of the workbench after a run goes to docs/screenshot.png', async () => {
