@@ -82,6 +82,8 @@ export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerial
    * folder) is added, which reloads the page from its saved state.
    */
   outputsBase(o: RunOutputs): string {
+    // Closed during the run: the exit message would open it again; make it now so the URI is this panel's.
+    if (!this.panel) this.show(true);
     if (this.panel && !this.outputRoots.some((r) => isInside(r, o.dir))) {
       this.allow(o.dir);
       this.panel.webview.options = this.options();
