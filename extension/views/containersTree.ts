@@ -38,6 +38,8 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
       return shown.map((stats, i) => ({ kind: 'profile', stats, id: ids[i] }));
     }
     if (node.kind === 'profile') {
+      // Containers name their set only by its name: under sets named alike they are listed once, under the first.
+      if (node.id !== setIds([node.stats.profile])[0]) return [];
       const order: ContainerState[] = ['busy', 'idle', 'warming', 'unhealthy', 'recycling'];
       return this.data.containers
         .filter((c) => c.pool === node.stats.profile)

@@ -211,11 +211,17 @@ describe('warmbox in VS Code: project runs', () => {
     const a = await api();
     const live = a.ctx.conn.lastPool!;
     const set = live.stats.profiles.find((p) => p.profile === 'python')!;
-    const twice = { ...live, stats: { ...live.stats, profiles: [{ ...set, profile: 'python@ws' }, { ...set, profile: 'python@ws' }] } };
+    const twice = {
+      stats: { ...live.stats, profiles: [{ ...set, profile: 'python@ws' }, { ...set, profile: 'python@ws' }] },
+      containers: [{ id: 'c1', shortId: 'c1', profile: 'python', pool: 'python@ws', state: 'idle' as const, uses: 0, createdAt: 0, ageMs: 0 }],
+    };
     a.ctx.tree.update(twice);
     try {
       const ids = a.ctx.tree.getChildren().map((n) => a.ctx.tree.getTreeItem(n).id);
       assert.equal(new Set(ids).size, 2, `ids: ${ids.join(', ')}`);
+      // A container names its set only by name: it is listed once, not under both.
+      const containers = a.ctx.tree.getChildren().flatMap((n) => a.ctx.tree.getChildren(n)).map((n) => a.ctx.tree.getTreeItem(n).id);
+      assert.equal(new Set(containers).size, containers.length, `container ids: ${containers.join(', ')}`);
     } finally {
       a.ctx.tree.update(a.ctx.conn.lastPool);
     }
