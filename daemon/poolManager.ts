@@ -193,7 +193,7 @@ export class PoolManager {
       } else this.addPool(p, true).fill();
     }
     for (const [key, pool] of this.pools) {
-      pool.key = setLabel(pool.profile, config.profiles.get(pool.profile.name));
+      pool.key = setLabel(pool.profile, config.profiles.get(pool.profile.name)) + (pool.project ? `@${projectLabel(pool.project.root)}` : '');
       if (defaults.has(key)) continue;
       const base = config.profiles.get(pool.profile.name);
       if (!base) {

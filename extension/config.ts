@@ -50,3 +50,40 @@ export function daemonEnv(s: Settings): NodeJS.ProcessEnv {
   if (s.runtime) env.WARMBOX_RUNTIME = s.runtime;
   return env;
 }
+
+/** How a file's run uses its project: read per file, so folder settings of a multi-root window apply. */
+export interface ProjectSettings {
+  cwd: 'file' | 'root';
+  includeUnsaved: boolean;
+  exclude: string[];
+  maxBytes: number;
+  maxFiles: number;
+  env: unknown;
+  envByProfile: unknown;
+  collectOutputs: boolean;
+  outputsMaxBytes: number;
+  outputsMaxFiles: number;
+}
+
+const MB = 1024 * 1024;
+
+export function readProjectSettings(scope?: vscode.Uri): ProjectSettings {
+  const c = vscode.workspace.getConfiguration('warmbox', scope);
+  const num = (key: string, d: number) => {
+    const v = c.get<number>(key, d);
+    return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : d;
+  };
+  const exclude = c.get<unknown>('workspace.exclude', []);
+  return {
+    cwd: c.get<string>('cwd', 'file') === 'root' ? 'root' : 'file',
+    includeUnsaved: c.get<boolean>('includeUnsaved', true) !== false,
+    exclude: Array.isArray(exclude) ? exclude.filter((g): g is string => typeof g === 'string' && g.length > 0) : [],
+    maxBytes: Math.round(num('workspace.maxSizeMb', 64) * MB),
+    maxFiles: Math.round(num('workspace.maxFiles', 10_000)),
+    env: c.get<unknown>('env', {}),
+    envByProfile: c.get<unknown>('envByProfile', {}),
+    collectOutputs: c.get<boolean>('outputs.collect', true) !== false,
+    outputsMaxBytes: Math.round(num('outputs.maxSizeMb', 32) * MB),
+    outputsMaxFiles: Math.round(num('outputs.maxFiles', 200)),
+  };
+}

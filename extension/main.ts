@@ -5,13 +5,16 @@ import type { Ctx } from './commands/context';
 import * as restartDaemon from './commands/restartDaemon';
 import * as run from './commands/run';
 import * as runSelection from './commands/runSelection';
+import * as runWithArgs from './commands/runWithArgs';
 import * as showLog from './commands/showLog';
 import * as showOutput from './commands/showOutput';
 import * as stop from './commands/stop';
 import { daemonEnv, daemonWide, readSettings } from './config';
 import { DaemonConnection } from './connection';
+import { ArgsStore } from './project/argsStore';
 import { RunController } from './runController';
 import { ContainersTree } from './views/containersTree';
+import { OutputFiles } from './views/outputFiles';
 import { OutputPanel } from './views/outputPanel';
 import { PoolStatusBar } from './views/statusBar';
 
@@ -28,7 +31,8 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     return { daemonWide: daemonWide(), env: daemonEnv(s), trace: s.trace };
   });
   const panel = new OutputPanel(context.extensionUri);
-  const runs = new RunController(conn, panel);
+  const outputFiles = new OutputFiles();
+  const runs = new RunController(conn, panel, new ArgsStore(context.workspaceState), outputFiles);
   const tree = new ContainersTree();
   const status = new PoolStatusBar();
   const ctx: Ctx = { conn, runs, panel, tree };
@@ -47,12 +51,14 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     log,
     conn,
     panel,
+    outputFiles,
     runs,
     tree,
     status,
     vscode.window.registerTreeDataProvider('warmbox.containers', tree),
     run.register(ctx),
     runSelection.register(ctx),
+    runWithArgs.register(ctx),
     stop.register(ctx),
     showOutput.register(ctx),
     restartDaemon.register(ctx),

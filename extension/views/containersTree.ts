@@ -1,8 +1,9 @@
 // The pool's containers, grouped by profile; refreshed from the daemon's notifications, debounced, never polled.
 import * as vscode from 'vscode';
 import type { ContainerInfo, ContainerState, PoolChangedNotification, ProfileStats } from '../../daemon/protocol';
+import { setIds } from './setIds';
 
-type Node = { kind: 'profile'; stats: ProfileStats } | { kind: 'container'; info: ContainerInfo };
+type Node = { kind: 'profile'; stats: ProfileStats; id: string } | { kind: 'container'; info: ContainerInfo };
 
 const ICONS: Record<ContainerState, [string, string | undefined]> = {
   warming: ['sync~spin', undefined],
@@ -31,8 +32,14 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
 
   getChildren(node?: Node): Node[] {
     if (!this.data) return [];
-    if (!node) return this.data.stats.profiles.filter((p) => p.idle + p.busy + p.warming + p.waiting > 0 || p.minSize > 0).map((stats) => ({ kind: 'profile', stats }));
+    if (!node) {
+      const shown = this.data.stats.profiles.filter((p) => p.idle + p.busy + p.warming + p.waiting > 0 || p.minSize > 0);
+      const ids = setIds(shown.map((p) => p.profile));
+      return shown.map((stats, i) => ({ kind: 'profile', stats, id: ids[i] }));
+    }
     if (node.kind === 'profile') {
+      // Containers name their set only by its name: under sets named alike they are listed once, under the first.
+      if (node.id !== setIds([node.stats.profile])[0]) return [];
       const order: ContainerState[] = ['busy', 'idle', 'warming', 'unhealthy', 'recycling'];
       return this.data.containers
         .filter((c) => c.pool === node.stats.profile)
@@ -46,7 +53,7 @@ export class ContainersTree implements vscode.TreeDataProvider<Node>, vscode.Dis
     if (node.kind === 'profile') {
       const s = node.stats;
       const item = new vscode.TreeItem(s.profile, vscode.TreeItemCollapsibleState.Expanded);
-      item.id = `profile:${s.profile}`;
+      item.id = node.id;
       item.description = `${s.idle} warm · ${s.busy} busy${s.warming ? ` · ${s.warming} warming` : ''}${s.waiting ? ` · ${s.waiting} waiting` : ''} · max ${s.maxSize}`;
       item.tooltip = new vscode.MarkdownString(
         `**${s.profile}** (${s.isolation}) — image \`${s.image}\`\n\n${s.limits.memoryMb} MB · ${s.limits.cpus} CPU · ${s.limits.pids} processes · network ${s.limits.network ? 'on' : 'off'}` +

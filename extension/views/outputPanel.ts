@@ -1,7 +1,17 @@
 // The one output panel (a webview): reused for every run, restored after a reload by its serializer.
 import * as crypto from 'crypto';
+import * as path from 'path';
 import * as vscode from 'vscode';
-import type { FromPanel, ToPanel } from '../../media/src/messages';
+import { runtimeDir } from '../../daemon/socketPath';
+import type { RunOutputs, RunResult } from '../../daemon/protocol';
+import type { FromPanel, RunInfo, ToPanel } from '../../media/src/messages';
+import { isInside } from '../project/root';
+
+/** What the page saved and the serializer hands back after a reload (the fields the extension reads). */
+export interface RestoredPanel {
+  run?: RunInfo;
+  result?: RunResult;
+}
 
 export const PANEL_VIEW_TYPE = 'warmbox.output';
 
@@ -11,9 +21,20 @@ export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerial
   private queue: ToPanel[] = [];
   private readonly messageEmitter = new vscode.EventEmitter<FromPanel>();
   readonly onMessage = this.messageEmitter.event;
+  private readonly restoreEmitter = new vscode.EventEmitter<RestoredPanel>();
+  /** Fires when the panel comes back after a reload, with the run it showed. */
+  readonly onRestore = this.restoreEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
+  /**
+   * Folders the page may load files from besides media/: the daemon keeps output files under its runtime folder's
+   * `outputs/` (one folder per run). Set when the panel is made, since changing a webview's options reloads its page.
+   */
+  private outputRoots: string[];
+  /** Sent again whenever the page (re)loads: a reload for new resource roots may swallow it. Idempotent. */
+  private lastExit?: ToPanel;
 
-  constructor(private readonly extensionUri: vscode.Uri) {
+  constructor(private readonly extensionUri: vscode.Uri, env: NodeJS.ProcessEnv = process.env) {
+    this.outputRoots = [path.join(runtimeDir(env), 'outputs')];
     this.disposables.push(vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, this));
   }
 
@@ -33,6 +54,8 @@ export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerial
 
   /** Sends to the page, queued until it says it is ready; only the latest pool sample is kept while hidden. */
   post(m: ToPanel): void {
+    if (m.type === 'begin') this.lastExit = undefined;
+    if (m.type === 'exit') this.lastExit = m;
     if (!this.panel) {
       if (m.type === 'pool' || m.type === 'link') return;
       this.show(true);
@@ -41,16 +64,42 @@ export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerial
     else this.queue.push(m);
   }
 
-  async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const saved = (state && typeof state === 'object' ? state : {}) as RestoredPanel;
+    const outputs = saved.result?.outputs;
+    if (outputs && typeof outputs.dir === 'string' && path.isAbsolute(outputs.dir)) this.allow(outputs.dir);
     panel.webview.options = this.options();
     this.attach(panel);
+    if (outputs && saved.run) {
+      this.restoreEmitter.fire(saved);
+      // The URI the page saved may not hold in this session.
+      this.post({ type: 'outputsBase', runId: saved.run.runId, base: this.outputsBase(outputs) });
+    }
+  }
+
+  /**
+   * The webview URI of a run's output folder. A folder outside the known roots (a daemon with another runtime
+   * folder) is added, which reloads the page from its saved state.
+   */
+  outputsBase(o: RunOutputs): string {
+    // Closed during the run: the exit message would open it again; make it now so the URI is this panel's.
+    if (!this.panel) this.show(true);
+    if (this.panel && !this.outputRoots.some((r) => isInside(r, o.dir))) {
+      this.allow(o.dir);
+      this.panel.webview.options = this.options();
+    }
+    return (this.panel?.webview.asWebviewUri(vscode.Uri.file(o.dir)) ?? vscode.Uri.file(o.dir)).toString();
+  }
+
+  private allow(dir: string): void {
+    if (!this.outputRoots.some((r) => isInside(r, dir))) this.outputRoots.push(path.dirname(dir));
   }
 
   private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
     return {
       enableScripts: true,
       retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'media')],
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'media'), ...this.outputRoots.map((r) => vscode.Uri.file(r))],
     };
   }
 
@@ -63,7 +112,9 @@ export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerial
       (m: FromPanel) => {
         if (m.type === 'ready') {
           this.ready = true;
-          for (const q of this.queue.splice(0)) void panel.webview.postMessage(q);
+          const queued = this.queue.splice(0);
+          for (const q of queued) void panel.webview.postMessage(q);
+          if (this.lastExit && !queued.includes(this.lastExit)) void panel.webview.postMessage(this.lastExit);
         }
         this.messageEmitter.fire(m);
       },
@@ -108,6 +159,7 @@ export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerial
 <div id="link" hidden></div>
 <div id="dropped" hidden>… earlier output was dropped to keep the editor responsive</div>
 <pre id="output" aria-live="polite"></pre>
+<section id="outputs" aria-label="output files" hidden></section>
 <div class="inputrow">
   <input id="stdin" type="text" placeholder="stdin: type a line and press Enter (Ctrl+D ends input)" aria-label="standard input">
   <button id="send">Send</button>
@@ -126,6 +178,7 @@ export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerial
   dispose(): void {
     this.panel?.dispose();
     this.messageEmitter.dispose();
+    this.restoreEmitter.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -7,17 +7,49 @@ export interface RunInfo {
   profile: string;
   selection: boolean;
   startedAt: number;
+  /** Arguments given to the program (remembered per file), shown in the header. */
+  args?: string[];
+  /** The project the run copied (absent for an untitled editor's run), and its working directory in it. */
+  root?: string;
+  cwd?: string;
 }
 
 export type ToPanel =
   | { type: 'begin'; run: RunInfo; clear: boolean }
   | { type: 'started'; runId: string; containerId: string; acquireMs: number; warm: boolean }
   | { type: 'output'; runId: string; stream: 'stdout' | 'stderr'; text: string }
-  | { type: 'exit'; result: RunResult }
+  /** `outputsBase`: the webview URI of the run's output folder, for images shown inline. */
+  | { type: 'exit'; result: RunResult; outputsBase?: string }
+  /** After a reload the page's saved URIs may be stale: the extension sends the folder's URI again. */
+  | { type: 'outputsBase'; runId: string; base: string }
   | { type: 'pool'; t: number; stats: PoolStats }
   | { type: 'link'; state: string; error?: string };
 
-export type FromPanel = { type: 'ready' } | { type: 'stdin'; text: string } | { type: 'eof' } | { type: 'stop' };
+export type FromPanel =
+  | { type: 'ready' }
+  | { type: 'stdin'; text: string }
+  | { type: 'eof' }
+  | { type: 'stop' }
+  /** A listed output file, by its relative path. */
+  | { type: 'openOutput'; path: string }
+  | { type: 'saveOutput'; path: string }
+  /** A /work path in the output: the extension opens it only when it is a file of the run's project. */
+  | { type: 'openPath'; path: string; line?: number };
+
+/** Shown inline in the panel (svg too, always as an <img>, never inlined into the page). */
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.gif', '.svg', '.webp'];
+
+export function isImage(p: string): boolean {
+  const lower = p.toLowerCase();
+  return IMAGE_EXTENSIONS.some((e) => lower.endsWith(e));
+}
+
+/** `1.2 MB`, `34 KB`, `12 B`. */
+export function formatSize(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${n} B`;
+}
 
 /** One line for a run's end, as the panel and the notifications show it. */
 export function describeOutcome(r: RunResult): string {

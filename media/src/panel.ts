@@ -1,7 +1,10 @@
-// The output panel's page: streamed stdout/stderr with ANSI colours, stdin while the run is live, the outcome,
-// and a live chart of the pool. State survives a reload (setState + the extension's serializer).
+// The output panel's page: streamed stdout/stderr with ANSI colours (and /work paths as links), stdin while the run
+// is live, the outcome, the run's output files (images inline), and a live chart of the pool. State survives a
+// reload (setState + the extension's serializer).
+import { formatArgs } from '../../extension/project/args';
 import { AnsiParser, ANSI_NAMES, Color, Segment } from './ansi';
-import { describeOutcome, FromPanel, RunInfo, ToPanel } from './messages';
+import { findPathLinks } from './links';
+import { describeOutcome, formatSize, FromPanel, isImage, RunInfo, ToPanel } from './messages';
 import type { PoolStats, RunResult } from '../../daemon/protocol';
 
 declare function acquireVsCodeApi(): { postMessage(m: FromPanel): void; getState(): SavedState | undefined; setState(s: SavedState): void };
@@ -17,6 +20,8 @@ interface SavedState {
   run?: RunInfo;
   started?: { containerId: string; acquireMs: number; warm: boolean };
   result?: RunResult;
+  /** The webview URI of the run's output folder (images load from it). */
+  outputsBase?: string;
   /** The tail of the output, with its stream, so a reload shows what was there. */
   chunks: { stream: 'stdout' | 'stderr'; text: string }[];
   samples: Sample[];
@@ -42,6 +47,7 @@ const dropped = $('dropped');
 const chart = $('chart') as unknown as SVGSVGElement;
 const legend = $('legend');
 const link = $('link');
+const outputsBox = $('outputs');
 
 let parsers = { stdout: new AnsiParser(), stderr: new AnsiParser() };
 let chars = 0;
@@ -67,10 +73,28 @@ function render(stream: 'stdout' | 'stderr', segs: Segment[]): DocumentFragment 
     const bg = st.inverse ? st.fg : st.bg;
     if (fg) span.style.color = colorCss(fg);
     if (bg) span.style.backgroundColor = colorCss(bg);
-    span.textContent = s.text;
+    appendLinked(span, s.text);
     f.appendChild(span);
   }
   return f;
+}
+
+/** Text with its /work paths as links (text nodes only: the program's output never becomes markup). */
+function appendLinked(parent: HTMLElement, text: string): void {
+  let at = 0;
+  for (const l of findPathLinks(text)) {
+    if (l.start > at) parent.appendChild(document.createTextNode(text.slice(at, l.start)));
+    const a = document.createElement('a');
+    a.className = 'path';
+    a.tabIndex = 0;
+    a.dataset.path = l.path;
+    if (l.line) a.dataset.line = String(l.line);
+    a.title = 'Open the project file';
+    a.textContent = text.slice(l.start, l.end);
+    parent.appendChild(a);
+    at = l.end;
+  }
+  if (at < text.length) parent.appendChild(document.createTextNode(text.slice(at)));
 }
 
 function flush(): void {
@@ -129,7 +153,8 @@ function showHeader(): void {
     setLive(false);
     return;
   }
-  title.textContent = `${r.file}${r.selection ? ' (selection)' : ''}`;
+  title.textContent = `${r.file}${r.selection ? ' (selection)' : ''}${r.args?.length ? ` ${formatArgs(r.args)}` : ''}`;
+  title.title = r.args?.length ? `arguments: ${formatArgs(r.args)} (warmbox: Run in Sandbox with Arguments… changes or clears them)` : '';
   const s = state.started;
   meta.textContent = [
     `profile ${r.profile}`,
@@ -142,6 +167,58 @@ function showHeader(): void {
   outcome.className = res ? `pill ${res.outcome === 'exited' && res.exitCode === 0 ? 'ok' : 'bad'}` : 'pill running';
   outcome.textContent = res ? describeOutcome(res) : 'running';
   setLive(!res);
+  showOutputs();
+}
+
+/** The run's output files: path, size, Open and Save to Workspace, images inline; and how many stayed behind. */
+function showOutputs(): void {
+  const o = state.result?.outputs;
+  outputsBox.textContent = '';
+  outputsBox.hidden = !o || (!o.files.length && !o.left);
+  if (!o || outputsBox.hidden) return;
+  const head = document.createElement('div');
+  head.className = 'outputs-head';
+  head.textContent = `Output files (${o.files.length})`;
+  if (o.left) {
+    const left = document.createElement('span');
+    left.className = 'left';
+    left.textContent = ` · ${o.left} more left in the sandbox: over the caps (warmbox.outputs.maxSizeMb / maxFiles)`;
+    head.appendChild(left);
+  }
+  outputsBox.appendChild(head);
+  const list = document.createElement('ul');
+  for (const f of o.files) {
+    const li = document.createElement('li');
+    li.dataset.path = f.path;
+    const name = document.createElement('span');
+    name.className = 'file';
+    name.textContent = f.path;
+    const size = document.createElement('span');
+    size.className = 'size';
+    size.textContent = formatSize(f.size);
+    const open = button('Open', 'Open the file read-only', () => vscode.postMessage({ type: 'openOutput', path: f.path }));
+    open.classList.add('open');
+    const save = button('Save to Workspace', 'Copy it into the project at this path', () => vscode.postMessage({ type: 'saveOutput', path: f.path }));
+    save.classList.add('secondary', 'save');
+    save.hidden = !state.run?.root;
+    li.append(name, size, open, save);
+    if (isImage(f.path) && state.outputsBase) {
+      const img = document.createElement('img');
+      img.alt = f.path;
+      img.src = `${state.outputsBase}/${f.path.split('/').map(encodeURIComponent).join('/')}`;
+      li.appendChild(img);
+    }
+    list.appendChild(li);
+  }
+  outputsBox.appendChild(list);
+}
+
+function button(label: string, tip: string, onClick: () => void): HTMLButtonElement {
+  const b = document.createElement('button');
+  b.textContent = label;
+  b.title = tip;
+  b.addEventListener('click', onClick);
+  return b;
 }
 
 function setLive(live: boolean): void {
@@ -203,6 +280,7 @@ window.addEventListener('message', (ev: MessageEvent<ToPanel>) => {
       state.run = m.run;
       state.started = undefined;
       state.result = undefined;
+      state.outputsBase = undefined;
       showHeader();
       input.focus();
       scheduleSave();
@@ -220,7 +298,14 @@ window.addEventListener('message', (ev: MessageEvent<ToPanel>) => {
     case 'exit':
       if (state.run?.runId !== m.result.runId) return;
       state.result = m.result;
+      state.outputsBase = m.outputsBase;
       showHeader();
+      scheduleSave();
+      break;
+    case 'outputsBase':
+      if (state.run?.runId !== m.runId) return;
+      state.outputsBase = m.base;
+      showOutputs();
       scheduleSave();
       break;
     case 'pool':
@@ -240,6 +325,16 @@ function sendInput(): void {
 }
 
 stopBtn.addEventListener('click', () => vscode.postMessage({ type: 'stop' }));
+const openLink = (e: Event) => {
+  const a = (e.target as HTMLElement).closest<HTMLElement>('a.path');
+  if (!a?.dataset.path) return;
+  e.preventDefault();
+  vscode.postMessage({ type: 'openPath', path: a.dataset.path, line: a.dataset.line ? Number(a.dataset.line) : undefined });
+};
+out.addEventListener('click', openLink);
+out.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') openLink(e);
+});
 sendBtn.addEventListener('click', sendInput);
 eofBtn.addEventListener('click', () => vscode.postMessage({ type: 'eof' }));
 input.addEventListener('keydown', (e) => {

@@ -40,10 +40,41 @@ function writeWorkspace(dir, workspaceSettings = {}) {
     'loop.py': 'while True:\n    pass\n',
     'traceback.py': 'import sys\n\n\nprint("about to fail", flush=True)\nx = 1 / 0\n',
     'echo.py': 'name = input("name? ")\nprint(f"hello, {name}!")\n',
+    ...PROJECT_FILES,
   };
-  for (const [f, c] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), c);
+  for (const [f, c] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    fs.writeFileSync(path.join(dir, f), c);
+  }
   fs.writeFileSync(path.join(dir, '.vscode/settings.json'), JSON.stringify(workspaceSettings, null, 2));
 }
+
+/**
+ * A small Python project (issue 9): main.py imports helper.py and reads data/x.csv from its own folder; fail.py
+ * raises inside helper.py; plot.py writes a PNG (made without libraries) that the panel shows.
+ */
+const PROJECT_FILES = {
+  'proj/main.py': [
+    'import os, sys',
+    'from helper import greet',
+    'rows = open("data/x.csv").read().split()',
+    'print(greet(rows[1]), "args=" + repr(sys.argv[1:]), "env=" + os.environ.get("WB_GREETING", "-"), "cwd=" + os.getcwd())',
+    '',
+  ].join('\n'),
+  'proj/helper.py': 'def greet(name):\n    return "hello " + name\n\n\ndef explode():\n    return 1 / 0\n',
+  'proj/data/x.csv': 'name\nada\n',
+  'proj/fail.py': 'from helper import explode\nexplode()\n',
+  'proj/plot.py': [
+    'import struct, zlib',
+    'w, h = 160, 96',
+    'rows = b"".join(b"\\x00" + bytes(v for x in range(w) for v in (x * 255 // w, y * 255 // h, 160)) for y in range(h))',
+    'chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))',
+    'png = b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")',
+    'open("plot.png", "wb").write(png)',
+    'print("wrote /work/proj/plot.png (by /work/proj/plot.py:6)")',
+    '',
+  ].join('\n'),
+};
 
 /** The user's own settings: pool sizes are daemon-wide, so only these reach the daemon (never a workspace's). */
 const USER_SETTINGS = { 'warmbox.pool': { python: { minSize: 2, maxSize: 4 }, node: { minSize: 0 }, shell: { minSize: 0 } } };
@@ -58,7 +89,7 @@ async function startCodeServer({ trust, env }) {
   fs.mkdirSync(dirs.ext, { recursive: true });
   fs.writeFileSync(dirs.cfg, 'auth: none\ncert: false\n');
   fs.mkdirSync(path.join(dirs.data, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(dirs.data, 'User/settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never', 'git.enabled': false, ...USER_SETTINGS }));
+  fs.writeFileSync(path.join(dirs.data, 'User/settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never', 'git.enabled': false, 'files.autoSave': 'off', ...USER_SETTINGS }));
   const args = [CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
     '--config', dirs.cfg, '--user-data-dir', dirs.data, '--extensions-dir', dirs.ext];
   if (!trust) args.push('--disable-workspace-trust');
@@ -188,8 +219,11 @@ async function runCommand(page, title) {
   const qi = page.locator('.quick-input-widget input');
   await qi.waitFor({ state: 'visible', timeout: 15_000 });
   await qi.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  // The command whose label is exactly the title: a recently used longer one ("… with Arguments…") may be listed first.
+  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+  await row.waitFor({ timeout: 15_000 });
+  await row.click();
 }
 
 /** Opens a workspace file, runs it with the palette command, and waits for its output and outcome in the panel. */
@@ -258,6 +292,35 @@ async function uiSession() {
       void view;
     });
 
+    await check('a program writing an image: the panel lists the file, shows the image (docs/outputs.png), and its /work link opens the project file at the line', async () => {
+      const f = await runFile(page, 'plot.py', 'wrote /work/proj/plot.png');
+      await f.locator('#outputs li', { hasText: 'proj/plot.png' }).waitFor({ timeout: 30_000 });
+      const img = f.locator('#outputs img').first();
+      await img.waitFor({ timeout: 30_000 });
+      await f.waitForFunction(() => {
+        const el = document.querySelector('#outputs img');
+        return el && el.complete && el.naturalWidth === 160;
+      }, undefined, { timeout: 30_000 });
+      await f.locator('#outputs li', { hasText: 'proj/plot.png' }).locator('button.save').waitFor({ timeout: 5_000 });
+      fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
+      await page.screenshot({ path: path.join(ROOT, 'docs/outputs.png') });
+      await openFile(page, 'hello.py');
+      await f.locator('#output a.path', { hasText: '/work/proj/plot.py' }).click();
+      await page.locator('.tab.active', { hasText: 'plot.py' }).waitFor({ timeout: 15_000 });
+      await status.getByText(/Ln 6, Col 1/).waitFor({ timeout: 15_000 });
+    });
+
+    await check('Run in Sandbox with Arguments… asks in an input box; the panel header shows them and the program gets them', async () => {
+      await openFile(page, 'main.py');
+      await runCommand(page, 'warmbox: Run in Sandbox with Arguments…');
+      await page.locator('.quick-input-widget', { hasText: 'arguments for main.py' }).waitFor({ timeout: 15_000 });
+      await page.locator('.quick-input-widget input').fill(`--n 3 "two words"`);
+      await page.keyboard.press('Enter');
+      const f = await panelFrame(page);
+      await f.locator('#output', { hasText: "args=['--n', '3', 'two words']" }).waitFor({ timeout: 30_000 });
+      await f.locator('#title', { hasText: `proj/main.py --n 3 'two words'` }).waitFor({ timeout: 5_000 });
+    });
+
     await check('a screenshot of the workbench after a run goes to docs/screenshot.png', async () => {
       await runFile(page, 'hello.py', 'Hello from a warm sandbox');
       await page.waitForTimeout(1500);
@@ -281,6 +344,20 @@ async function uiSession() {
       await f.locator('#outcome', { hasText: 'exited 0' }).waitFor({ timeout: 30_000 });
       const pidAfter = daemonPid();
       if (!pidBefore || pidBefore !== pidAfter) throw new Error(`daemon pid ${pidBefore} became ${pidAfter} across the reload`);
+    });
+    await check('after a window reload the panel still lists the output files and shows the image', async () => {
+      await runFile(page, 'plot.py', 'wrote /work/proj/plot.png');
+      const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 });
+      await runCommand(page, 'Developer: Reload Window');
+      await navigated;
+      await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+      const f = await panelFrame(page, 60_000);
+      await f.locator('#outputs li', { hasText: 'proj/plot.png' }).waitFor({ timeout: 30_000 });
+      // The image loads from the URI the extension sends again after the reload.
+      await f.waitForFunction(() => {
+        const el = document.querySelector('#outputs img');
+        return el && el.complete && el.naturalWidth === 160;
+      }, undefined, { timeout: 30_000 });
     });
   } catch (e) {
     await page.screenshot({ path: path.join(E2E, 'failed-ui.png') }).catch(() => undefined);

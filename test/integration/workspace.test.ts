@@ -3,7 +3,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { RunStartParams } from '../../daemon/protocol';
+import { Methods, PoolStats, RunStartParams } from '../../daemon/protocol';
 import { engineContainers, runToEnd, startDaemon, TestDaemon } from '../helpers/daemon';
 
 function project(files: Record<string, string | Buffer>): string {
@@ -138,6 +138,18 @@ describe('workspace: the project inside the sandbox (real engine)', function () 
     assert.equal(write.result.outcome, 'exited');
     const look = await runToEnd(d.client, inProject(root, 'main.py', { code: 'import os\nprint(sorted(os.listdir(".")))', isolation: 'reuse' }));
     assert.equal(look.stdout.toString(), "['main.py']\n");
+  });
+
+  it("keeps a project set's name (python@proj) when daemon-wide settings change, apart from the default set", async () => {
+    const root = project({ 'main.py': 'print("x")\n' });
+    await runToEnd(d.client, inProject(root, 'main.py'));
+    const label = `python@${path.basename(root)}`;
+    const names = async () => (await d.client.request<PoolStats>(Methods.poolStats)).profiles.map((p) => p.profile);
+    assert.ok((await names()).includes(label), `sets: ${(await names()).join(', ')}`);
+    await d.client.request(Methods.configSet, { overrides: { pool: { python: { minSize: 1, maxSize: 4 } } } });
+    const after = await names();
+    assert.ok(after.includes(label), `after config/set: ${after.join(', ')}`);
+    assert.equal(after.filter((n) => n === 'python').length, 1, `after config/set: ${after.join(', ')}`);
   });
 });
 
