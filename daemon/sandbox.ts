@@ -1,13 +1,15 @@
-// One sandbox container's life: create hardened, attach, start, wait until armed, run programs, end.
+// One sandbox container's life: create hardened (sandbox/containerSpec.ts), attach, start, arm, run programs, end.
 import { EventEmitter } from 'events';
 import * as crypto from 'crypto';
 import type { Duplex } from 'stream';
 import type Docker from 'dockerode';
-import { armScript, containerCmd, encodeArm, encodeHeader, encodeProject, encodeStdin, encodeSync, PRIVATE_DIR, READY, RUNTIME, UNHEALTHY, WIPED } from './armScript';
+import { armScript, containerCmd, encodeArm, encodeHeader, encodeProject, encodeStdin, encodeSync, READY, RUNTIME, UNHEALTHY, WIPED } from './armScript';
 import { Demuxer, StreamKind } from './demux';
 import { classifyDockerError, InfraError, withTimeout } from './docker';
 import { engineKindAt, refusalAt as engineRefusalAt, uidRangeAt } from './engine';
 import { adaptHostConfig } from './engine/adapt';
+import { hostConfig, LABEL } from './sandbox/containerSpec';
+import { allocateUid, releaseUid } from './sandbox/uids';
 import { attachStdio } from './engine/attach';
 import type { Logger } from './log';
 import { MarkerScanner } from './markerScanner';
@@ -16,13 +18,7 @@ import { OutputFile, OutputFrames } from './workspace/outputFrames';
 import type { Snapshot } from './workspace/scan';
 import type { ContainerState, IsolationMode } from './protocol';
 
-export const LABEL = {
-  managed: 'dev.warmbox.managed',
-  instance: 'dev.warmbox.instance',
-  scope: 'dev.warmbox.scope',
-  profile: 'dev.warmbox.profile',
-  isolation: 'dev.warmbox.isolation',
-} as const;
+export { LABEL, hostConfig } from './sandbox/containerSpec';
 
 const ARM_TIMEOUT_MS = 60_000;
 /** Create, attach, start and remove: the pool waits on these, so a hung engine must not hold it for good. */
@@ -31,22 +27,6 @@ const ENGINE_CALL_MS = 30_000;
 const CONTROL_MAX_BYTES = 1024;
 /** How long a run's vanished container waits for the engine's oom event before it is called lost. */
 const GONE_GRACE_MS = 3000;
-
-/**
- * Each sandbox's program runs as a uid of its own, so per-user kernel quotas (message queues, inotify, RLIMIT_NPROC)
- * are never shared between sandboxes or daemons. Drawn at random above the ranges hosts hand out (system and
- * login users, /etc/subuid's 100000 + n·65536 blocks for the first 256 users), never two alike in one daemon.
- */
-const UID_MIN = 1 << 24;
-const UID_SPAN = (1 << 30) - UID_MIN;
-const uidsInUse = new Set<number>();
-function allocateUid(range = { min: UID_MIN, span: UID_SPAN }): number {
-  let uid: number;
-  do uid = range.min + crypto.randomInt(range.span);
-  while (uidsInUse.has(uid));
-  uidsInUse.add(uid);
-  return uid;
-}
 
 export interface SandboxEnv {
   docker: Docker;
@@ -94,43 +74,6 @@ interface Active {
   outputsMax: number;
   stderrDone: boolean;
   resolve(end: ProgramEnd): void;
-}
-
-/**
- * Docker's HostConfig for a sandbox: the hardening defaults, loosened only by the profile's limits.
- * PID 1 is root in the container with four capabilities (SETUID/SETGID to drop to the program's uid, KILL to end
- * the program's processes, CHOWN to give it /work); the program itself has none (see armScript.ts).
- */
-export function hostConfig(profile: Profile): Docker.HostConfig {
-  const l = profile.limits;
-  const mem = Math.round(l.memoryMb * 1024 * 1024);
-  return {
-    AutoRemove: true,
-    ...(profile.runtime ? { Runtime: profile.runtime } : {}),
-    NetworkMode: l.network ? 'default' : 'none',
-    ReadonlyRootfs: true,
-    Tmpfs: {
-      '/work': `rw,nosuid,nodev,exec,size=${l.workspaceMb}m,mode=0700`,
-      '/tmp': `rw,nosuid,nodev,noexec,size=${l.workspaceMb}m,mode=1777`,
-      [PRIVATE_DIR]: 'rw,nosuid,nodev,noexec,size=64k,mode=0711',
-    },
-    CapDrop: ['ALL'],
-    CapAdd: ['SETUID', 'SETGID', 'KILL', 'CHOWN'],
-    SecurityOpt: ['no-new-privileges:true'],
-    // Output reaches the daemon through attach only: nothing a program prints is written to the host's disk.
-    LogConfig: { Type: 'none', Config: {} },
-    PidsLimit: l.pids,
-    Memory: mem,
-    MemorySwap: mem,
-    NanoCpus: Math.round(l.cpus * 1e9),
-    ShmSize: 16 * 1024 * 1024,
-    IpcMode: 'private',
-    OomScoreAdj: 500,
-    Ulimits: [
-      { Name: 'nofile', Soft: 1024, Hard: 1024 },
-      { Name: 'core', Soft: 0, Hard: 0 },
-    ],
-  };
 }
 
 export class Sandbox extends EventEmitter {
@@ -428,7 +371,7 @@ export class Sandbox extends EventEmitter {
     const before = this.state;
     this.state = 'dead';
     this.deathReason = reason;
-    uidsInUse.delete(this.uid);
+    releaseUid(this.uid);
     if (this.armed) {
       const why = this.stderrTail.trim() ? `${reason}: ${this.stderrTail.trim().slice(-300)}` : reason;
       this.armed.reject(new InfraError('container-lost', `sandbox failed while warming: ${why}`));
