@@ -185,6 +185,7 @@ export class RunManager {
       () => this.decide(run, { outcome: 'timeout', exitCode: null, message: `the program ran longer than ${fmtMs(timeoutMs)} and was stopped` }),
       timeoutMs,
     );
+    const code = Buffer.from(p.code, 'utf8');
     let files: ProjectRunFiles = { file: safeFileName(p.fileName, profile.fileName), cwd: '.' };
     if (p.project && pool.project) {
       try {
@@ -198,7 +199,7 @@ export class RunManager {
     const ended = sb.run({
       ...files,
       env: p.env ?? {},
-      code: Buffer.from(p.code, 'utf8'),
+      code,
       outputs: p.outputs ? { maxFiles: p.outputs.maxFiles ?? OUTPUT_DEFAULTS.maxFiles, maxBytes: p.outputs.maxBytes ?? OUTPUT_DEFAULTS.maxBytes } : undefined,
       args: p.args ?? [],
       stdin: p.stdin ? Buffer.from(p.stdin, 'base64') : null,
@@ -242,7 +243,7 @@ export class RunManager {
         this.decide(run, { outcome: 'exited', exitCode: end.exitCode });
       }
       if (end.kind === 'exited' && end.outputs && this.outputsRoot) {
-        const given = { root: p.project?.root, file: files.file, code: Buffer.from(p.code, 'utf8'), overlays: p.project?.overlays };
+        const given = { root: p.project?.root, file: files.file, code, overlays: p.project?.overlays };
         const made = await dropUnchanged(end.outputs.files, given);
         run.outputs = await saveOutputs(path.join(this.outputsRoot, run.id), made, end.outputs.left).catch((e: Error) => {
           this.log.warn(`run ${run.id.slice(0, 8)}: its output files could not be saved: ${e.message}`);

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { excludeTest } from './excludes';
-import { Entry, scanProject, ScanOptions, Snapshot, WorkspaceTooLarge } from './scan';
+import { Entry, entryOf, scanProject, ScanOptions, Snapshot, WorkspaceTooLarge } from './scan';
 import { packEntries } from './tar';
 
 export interface ProjectSpec extends ScanOptions {
@@ -139,15 +139,6 @@ export class ProjectCopy {
     }
     return { root: prev.root, entries: sortParentsFirst(entries), bytes };
   }
-}
-
-async function entryOf(abs: string, st: fs.Stats): Promise<Entry | undefined> {
-  if (st.isSymbolicLink()) {
-    const target = await fs.promises.readlink(abs).catch(() => undefined);
-    return target === undefined ? undefined : { kind: 'symlink', size: 0, mtimeMs: st.mtimeMs, mode: 0o777, target };
-  }
-  if (st.isFile()) return { kind: 'file', size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o777 };
-  return undefined;
 }
 
 /** Tar extraction needs a folder before what it holds: sorting the paths gives that (`a` < `a/b`). */

@@ -21,8 +21,8 @@ export function findProjectRoot(file: string, home = os.homedir()): string {
   return start;
 }
 
-/** `inner` is `outer` or below it. */
-export function isInside(outer: string, inner: string): boolean {
-  const rel = path.relative(outer, inner);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+/** `inner` is `outer` or below it (no `..` way out); `pathApi` picks the path flavour (posix or win32). */
+export function isInside(outer: string, inner: string, pathApi: typeof path = path): boolean {
+  const rel = pathApi.relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !pathApi.isAbsolute(rel));
 }

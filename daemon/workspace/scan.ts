@@ -50,15 +50,15 @@ export async function scanProject(root: string, o: ScanOptions): Promise<Snapsho
       if (st.isDirectory()) {
         entries.set(r, { kind: 'dir', size: 0, mtimeMs: st.mtimeMs, mode: st.mode & 0o777 });
         await walk(r);
-      } else if (st.isSymbolicLink()) {
-        const target = await fs.promises.readlink(abs).catch(() => undefined);
-        if (target !== undefined) entries.set(r, { kind: 'symlink', size: 0, mtimeMs: st.mtimeMs, mode: 0o777, target });
-      } else if (st.isFile()) {
-        entries.set(r, { kind: 'file', size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o777 });
-        bytes += st.size;
+      } else {
+        const e = await entryOf(abs, st);
+        if (!e) continue;
+        entries.set(r, e);
+        if (e.kind !== 'file') continue;
+        bytes += e.size;
         files++;
         const first = r.split('/')[0];
-        if (first !== r) perFolder.set(first, (perFolder.get(first) ?? 0) + st.size);
+        if (first !== r) perFolder.set(first, (perFolder.get(first) ?? 0) + e.size);
       }
     }
   };
@@ -77,4 +77,14 @@ export async function scanProject(root: string, o: ScanOptions): Promise<Snapsho
 
 function mb(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
+}
+
+/** A file or a symlink (its target as it is, never followed); anything else (sockets, devices) is not copied. */
+export async function entryOf(abs: string, st: fs.Stats): Promise<Entry | undefined> {
+  if (st.isSymbolicLink()) {
+    const target = await fs.promises.readlink(abs).catch(() => undefined);
+    return target === undefined ? undefined : { kind: 'symlink', size: 0, mtimeMs: st.mtimeMs, mode: 0o777, target };
+  }
+  if (st.isFile()) return { kind: 'file', size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o777 };
+  return undefined;
 }

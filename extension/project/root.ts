@@ -1,6 +1,7 @@
 // Which folder is a file's project: the workspace folder holding it (the innermost, when folders nest), else the
 // file's own folder. No `vscode` import: paths in, paths out.
 import * as path from 'path';
+import { isInside } from '../../daemon/workspace/root';
 
 export interface ProjectPlace {
   /** Absolute folder copied into the sandbox. */
@@ -9,11 +10,7 @@ export interface ProjectPlace {
   file: string;
 }
 
-/** `true` when `p` is `root` itself or lies under it (no `..` way out). */
-export function isInside(root: string, p: string, pathApi: typeof path = path): boolean {
-  const rel = pathApi.relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !pathApi.isAbsolute(rel));
-}
+export { isInside };
 
 export function projectPlace(filePath: string, workspaceFolders: readonly string[], pathApi: typeof path = path): ProjectPlace {
   const abs = pathApi.resolve(filePath);
