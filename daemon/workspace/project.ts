@@ -4,21 +4,20 @@ import * as path from 'path';
 import { excludeTest } from './excludes';
 import { Entry, entryOf, scanProject, ScanOptions, Snapshot, WorkspaceTooLarge } from './scan';
 import { packEntries } from './tar';
+import { TreeWatcher } from './treeWatcher';
 
 export interface ProjectSpec extends ScanOptions {
   root: string;
 }
 
 /**
- * A full walk of 1,000 files costs 10–25 ms here (an lstat each); the watcher's events name the few paths a save
- * touched, so a run re-reads only those. When the watcher fails (too many folders, a removed root) every refresh
- * walks again: slower, never stale.
+ * A full walk of 1,000 files costs 10–25 ms here (an lstat each); the watcher names the few paths a save touched, so
+ * a run re-reads only those. When the watcher cannot be trusted (out of watches) every refresh walks again: slower,
+ * never stale.
  */
 export class ProjectCopy {
   private snap?: Snapshot;
-  private dirty = new Set<string>();
-  private watcher?: fs.FSWatcher;
-  private watching = false;
+  private readonly watcher: TreeWatcher;
   private readonly tars = new WeakMap<Snapshot, Promise<Buffer>>();
   private readonly excluded: (rel: string) => boolean;
   lastUsed = Date.now();
@@ -31,6 +30,7 @@ export class ProjectCopy {
       for (let i = 1; i <= parts.length; i++) if (test(parts.slice(0, i).join('/'))) return true;
       return false;
     };
+    this.watcher = new TreeWatcher(spec.root, this.excluded);
   }
 
   /** Left out of the copy: the built-in secrets and clutter, or the project's own globs. */
@@ -45,16 +45,9 @@ export class ProjectCopy {
   /** The files as they are now. Throws WorkspaceTooLarge over the caps. */
   async snapshot(): Promise<Snapshot> {
     this.lastUsed = Date.now();
-    if (!this.snap || !this.watching) {
-      this.watch();
-      this.dirty.clear();
-      this.snap = await scanProject(this.spec.root, this.spec);
-      return this.snap;
-    }
-    if (this.dirty.size === 0) return this.snap;
-    const paths = [...this.dirty];
-    this.dirty.clear();
-    this.snap = await this.apply(this.snap, paths);
+    const paths = this.snap && !this.watcher.failed ? await this.watcher.take() : undefined;
+    if (!this.snap || !paths) return (this.snap = await this.walk());
+    if (paths.length) this.snap = await this.apply(this.snap, paths);
     return this.snap;
   }
 
@@ -70,33 +63,24 @@ export class ProjectCopy {
   }
 
   close(): void {
-    this.watcher?.close();
-    this.watcher = undefined;
-    this.watching = false;
+    this.watcher.close();
   }
 
-  private watch(): void {
-    if (this.watcher) return;
-    try {
-      this.watcher = fs.watch(this.spec.root, { recursive: true }, (_event, name) => {
-        if (!name) return void (this.watching = false); // the kernel dropped events: walk again next time
-        const rel = name.toString().split(path.sep).join('/');
-        if (!this.excluded(rel)) this.dirty.add(rel);
-      });
-      this.watcher.on('error', () => this.close());
-      this.watching = true;
-    } catch {
-      this.watching = false;
-    }
+  /** Everything read again, each folder watched before it is read. */
+  private walk(): Promise<Snapshot> {
+    this.watcher.reset();
+    return scanProject(this.spec.root, { ...this.spec, onDir: (rel) => this.watcher.add(rel) });
   }
 
   /** A new snapshot with `paths` re-read (copy on write: sandboxes hold earlier snapshots to diff against). */
   private async apply(prev: Snapshot, paths: string[]): Promise<Snapshot> {
     const entries = new Map(prev.entries);
     let bytes = prev.bytes;
+    let added = false;
     const drop = (rel: string) => {
       for (const k of [...entries.keys()]) {
         if (k === rel || k.startsWith(`${rel}/`)) {
+          if (entries.get(k)!.kind === 'dir') this.watcher.remove(k);
           bytes -= entries.get(k)!.size;
           entries.delete(k);
         }
@@ -111,12 +95,16 @@ export class ProjectCopy {
       for (let i = 1; i < parts.length; i++) {
         const dir = parts.slice(0, i).join('/');
         if (!entries.has(dir)) {
+          added = true;
           const ds = await fs.promises.lstat(path.join(this.spec.root, dir)).catch(() => undefined);
           if (ds?.isDirectory()) entries.set(dir, { kind: 'dir', size: 0, mtimeMs: ds.mtimeMs, mode: ds.mode & 0o777 });
         }
       }
+      if (!prev.entries.has(rel)) added = true;
       if (st.isDirectory()) {
-        const sub = await scanProject(path.join(this.spec.root, rel), { ...this.spec, exclude: [] });
+        // (the folder's own name is `''` to the sub-walk)
+        const onDir = (sub: string) => this.watcher.add(sub ? `${rel}/${sub}` : rel);
+        const sub = await scanProject(path.join(this.spec.root, rel), { ...this.spec, exclude: [], onDir });
         entries.set(rel, { kind: 'dir', size: 0, mtimeMs: st.mtimeMs, mode: st.mode & 0o777 });
         for (const [k, e] of sub.entries) {
           const r = `${rel}/${k}`;
@@ -135,9 +123,10 @@ export class ProjectCopy {
     const files = [...entries.values()].filter((e) => e.kind === 'file').length;
     if (bytes > this.spec.maxBytes || files > this.spec.maxFiles) {
       // Over a cap now: a full walk names the largest folders in its message.
-      return scanProject(this.spec.root, this.spec);
+      return this.walk();
     }
-    return { root: prev.root, entries: sortParentsFirst(entries), bytes };
+    // Only new paths can be out of order: a changed file keeps its place.
+    return { root: prev.root, entries: added ? sortParentsFirst(entries) : entries, bytes };
   }
 }
 

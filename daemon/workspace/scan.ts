@@ -25,6 +25,8 @@ export interface ScanOptions {
   maxFiles: number;
   /** How the user changes the caps, named in the error (differs between VS Code and the CLI). */
   settingHint?: string;
+  /** Called for each folder (`''` for the root) before it is read, so a watcher set up there misses nothing after. */
+  onDir?: (rel: string) => void;
 }
 
 export class WorkspaceTooLarge extends Error {}
@@ -39,6 +41,7 @@ export async function scanProject(root: string, o: ScanOptions): Promise<Snapsho
   const giveUpBytes = o.maxBytes * 4;
   const giveUpFiles = o.maxFiles * 4;
   const walk = async (rel: string): Promise<void> => {
+    o.onDir?.(rel);
     const dirents = await fs.promises.readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
     for (const d of dirents) {
       if (bytes > giveUpBytes || files > giveUpFiles) return;

@@ -99,6 +99,28 @@ describe('workspace: the project inside the sandbox (real engine)', function () 
     assert.equal(changed.stdout.toString(), "3 ['lib.py', 'main.py', 'new.py']\n");
   });
 
+  it('sees a file saved in a subfolder just before the run, and a folder made just before, every time', async () => {
+    // The run request follows the save at once (as VS Code's save-then-run does): the copy must not lag behind.
+    const root = project({ 'main.py': 'import os\nprint(open("data/deep/v.txt").read(), sorted(os.listdir("data")))\n', 'data/deep/v.txt': '0' });
+    assert.equal((await runToEnd(d.client, inProject(root, 'main.py'))).stdout.toString(), "0 ['deep']\n");
+    // Each save comes after the project's next sandbox is armed (holding the copy as it was), as a user's would.
+    const armed = async () => {
+      for (;;) {
+        const set = (await d.client.request<PoolStats>(Methods.poolStats)).profiles.find((p) => p.profile === `python@${path.basename(root)}`);
+        if (set && set.idle >= 1 && set.warming === 0) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    for (let i = 1; i <= 5; i++) {
+      await armed();
+      fs.writeFileSync(path.join(root, 'data/deep/v.txt'), String(i));
+      fs.mkdirSync(path.join(root, `data/new${i}/sub`), { recursive: true });
+      const r = await runToEnd(d.client, inProject(root, 'main.py'));
+      const dirs = ['deep', ...Array.from({ length: i }, (_, k) => `new${k + 1}`)].sort();
+      assert.equal(r.stdout.toString(), `${i} ${JSON.stringify(dirs).replace(/"/g, "'").replace(/,/g, ', ')}\n`, r.stderr.toString());
+    }
+  });
+
   it('brings back the files a run created or changed, byte-exact, under their paths', async () => {
     const root = project({ 'gen.py': '', 'data/in.txt': 'kept' });
     const bin = Buffer.from(Array.from({ length: 256 }, (_, i) => i));

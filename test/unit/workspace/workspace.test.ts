@@ -112,4 +112,29 @@ describe('workspace: project root, excludes, delta, tar', () => {
       p.close();
     }
   });
+  it('sees a change made right after its first snapshot, without waiting, in a tree of many folders', async () => {
+    // A save followed at once by a run: the snapshot the run takes must hold the save. (Node's recursive watch set
+    // its folders up in the background and missed changes made meanwhile.)
+    const files: Record<string, string> = { 'main.py': '1' };
+    for (let i = 0; i < 300; i++) files[`pkg${i % 30}/sub${i}/m.py`] = 'v0';
+    const dir = tree(files);
+    const p = new ProjectCopy({ root: dir, maxBytes: 1 << 24, maxFiles: 1000 });
+    try {
+      await p.snapshot();
+      for (let round = 1; round <= 3; round++) {
+        const edited = `pkg${(300 - round) % 30}/sub${300 - round}/m.py`;
+        fs.writeFileSync(path.join(dir, edited), `v${round}!`);
+        fs.mkdirSync(path.join(dir, `new${round}/deep`), { recursive: true });
+        fs.writeFileSync(path.join(dir, `new${round}/deep/n.py`), 'n');
+        const s = await p.snapshot();
+        assert.equal(s.entries.get(edited)?.size, 3, `round ${round}: the edit`);
+        assert.ok(s.entries.has(`new${round}/deep/n.py`), `round ${round}: the new folder`);
+      }
+      // A file in a folder made by the previous round: that folder is watched too.
+      fs.writeFileSync(path.join(dir, 'new1/deep/n.py'), 'nnn');
+      assert.equal((await p.snapshot()).entries.get('new1/deep/n.py')?.size, 3);
+    } finally {
+      p.close();
+    }
+  });
 });
