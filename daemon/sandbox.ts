@@ -178,6 +178,9 @@ export class Sandbox extends EventEmitter {
       stream.on('close', () => this.onGone('the container stopped'));
       stream.on('end', () => this.onGone('the container stopped'));
       const armed = new Promise<void>((resolve, reject) => (this.armed = { resolve, reject }));
+      // It may be rejected (shutdown, the container gone) while the project is sent or the start awaited, before the
+      // race below listens: that is handled there, never an unhandled rejection in the log.
+      armed.catch(() => undefined);
       stream.write(encodeArm(this.secret));
       await this.sendProject();
       await withTimeout('starting a container', ENGINE_CALL_MS, this.container.start());

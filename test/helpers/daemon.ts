@@ -39,9 +39,18 @@ export async function stopAllDaemons(): Promise<string[]> {
     }
     leaked.push(...engineContainers(td.scope));
     scopesSeen.add(td.scope);
+    logProblems.push(...crashLines(runtimePaths(td.env).log));
     fs.rmSync(td.dir, { recursive: true, force: true });
   }
   return leaked;
+}
+
+/** Lines of the test daemons' logs that say the daemon failed to handle an error (with a stack: never expected). */
+export const logProblems: string[] = [];
+
+function crashLines(log: string): string[] {
+  const text = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
+  return text.split('\n').filter((l) => /unhandled rejection|uncaught exception/i.test(l)).map((l) => `${log}: ${l}`);
 }
 
 /** Managed containers of any scope a test used, looked up again. */

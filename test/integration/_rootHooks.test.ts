@@ -1,6 +1,7 @@
-// Root hook: after every integration suite, no daemon a test started is left running and no container of theirs remains.
+// Root hook: after every integration suite, no daemon a test started is left running, no container of theirs remains,
+// and none of them logged an error it did not handle.
 import { strict as assert } from 'assert';
-import { stopAllDaemons } from '../helpers/daemon';
+import { logProblems, stopAllDaemons } from '../helpers/daemon';
 
 after(async function () {
   this.timeout(60_000);
@@ -9,4 +10,5 @@ after(async function () {
   await new Promise((r) => setTimeout(r, 2000));
   leaked.push(...(await stopAllDaemons.recheck()));
   assert.deepEqual(leaked, [], 'managed containers left on the engine after the tests');
+  assert.deepEqual(logProblems, [], 'a daemon logged an error it did not handle');
 });

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { DaemonClient } from '../../daemon/client';
 import { ErrorCodes, Methods, PROTOCOL_VERSION } from '../../daemon/protocol';
 import { runtimePaths } from '../../daemon/socketPath';
+import { startEngineProxy } from '../helpers/engineProxy';
 import { DAEMON, engineContainers, pidAlive, profileStats, runToEnd, sleep, startDaemon, stats, waitUntil } from '../helpers/daemon';
 
 const SMALL = { profiles: { python: { minSize: 1, maxSize: 3 }, node: { minSize: 0, maxSize: 1 }, shell: { minSize: 1, maxSize: 3 } } };
@@ -292,5 +293,23 @@ describe('daemon (real engine)', function () {
     assert.ok(await waitUntil(() => !pidAlive(ipid), 10_000), 'the idle daemon did not exit');
     assert.deepEqual(engineContainers(idle.scope), []);
     assert.match(fs.readFileSync(runtimePaths(idle.env).log, 'utf8'), /idle for 2 s with no clients/);
+  });
+  it('shuts down while a container start is awaited without an unhandled error in its log', async () => {
+    // The start is held at an engine proxy, so the shutdown lands exactly there: the sandbox's "armed" promise was
+    // rejected before anything listened to it, and the daemon logged an unhandled rejection with its stack.
+    const proxy = await startEngineProxy();
+    try {
+      const d = await startDaemon({ profiles: { python: { minSize: 1, maxSize: 1 }, node: { minSize: 0 }, shell: { minSize: 0 } } }, { DOCKER_HOST: `unix://${proxy.socketPath}` });
+      proxy.hold(/\/containers\/[0-9a-f]+\/start/);
+      assert.ok(await waitUntil(() => proxy.held > 0, 15_000), 'no container start reached the engine');
+      await d.stop();
+      const log = fs.readFileSync(runtimePaths(d.env).log, 'utf8');
+      assert.doesNotMatch(log, /unhandled rejection/, log.split('\n').filter((l) => /unhandled/.test(l)).join('\n'));
+      proxy.release();
+      assert.ok(await waitUntil(() => engineContainers(d.scope).length === 0, 10_000), 'a container was left');
+    } finally {
+      proxy.release();
+      await proxy.close();
+    }
   });
 });
