@@ -232,8 +232,8 @@ export function encodeHeader(h: RunHeader): Buffer {
 }
 
 /** The project a sandbox holds before any run (empty for single-file runs): at arming and after each reuse wipe. */
-export function encodeProject(tar: Buffer | null): Buffer {
-  return tar && tar.length ? Buffer.concat([Buffer.from(`WBPROJ ${tar.length}\n`), tar]) : Buffer.from('WBPROJ 0\n');
+export function encodeProject(tar: { pieces: Buffer[]; size: number } | null): Buffer[] {
+  return tar && tar.size ? [Buffer.from(`WBPROJ ${tar.size}\n`), ...tar.pieces] : [Buffer.from('WBPROJ 0\n')];
 }
 
 /** After a reuse run's trailer: PID 1 discards stdin up to and including this line. */

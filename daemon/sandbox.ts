@@ -16,6 +16,7 @@ import { MarkerScanner } from './markerScanner';
 import type { Profile } from './profiles';
 import { OutputFile, OutputFrames } from './workspace/outputFrames';
 import type { Snapshot } from './workspace/scan';
+import type { TarPieces } from './workspace/tar';
 import type { ContainerState, IsolationMode } from './protocol';
 
 export { LABEL, hostConfig } from './sandbox/containerSpec';
@@ -55,7 +56,7 @@ export interface ProgramRun {
 
 /** Where a sandbox's project copy comes from: asked at arming and after every reuse wipe. */
 export interface ProjectSource {
-  current(): Promise<{ tar: Buffer; snapshot: Snapshot }>;
+  current(): Promise<{ tar: TarPieces; snapshot: Snapshot }>;
 }
 
 export type ProgramEnd =
@@ -239,7 +240,12 @@ export class Sandbox extends EventEmitter {
   private async sendProject(): Promise<void> {
     const p = this.project ? await this.project.current() : undefined;
     this.held = p?.snapshot;
-    if (this.state !== 'dead') this.stream?.write(encodeProject(p?.tar ?? null));
+    const stream = this.stream;
+    if (this.state === 'dead' || !stream) return;
+    // The pieces as they are (one write each, sent together): the copy is never joined into one buffer per sandbox.
+    stream.cork();
+    for (const b of encodeProject(p?.tar ?? null)) stream.write(b);
+    stream.uncork();
   }
 
   /** Passes on output held back while looking for the end marker: the run is being ended from outside. */

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { excludeTest } from './excludes';
 import { Entry, entryOf, scanProject, ScanOptions, Snapshot, WorkspaceTooLarge } from './scan';
-import { packEntries } from './tar';
+import { TarCache, TarPieces } from './tar';
 import { TreeWatcher } from './treeWatcher';
 
 export interface ProjectSpec extends ScanOptions {
@@ -18,7 +18,8 @@ export interface ProjectSpec extends ScanOptions {
 export class ProjectCopy {
   private snap?: Snapshot;
   private readonly watcher: TreeWatcher;
-  private readonly tars = new WeakMap<Snapshot, Promise<Buffer>>();
+  private readonly tars = new WeakMap<Snapshot, Promise<TarPieces>>();
+  private readonly cache = new TarCache();
   private readonly excluded: (rel: string) => boolean;
   lastUsed = Date.now();
 
@@ -51,15 +52,21 @@ export class ProjectCopy {
     return this.snap;
   }
 
-  /** The whole project as a tar, for arming a sandbox (made once per snapshot). */
-  async current(): Promise<{ tar: Buffer; snapshot: Snapshot }> {
+  /** The whole project as a tar, for arming a sandbox (its pieces listed once per snapshot, read once per change). */
+  async current(): Promise<{ tar: TarPieces; snapshot: Snapshot }> {
     const snapshot = await this.snapshot();
     let tar = this.tars.get(snapshot);
     if (!tar) {
-      tar = packEntries(snapshot, snapshot.entries.keys());
+      this.cache.prune(snapshot);
+      tar = this.cache.pack(snapshot, snapshot.entries.keys());
       this.tars.set(snapshot, tar);
     }
     return { tar: await tar, snapshot };
+  }
+
+  /** A tar of some entries of a snapshot plus unsaved text (a run's delta), from the same cache. */
+  async pack(snap: Snapshot, rels: Iterable<string>, overlays?: Map<string, Buffer>): Promise<Buffer> {
+    return Buffer.concat((await this.cache.pack(snap, rels, overlays)).pieces);
   }
 
   close(): void {

@@ -7,7 +7,6 @@ import type { OutputFile } from './outputFrames';
 import { safeRelative } from './outputFrames';
 import type { ProjectCopy } from './project';
 import type { Snapshot } from './scan';
-import { packEntries } from './tar';
 
 export interface ProjectRunFiles {
   file: string;
@@ -22,7 +21,8 @@ export interface ProjectRunFiles {
  */
 export async function projectRunFiles(copy: ProjectCopy, held: Snapshot | undefined, p: RunProject): Promise<ProjectRunFiles> {
   const now = await copy.snapshot();
-  const d = diff(held, now);
+  // The snapshot the sandbox was armed with is still current: nothing to compare.
+  const d = held === now ? { changed: [], deleted: [] } : diff(held, now);
   const overlays = new Map<string, Buffer>();
   for (const [rel, text] of Object.entries(p.overlays ?? {})) {
     // Unsaved text of an excluded file (an open .env, say) stays out like the file itself.
@@ -34,7 +34,7 @@ export async function projectRunFiles(copy: ProjectCopy, held: Snapshot | undefi
   return {
     file: p.file,
     cwd: p.cwd === 'root' ? '.' : dir,
-    delta: changed.length || overlays.size ? await packEntries(now, changed, overlays) : undefined,
+    delta: changed.length || overlays.size ? await copy.pack(now, changed, overlays) : undefined,
     deleted: deleted.length ? deleted : undefined,
   };
 }

@@ -21,8 +21,8 @@ describe('arm script and run framing', () => {
     assert.equal(out, "<src/my main.py><src><it's><x y>");
     assert.equal(encodeArm('s3').toString(), 'WBARM s3\n');
     assert.equal(encodeSync('y1').toString(), '\nWBSYNC y1\n');
-    assert.equal(encodeProject(null).toString(), 'WBPROJ 0\n');
-    assert.equal(encodeProject(Buffer.from('abc')).toString(), 'WBPROJ 3\nabc');
+    assert.equal(Buffer.concat(encodeProject(null)).toString(), 'WBPROJ 0\n');
+    assert.equal(Buffer.concat(encodeProject({ pieces: [Buffer.from('ab'), Buffer.from('c')], size: 3 })).toString(), 'WBPROJ 3\nabc');
   });
 
   it('frames stdin by length, and an empty frame is EOF', () => {

@@ -87,6 +87,25 @@ describe('workspace: project root, excludes, delta, tar', () => {
     assert.deepEqual(await untar(tar), { 'lib/': 'directory', 'lib/util.py': 'u', link: 'symlink', 'main.py': 'unsaved' });
   });
 
+  it('arms from cached tar pieces: after an edit only that file is read again, and the copy extracts whole', async () => {
+    const dir = tree({ 'main.py': 'm', 'lib/a.py': 'a', 'lib/b.py': 'b' });
+    const p = new ProjectCopy({ root: dir, maxBytes: 1 << 20, maxFiles: 100 });
+    try {
+      const first = await p.current();
+      assert.equal(first.tar.size, first.tar.pieces.reduce((n, b) => n + b.length, 0));
+      assert.deepEqual(await untar(Buffer.concat(first.tar.pieces)), { 'lib/': 'directory', 'lib/a.py': 'a', 'lib/b.py': 'b', 'main.py': 'm' });
+      fs.writeFileSync(path.join(dir, 'lib/b.py'), 'bb');
+      const second = await p.current();
+      assert.notEqual(second.snapshot, first.snapshot);
+      assert.deepEqual(await untar(Buffer.concat(second.tar.pieces)), { 'lib/': 'directory', 'lib/a.py': 'a', 'lib/b.py': 'bb', 'main.py': 'm' });
+      // The same buffers for what did not change (not read again), a new one for the edited file.
+      const same = second.tar.pieces.filter((b) => first.tar.pieces.includes(b)).length;
+      assert.equal(same, second.tar.pieces.length - 1);
+    } finally {
+      p.close();
+    }
+  });
+
   it('keeps its snapshot current from the watcher: only what changed is read again', async () => {
     const dir = tree({ 'main.py': '1', 'lib/a.py': 'a' });
     const p = new ProjectCopy({ root: dir, maxBytes: 1 << 20, maxFiles: 100 });
