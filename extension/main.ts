@@ -43,8 +43,11 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
   };
   const refreshStatus = () => status.update(conn.state, conn.lastPool, currentProfile(), conn.lastError);
   const runnable = () => {
-    const lang = vscode.window.activeTextEditor?.document.languageId;
-    void vscode.commands.executeCommand('setContext', 'warmbox.runnableEditor', !!lang && !!readSettings().profileByLanguage[lang]);
+    const doc = vscode.window.activeTextEditor?.document;
+    const lang = doc?.languageId;
+    // Plain text (an untitled editor most often) gets ▶ too: running it offers *Pick a language…*.
+    const ok = !!lang && (!!readSettings().profileByLanguage[lang] || lang === 'plaintext' || !!doc?.isUntitled);
+    void vscode.commands.executeCommand('setContext', 'warmbox.runnableEditor', ok);
   };
 
   context.subscriptions.push(

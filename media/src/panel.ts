@@ -3,7 +3,7 @@
 // reload (setState + the extension's serializer).
 import { formatArgs } from '../../extension/project/args';
 import { AnsiParser, ANSI_NAMES, Color, Segment } from './ansi';
-import { findPathLinks } from './links';
+import { findPathLinks, LinkHold } from './links';
 import { describeOutcome, formatSize, FromPanel, isImage, RunInfo, ToPanel } from './messages';
 import type { PoolStats, RunResult } from '../../daemon/protocol';
 
@@ -116,8 +116,28 @@ function flush(): void {
   if (atBottom) out.scrollTop = out.scrollHeight;
 }
 
+// A path cut across two chunks is linked whole: its unfinished line waits a moment for the rest (never past
+// HOLD_MS, and never behind the other stream's output, so the order stays as written).
+const hold = new LinkHold();
+let heldStream: 'stdout' | 'stderr' = 'stdout';
+let holdTimer: ReturnType<typeof setTimeout> | undefined;
+const HOLD_MS = 80;
+
+function releaseHeld(): void {
+  if (holdTimer) clearTimeout(holdTimer);
+  holdTimer = undefined;
+  const rest = hold.flush();
+  if (!rest) return;
+  queue.push({ stream: heldStream, text: rest });
+  if (!frame) frame = requestAnimationFrame(flush);
+}
+
 function append(stream: 'stdout' | 'stderr', text: string, save = true): void {
-  queue.push({ stream, text });
+  if (hold.pending && heldStream !== stream) releaseHeld();
+  heldStream = stream;
+  const ready = hold.take(text);
+  if (ready) queue.push({ stream, text: ready });
+  if (hold.pending && !holdTimer) holdTimer = setTimeout(releaseHeld, HOLD_MS);
   if (save) {
     state.chunks.push({ stream, text });
     let total = state.chunks.reduce((n, c) => n + c.text.length, 0);
@@ -139,6 +159,7 @@ function clearOutput(): void {
   out.textContent = '';
   chars = 0;
   queue = [];
+  hold.flush();
   dropped.hidden = true;
   parsers = { stdout: new AnsiParser(), stderr: new AnsiParser() };
   state.chunks = [];
@@ -297,6 +318,7 @@ window.addEventListener('message', (ev: MessageEvent<ToPanel>) => {
       break;
     case 'exit':
       if (state.run?.runId !== m.result.runId) return;
+      releaseHeld();
       state.result = m.result;
       state.outputsBase = m.outputsBase;
       showHeader();
@@ -347,6 +369,7 @@ input.addEventListener('keydown', (e) => {
 
 // Restore what was there before a reload.
 for (const c of state.chunks) append(c.stream, c.text, false);
+releaseHeld();
 showHeader();
 drawChart();
 setInterval(drawChart, 5000);
