@@ -132,8 +132,11 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     const id = v.containerIdParam(raw);
     const found = pools.findSandbox(id);
     if (!found) throw new JSONRPCErrorException(`no warmbox container ${id}`, ErrorCodes.UnknownContainer);
-    if (found.sandbox.state === 'idle') found.sandbox.state = 'recycling';
-    await found.sandbox.destroy('removed on request');
+    const sb = found.sandbox;
+    // Its run ends as the user's own doing (cancelled, reason removed), not as a lost container.
+    if (sb.state === 'busy' && sb.runId) runs.cancel(sb.runId, 'its container was removed by the user', 'removed');
+    if (sb.state === 'idle') sb.state = 'recycling';
+    await sb.destroy('removed on request');
     return { ok: true };
   });
   rpc.addMethod(Methods.profilesList, () => [...config.profiles.values()].map(profileInfo));

@@ -186,6 +186,9 @@ export type InfraReason =
   | 'shutting-down'
   | 'docker-error';
 
+/** Why a `cancelled` run was cancelled: its client's Stop (`run/cancel`), or its container removed by the user. */
+export type CancelReason = 'stop' | 'removed';
+
 export interface RunResult {
   runId: string;
   outcome: RunOutcome;
@@ -194,6 +197,7 @@ export interface RunResult {
   /** Readable sentence for anything but `exited`. */
   message?: string;
   infraReason?: InfraReason;
+  cancelReason?: CancelReason;
   profile: string;
   containerId: string | null;
   /** True when a warm pooled container served the run, false for a per-run (cold) container. */

@@ -35,7 +35,9 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
   const runs = new RunController(conn, panel, new ArgsStore(context.workspaceState), outputFiles);
   const tree = new ContainersTree();
   const status = new PoolStatusBar();
-  const ctx: Ctx = { conn, runs, panel, tree };
+  const treeView = vscode.window.createTreeView('warmbox.containers', { treeDataProvider: tree });
+  tree.attach(treeView);
+  const ctx: Ctx = { conn, runs, panel, tree, state: context.globalState };
 
   const currentProfile = () => {
     const lang = vscode.window.activeTextEditor?.document.languageId;
@@ -58,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     runs,
     tree,
     status,
-    vscode.window.registerTreeDataProvider('warmbox.containers', tree),
+    treeView,
     run.register(ctx),
     runSelection.register(ctx),
     runWithArgs.register(ctx),
