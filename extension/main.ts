@@ -10,7 +10,9 @@ import * as showLog from './commands/showLog';
 import * as showOutput from './commands/showOutput';
 import * as stop from './commands/stop';
 import { daemonEnv, daemonWide, readSettings } from './config';
-import { DaemonConnection } from './connection';
+import { DaemonConnection, REQUEST_TIMEOUT_MS } from './connection';
+import { Methods, type ProfileInfo } from '../daemon/protocol';
+import { WorkspaceWishes } from './pool/wishes';
 import { ArgsStore } from './project/argsStore';
 import { RunController } from './runController';
 import { ContainersTree } from './views/containersTree';
@@ -35,6 +37,8 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
   const runs = new RunController(conn, panel, new ArgsStore(context.workspaceState), outputFiles);
   const tree = new ContainersTree();
   const status = new PoolStatusBar();
+  const wishes = new WorkspaceWishes(async () => (await conn.ensure()).request<ProfileInfo[]>(Methods.profilesList, {}, REQUEST_TIMEOUT_MS));
+  conn.wishes = () => wishes.wanted();
   const treeView = vscode.window.createTreeView('warmbox.containers', { treeDataProvider: tree });
   tree.attach(treeView);
   const ctx: Ctx = { conn, runs, panel, tree, state: context.globalState };
@@ -82,6 +86,8 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     vscode.window.onDidChangeActiveTextEditor(() => {
       refreshStatus();
       runnable();
+      // An editor of another language warms its profile (sent only when the wishes changed).
+      void conn.pushWishes();
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('warmbox')) return;
@@ -94,6 +100,7 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       runnable();
+      void conn.pushWishes();
       void conn.pushSettings();
     }),
   );

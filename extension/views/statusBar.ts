@@ -1,6 +1,6 @@
 // The status-bar pool indicator: warm/busy/max of the current editor's profile; warning colours when down.
 import * as vscode from 'vscode';
-import type { PoolChangedNotification } from '../../daemon/protocol';
+import type { PoolChangedNotification, ProfileStats } from '../../daemon/protocol';
 import type { LinkState } from '../connection';
 
 export class PoolStatusBar implements vscode.Disposable {
@@ -41,8 +41,8 @@ export class PoolStatusBar implements vscode.Disposable {
     }
     const p = stats.profiles.find((x) => x.profile === profile) ?? stats.profiles[0];
     if (!p) return;
-    const icon = p.warming > 0 ? '$(sync~spin)' : p.lastError ? '$(warning)' : '$(vm-running)';
-    this.item.text = `${icon} ${p.profile} ${p.idle}/${p.busy}/${p.maxSize}`;
+    const icon = p.warming > 0 ? '$(sync~spin)' : p.lastError ? '$(warning)' : '$(vm)';
+    this.item.text = `${icon} ${statusText(p)}`;
     if (p.lastError && p.idle === 0) this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     tip.appendMarkdown(`**warmbox** — ${stats.activeRuns} run(s) going · ${stats.docker.kind ?? 'docker'} ${escape(stats.docker.version ?? '')}\n\n`);
     if (stats.docker.host) {
@@ -60,6 +60,15 @@ export class PoolStatusBar implements vscode.Disposable {
   dispose(): void {
     this.item.dispose();
   }
+}
+
+/** Readable without hovering: `python 2 warm`, `python 1 warm · 1 busy`, `python warms on first run`. */
+export function statusText(p: Pick<ProfileStats, 'profile' | 'idle' | 'busy' | 'warming' | 'waiting' | 'minSize'>): string {
+  const parts = [`${p.idle} warm`];
+  if (p.busy) parts.push(`${p.busy} busy`);
+  if (p.waiting) parts.push(`${p.waiting} waiting`);
+  if (!p.idle && !p.busy && !p.warming && !p.waiting && p.minSize === 0) return `${p.profile} warms on first run`;
+  return `${p.profile} ${parts.join(' · ')}`;
 }
 
 function escape(s: string): string {
