@@ -19,6 +19,7 @@ import { ContainersTree } from './views/containersTree';
 import { OutputFiles } from './views/outputFiles';
 import { OutputPanel } from './views/outputPanel';
 import { PoolStatusBar } from './views/statusBar';
+import { PoolHistoryFeed } from './views/poolHistoryFeed';
 
 export interface WarmboxApi {
   ctx: Ctx;
@@ -62,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     panel,
     outputFiles,
     runs,
+    new PoolHistoryFeed(conn, panel),
     tree,
     status,
     treeView,
