@@ -241,10 +241,10 @@ function flush(s: NodeJS.WriteStream): Promise<void> {
 
 async function cmdStats(argv: string[]): Promise<number> {
   const a = parseArgs(argv, { flags: ['json', 'history'], options: ['minutes'] });
+  const minutes = a.options.minutes === undefined ? 10 : Number(a.options.minutes);
+  if (!Number.isFinite(minutes) || minutes < 1 || minutes > 15) throw new CliUsageError('--minutes must be a number from 1 to 15 (the daemon keeps 15 minutes)');
   const client = await connect();
   if (a.flags.history) {
-    const minutes = a.options.minutes === undefined ? 10 : Number(a.options.minutes);
-    if (!Number.isFinite(minutes) || minutes < 1 || minutes > 15) throw new CliUsageError('--minutes must be a number from 1 to 15 (the daemon keeps 15 minutes)');
     const h = await client.request<PoolHistoryResult>(Methods.poolHistory, {});
     process.stdout.write(a.flags.json ? JSON.stringify(h, null, 2) + '\n' : formatHistory(h, Date.now(), minutes));
     client.close();

@@ -55,20 +55,24 @@ export function viewSignature(data: PoolChangedNotification | undefined, now: nu
 export class RedrawGate {
   private last = -Infinity;
   private shown = '';
-  private timer?: ReturnType<typeof setTimeout>;
+  private timer?: unknown;
 
   constructor(
     private readonly minMs: number,
     private readonly signature: () => string,
     private readonly redraw: () => void,
     private readonly now: () => number = Date.now,
+    private readonly clock: { set(fn: () => void, ms: number): unknown; clear(h: unknown): void } = {
+      set: (fn, ms) => setTimeout(fn, ms),
+      clear: (h) => clearTimeout(h as NodeJS.Timeout),
+    },
   ) {}
 
   /** Something may have changed. */
   poke(): void {
     if (this.timer) return;
     const wait = Math.max(0, this.last + this.minMs - this.now());
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.set(() => {
       this.timer = undefined;
       const sig = this.signature();
       if (sig === this.shown) return;
@@ -79,6 +83,6 @@ export class RedrawGate {
   }
 
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.clock.clear(this.timer);
   }
 }

@@ -1,6 +1,7 @@
 // The status-bar pool indicator: warm/busy/max of the current editor's profile; warning colours when down.
 import * as vscode from 'vscode';
-import type { PoolChangedNotification, ProfileStats } from '../../daemon/protocol';
+import type { PoolChangedNotification } from '../../daemon/protocol';
+import { statusText } from './statusText';
 import type { LinkState } from '../connection';
 
 export class PoolStatusBar implements vscode.Disposable {
@@ -60,15 +61,6 @@ export class PoolStatusBar implements vscode.Disposable {
   dispose(): void {
     this.item.dispose();
   }
-}
-
-/** Readable without hovering: `python 2 warm`, `python 1 warm · 1 busy`, `python warms on first run`. */
-export function statusText(p: Pick<ProfileStats, 'profile' | 'idle' | 'busy' | 'warming' | 'waiting' | 'minSize'>): string {
-  const parts = [`${p.idle} warm`];
-  if (p.busy) parts.push(`${p.busy} busy`);
-  if (p.waiting) parts.push(`${p.waiting} waiting`);
-  if (!p.idle && !p.busy && !p.warming && !p.waiting && p.minSize === 0) return `${p.profile} warms on first run`;
-  return `${p.profile} ${parts.join(' · ')}`;
 }
 
 function escape(s: string): string {
