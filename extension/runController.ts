@@ -62,10 +62,6 @@ export class RunController implements vscode.Disposable {
       vscode.window.onDidChangeActiveTextEditor((e) => {
         if (e && e.document.uri.scheme !== 'output') this.lastUri = e.document.uri;
       }),
-      // Selections the user makes count for ▶ until the file runs (README: *Running a selection*).
-      vscode.window.onDidChangeTextEditorSelection((e) => {
-        if (e.kind !== undefined || e.selections.every((x) => x.isEmpty)) this.selections.selected(e.textEditor.document.uri.toString(), e.selections[0].isEmpty);
-      }),
       vscode.workspace.onDidCloseTextDocument((d) => this.selections.closed(d.uri.toString())),
       vscode.workspace.onDidChangeTextDocument((e) => this.editDiagnostics(e)),
     );
@@ -135,7 +131,9 @@ export class RunController implements vscode.Disposable {
     const doc = editor.document;
     const settings = readSettings();
     const sel = editor.selection;
-    const useSelection = selectionOnly || this.selections.counts(doc.uri.toString(), sel.isEmpty);
+    // A selection counts for Run only when made since the file last ran (README: *Running a selection*).
+    const selKey = sel.isEmpty ? undefined : `${sel.start.line}:${sel.start.character}-${sel.end.line}:${sel.end.character}`;
+    const useSelection = selectionOnly || this.selections.counts(doc.uri.toString(), selKey);
     if (selectionOnly && sel.isEmpty) {
       void vscode.window.showInformationMessage('warmbox: select some code to run.');
       return undefined;
@@ -171,7 +169,7 @@ export class RunController implements vscode.Disposable {
     const code = useSelection
       ? selectionProgram({ text: doc.getText(sel), startLine: sel.start.line, before: doc.lineAt(sel.start.line).text.slice(0, sel.start.character), dedent: profile === 'python' })
       : doc.getText();
-    this.selections.ran(doc.uri.toString());
+    this.selections.ran(doc.uri.toString(), selKey);
     const fileName = doc.isUntitled ? undefined : path.basename(doc.fileName);
     // After the save: a saved file is not an overlay of itself, and other dirty editors are read as they are now.
     const plan = projectFor(doc, ps);

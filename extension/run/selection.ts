@@ -47,29 +47,25 @@ export function dedentLines(lines: string[], firstIndent: string | undefined): s
 }
 
 /**
- * When a selection counts for ▶ / Ctrl+Alt+Enter: only when it was made since the file last ran. *Run Selection*
- * always runs it. Keyed by the document's URI string.
+ * When a selection counts for ▶ / Ctrl+Alt+Enter: only when it is not the one the file had when it last ran (a
+ * leftover selection, made for an earlier run, never turns Run into Run Selection). *Run Selection* always runs it.
+ * Keyed by the document's URI string; a selection is its range as text (`l:c-l:c`).
  */
 export class SelectionRule {
-  private fresh = new Set<string>();
-
-  /** The editor's selection changed (by the user). */
-  selected(doc: string, empty: boolean): void {
-    if (empty) this.fresh.delete(doc);
-    else this.fresh.add(doc);
-  }
+  private atLastRun = new Map<string, string>();
 
   /** Whether Run (not Run Selection) runs the selection. */
-  counts(doc: string, empty: boolean): boolean {
-    return !empty && this.fresh.has(doc);
+  counts(doc: string, selection: string | undefined): boolean {
+    return selection !== undefined && this.atLastRun.get(doc) !== selection;
   }
 
-  /** The document ran: its selection, still there, is old now. */
-  ran(doc: string): void {
-    this.fresh.delete(doc);
+  /** The document ran with this selection (undefined: none). */
+  ran(doc: string, selection: string | undefined): void {
+    if (selection === undefined) this.atLastRun.delete(doc);
+    else this.atLastRun.set(doc, selection);
   }
 
   closed(doc: string): void {
-    this.fresh.delete(doc);
+    this.atLastRun.delete(doc);
   }
 }

@@ -17,15 +17,23 @@ export function chartProfiles(h: PoolHistoryResult, from: number): string[] {
   return [...seen].sort();
 }
 
-/** Draws into `box` (emptied first); `minutes` shown, ending now. */
-export function drawPoolChart(box: HTMLElement, h: PoolHistoryResult | undefined, now: number, minutes = 10): string {
+/** Minutes shown: what the daemon has, from 2 to `most` (a young daemon's minute is not squeezed into a corner). */
+export function chartMinutes(h: PoolHistoryResult, now: number, most = 10): number {
+  const first = h.samples[0]?.t ?? now;
+  return Math.min(most, Math.max(2, Math.ceil((now - first) / 60_000)));
+}
+
+/** Draws into `box` (emptied first), ending now. */
+export function drawPoolChart(box: HTMLElement, h: PoolHistoryResult | undefined, now: number): string {
   box.textContent = '';
   if (!h || !h.samples.length) return 'no pool data yet';
+  const minutes = chartMinutes(h, now);
   const span = minutes * 60_000;
   const from = now - span;
   const profiles = chartProfiles(h, from);
   if (!profiles.length) return `no sandboxes in the last ${minutes} min`;
-  const width = Math.max(120, Math.floor(box.clientWidth || 300) - 90);
+  // The label and the numbers beside the chart take about 110 px.
+  const width = Math.max(120, Math.floor(box.clientWidth || 300) - 110);
   const x = (t: number) => Math.max(0, Math.min(width, ((t - from) / span) * width));
   const samples = h.samples.filter((s) => s.t + h.intervalMs > from);
   let summary: string[] = [];
@@ -45,11 +53,18 @@ export function drawPoolChart(box: HTMLElement, h: PoolHistoryResult | undefined
     svg.setAttribute('class', 'chart-svg');
     const y = (v: number) => ROW_H - 3 - (v / max) * (ROW_H - 8);
     const grid = document.createElementNS(NS, 'text');
-    grid.setAttribute('x', '2');
+    grid.setAttribute('x', String(width - 2));
     grid.setAttribute('y', '10');
+    grid.setAttribute('text-anchor', 'end');
     grid.setAttribute('class', 'chart-max');
-    grid.textContent = String(max);
+    grid.textContent = `max ${max}`;
     svg.appendChild(grid);
+    const ago = document.createElementNS(NS, 'text');
+    ago.setAttribute('x', '2');
+    ago.setAttribute('y', '10');
+    ago.setAttribute('class', 'chart-max');
+    ago.textContent = `−${minutes} min`;
+    svg.appendChild(ago);
     for (const k of SERIES) {
       let d = '';
       let prev: number | undefined;
@@ -73,5 +88,5 @@ export function drawPoolChart(box: HTMLElement, h: PoolHistoryResult | undefined
     box.appendChild(row);
     summary.push(`${p} ${last.warm} warm · ${last.busy} busy${last.waiting ? ` · ${last.waiting} waiting` : ''}`);
   }
-  return `${summary.join('; ')} — last ${minutes} min, kept by the daemon`;
+  return `${summary.join('; ')} — last ${minutes} min, kept by the daemon (warm/busy/waiting now at the right)`;
 }

@@ -29,18 +29,18 @@ describe('a selection as a program', () => {
     assert.equal(selectionProgram({ text: '  echo hi', startLine: 0, before: '', dedent: false }), '  echo hi');
   });
 
-  it('a selection counts for Run only when made since the last run; Run Selection always', () => {
+  it('a selection counts for Run only when made since the last run', () => {
     const r = new SelectionRule();
-    assert.equal(r.counts('a', false), false, 'a selection never made by the user (e.g. restored) does not count');
-    r.selected('a', false);
-    assert.equal(r.counts('a', false), true);
-    r.ran('a');
-    assert.equal(r.counts('a', false), false, 'a leftover selection after a run must not turn Run into Run Selection');
-    r.selected('a', false);
-    r.selected('a', true);
-    assert.equal(r.counts('a', false), false);
-    r.selected('b', false);
-    assert.equal(r.counts('b', true), false, 'an empty selection never counts');
+    assert.equal(r.counts('a', '1:0-1:9'), true, 'a selection before the first run counts');
+    r.ran('a', '1:0-1:9');
+    assert.equal(r.counts('a', '1:0-1:9'), false, 'a leftover selection after a run must not turn Run into Run Selection');
+    assert.equal(r.counts('a', '2:0-3:4'), true, 'a new selection counts');
+    r.ran('a', undefined);
+    assert.equal(r.counts('a', '1:0-1:9'), true);
+    assert.equal(r.counts('b', undefined), false, 'an empty selection never counts');
+    r.ran('b', '0:0-0:1');
+    r.closed('b');
+    assert.equal(r.counts('b', '0:0-0:1'), true);
   });
 });
 
