@@ -3,12 +3,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { pipeline } from 'stream';
 import { DaemonClient, DaemonUnavailableError, isRpcError, RequestTooLargeError } from '../daemon/client';
-import { ErrorCodes, MAX_CODE_BYTES, Methods, PoolStats, ContainerInfo, ProfileInfo, RunOutputs, RunProject, RunResult } from '../daemon/protocol';
+import { ErrorCodes, MAX_CODE_BYTES, Methods, PoolHistoryResult, PoolStats, ContainerInfo, ProfileInfo, RunOutputs, RunProject, RunResult } from '../daemon/protocol';
 import { findProjectRoot } from '../daemon/workspace/root';
 import { tailFile } from '../daemon/log';
 import { runtimePaths } from '../daemon/socketPath';
 import { parseArgs, CliUsageError, Parsed } from './args';
 import { exitCodeFor, formatAge, formatStats, formatContainers } from './format';
+import { formatHistory } from './historyChart';
 
 const HELP = `warmbox — run code in warm, hardened Docker sandboxes
 
@@ -22,6 +23,8 @@ Usage:
   .env, *.pem and .git are never copied). --no-project runs the file alone. --out DIR writes
   the files the run created or changed under DIR.
   warmbox stats [--json]          pool state per profile
+  warmbox stats --history [--minutes N] [--json]
+                                  warm/busy/waiting per profile over the last minutes
   warmbox ls [--json]             the pool's containers
   warmbox profiles [--json]       known profiles
   warmbox daemon start|stop|status
@@ -237,8 +240,16 @@ function flush(s: NodeJS.WriteStream): Promise<void> {
 }
 
 async function cmdStats(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, { flags: ['json'], options: [] });
+  const a = parseArgs(argv, { flags: ['json', 'history'], options: ['minutes'] });
+  const minutes = a.options.minutes === undefined ? 10 : Number(a.options.minutes);
+  if (!Number.isFinite(minutes) || minutes < 1 || minutes > 15) throw new CliUsageError('--minutes must be a number from 1 to 15 (the daemon keeps 15 minutes)');
   const client = await connect();
+  if (a.flags.history) {
+    const h = await client.request<PoolHistoryResult>(Methods.poolHistory, {});
+    process.stdout.write(a.flags.json ? JSON.stringify(h, null, 2) + '\n' : formatHistory(h, Date.now(), minutes));
+    client.close();
+    return 0;
+  }
   const stats = await client.request<PoolStats>(Methods.poolStats);
   process.stdout.write(a.flags.json ? JSON.stringify(stats, null, 2) + '\n' : formatStats(stats, client.hello));
   client.close();

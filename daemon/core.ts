@@ -15,8 +15,11 @@ import {
   Methods,
   Notifications,
   PoolChangedNotification,
+  PoolHistoryResult,
+  PoolWantResult,
   RunStartResult,
 } from './protocol';
+import { PoolHistory } from './pool/history';
 import { RunManager, RunRequestError } from './runs';
 import type { Conn } from './server';
 import * as v from './validate';
@@ -60,11 +63,18 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
   let pools!: PoolManager;
   let runs!: RunManager;
 
+  // Kept here, not by the windows: every window and the CLI read the same pool history (pool/history).
+  const history = new PoolHistory();
+  const recordHistory = () => pools && history.record(pools.stats(runs?.active ?? 0, ctx.conns.size).profiles);
+  const historyTick = setInterval(recordHistory, history.intervalMs);
+  historyTick.unref();
+
   let notifyTimer: NodeJS.Timeout | undefined;
   const poolChanged = () => {
     if (notifyTimer) return;
     notifyTimer = setTimeout(() => {
       notifyTimer = undefined;
+      recordHistory();
       const subs = [...ctx.conns].filter((c) => c.subscribed);
       if (!subs.length) return;
       const n: PoolChangedNotification = { stats: pools.stats(runs.active, ctx.conns.size), containers: pools.containers() };
@@ -114,6 +124,17 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     conn.subscribed = on;
     return { stats: pools.stats(runs.active, ctx.conns.size), containers: pools.containers() };
   });
+  rpc.addMethod(Methods.poolWant, (raw, conn): PoolWantResult => {
+    const { profiles } = v.poolWantParams(raw);
+    const unknown = profiles.filter((p) => !config.profiles.has(p));
+    const wanted = pools.setWishes(conn.id, profiles.filter((p) => config.profiles.has(p)));
+    log.info(`client ${conn.id} (${conn.client}) wants ${profiles.join(', ') || 'nothing'} warm; kept warm: ${wanted.join(', ') || 'none'}`);
+    return { wanted, unknown };
+  });
+  rpc.addMethod(Methods.poolHistory, (raw): PoolHistoryResult => {
+    recordHistory();
+    return history.read(v.poolHistoryParams(raw).since);
+  });
   rpc.addMethod(Methods.containersList, () => pools.containers());
   rpc.addMethod(Methods.containersRecycle, (raw) => {
     const id = v.containerIdParam(raw);
@@ -132,8 +153,11 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     const id = v.containerIdParam(raw);
     const found = pools.findSandbox(id);
     if (!found) throw new JSONRPCErrorException(`no warmbox container ${id}`, ErrorCodes.UnknownContainer);
-    if (found.sandbox.state === 'idle') found.sandbox.state = 'recycling';
-    await found.sandbox.destroy('removed on request');
+    const sb = found.sandbox;
+    // Its run ends as the user's own doing (cancelled, reason removed), not as a lost container.
+    if (sb.state === 'busy' && sb.runId) runs.cancel(sb.runId, 'its container was removed by the user', 'removed');
+    if (sb.state === 'idle') sb.state = 'recycling';
+    await sb.destroy('removed on request');
     return { ok: true };
   });
   rpc.addMethod(Methods.profilesList, () => [...config.profiles.values()].map(profileInfo));
@@ -174,6 +198,8 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     runtime: defaultRuntime,
   };
   pools.startError = engine.error;
+  // Started by a VS Code window: warm only what the windows ask for (pool/want) and what runs use.
+  if (process.env.WARMBOX_WARM === 'wanted') pools.warmOnlyWanted();
   runs = new RunManager(
     pools,
     log,
@@ -190,12 +216,14 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     activeRuns: () => runs.active,
     idleShutdownMs: () => config.idleShutdownMs,
     disconnect: (c) => {
+      pools.dropWishes(c.id);
       const n = runs.cancelClient(c.id);
       if (n) log.info(`client ${c.id} (${c.client}) went away; cancelled ${n} run(s)`);
       poolChanged();
     },
     shutdown: async (reason) => {
       const t0 = Date.now();
+      clearInterval(historyTick);
       runs.cancelAll(`warmbox is shutting down (${reason})`);
       const n = pools.containers().length;
       await pools.close(`daemon shutting down: ${reason}`);

@@ -59,6 +59,10 @@ export class ProfilePool {
   isDefault = false;
   /** The last time a run asked for this set. */
   lastUsed = Date.now();
+  /** A default set: some client wants it warm (`pool/want`), or no client said what it wants (all are). */
+  wished = true;
+  /** A run asked for it since the daemon started. */
+  usedOnce = false;
   readonly sandboxes = new Set<Sandbox>();
   private waiters: Waiter[] = [];
   private lastHealth = new WeakMap<Sandbox, number>();
@@ -92,7 +96,12 @@ export class ProfilePool {
 
   /** Sandboxes to keep armed: the profile's minSize while the set is in use. */
   minSize(now = Date.now()): number {
-    return this.opts.pooling && !this.unused(now) ? this.profile.minSize : 0;
+    return this.opts.pooling && !this.unused(now) && this.kept(now) ? this.profile.minSize : 0;
+  }
+
+  /** A default set is kept warm while wished for, or for setIdleMs after a run used it (warm on first use). */
+  private kept(now: number): boolean {
+    return !this.isDefault || this.wished || (this.usedOnce && now - this.lastUsed < this.opts.setIdleMs);
   }
 
   /** Nothing left in it: it can go. */
@@ -121,6 +130,7 @@ export class ProfilePool {
     if (this.closed) return Promise.reject(new InfraError('shutting-down', 'warmbox is shutting down'));
     if (signal?.aborted) return Promise.reject(new CancelledError('cancelled'));
     this.lastUsed = Date.now();
+    this.usedOnce = true;
     const idle = this.takeIdle();
     if (idle) return Promise.resolve({ sandbox: idle, warm: true });
     // While the engine or the image is known broken, say so at once instead of queueing.
@@ -236,7 +246,7 @@ export class ProfilePool {
   async maintain(now = Date.now()): Promise<void> {
     // Beyond minSize, a sandbox idle for a minute goes: bursts grow the pool, quiet shrinks it back. A set nobody
     // uses (not its profile's default) lets all its idle sandboxes go at once.
-    const unused = this.unused(now);
+    const unused = this.unused(now) || !this.kept(now);
     let spare = this.count('idle') - this.minSize(now);
     for (const s of [...this.sandboxes]) {
       if (spare <= 0) break;

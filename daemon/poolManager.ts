@@ -96,6 +96,7 @@ export class PoolManager {
   private addPool(profile: Profile, isDefault: boolean, project?: { copy: ProjectCopy; key: string }): ProfilePool {
     const pool = new ProfilePool(profile, this.sandboxEnv(), this.poolOptions(), project?.copy);
     pool.isDefault = isDefault;
+    pool.wished = this.isWished(profile.name);
     pool.key = setLabel(profile, this.config.profiles.get(profile.name)) + (project ? `@${projectLabel(project.copy.root)}` : '');
     this.pools.set(poolKey(profile, project?.key), pool);
     return pool;
@@ -189,6 +190,7 @@ export class PoolManager {
       const pool = this.pools.get(key);
       if (pool) {
         pool.isDefault = true;
+        pool.wished = this.isWished(p.name);
         pool.reconfigure(p, opts);
       } else this.addPool(p, true).fill();
     }
@@ -206,6 +208,45 @@ export class PoolManager {
       // Sizes and recycling follow the profile; the shape (the key) stays.
       pool.reconfigure({ ...pool.profile, minSize: base.minSize, maxSize: base.maxSize, maxAgeMs: base.maxAgeMs, maxUses: base.maxUses }, opts);
     }
+    this.onChange();
+  }
+
+  // ---- which default sets are kept warm (README: *Warm what the workspace uses*) ----
+
+  /**
+   * The profiles each client asked to keep warm (`pool/want`), by connection. Undefined until a client says (or the
+   * daemon was started with WARMBOX_WARM=wanted): then every default set is kept warm, as before wishes existed.
+   * Wishes only add: what one window wants never makes another window's sets go cold.
+   */
+  private wishes?: Map<number, Set<string>>;
+
+  private isWished(profile: string): boolean {
+    if (!this.wishes) return true;
+    for (const w of this.wishes.values()) if (w.has(profile)) return true;
+    return false;
+  }
+
+  /** Keep warm only what clients ask for (and what runs used lately); nothing is asked for yet. */
+  warmOnlyWanted(): void {
+    this.wishes ??= new Map();
+    for (const pool of this.pools.values()) if (pool.isDefault) pool.wished = this.isWished(pool.profile.name);
+  }
+
+  /** A client's wishes (replacing its earlier ones); answers the profiles kept warm now for anyone. */
+  setWishes(client: number, profiles: string[]): string[] {
+    (this.wishes ??= new Map()).set(client, new Set(profiles));
+    this.applyWishes();
+    return [...this.config.profiles.keys()].filter((p) => this.isWished(p));
+  }
+
+  /** A client went: its wishes go with it. */
+  dropWishes(client: number): void {
+    if (this.wishes?.delete(client)) this.applyWishes();
+  }
+
+  private applyWishes(): void {
+    for (const pool of this.pools.values()) if (pool.isDefault) pool.wished = this.isWished(pool.profile.name);
+    this.fillAll();
     this.onChange();
   }
 

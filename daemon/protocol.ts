@@ -14,6 +14,8 @@ export const Methods = {
   runCancel: 'run/cancel',
   poolStats: 'pool/stats',
   poolSubscribe: 'pool/subscribe',
+  poolWant: 'pool/want',
+  poolHistory: 'pool/history',
   containersList: 'containers/list',
   containersRecycle: 'containers/recycle',
   containersRemove: 'containers/remove',
@@ -186,6 +188,9 @@ export type InfraReason =
   | 'shutting-down'
   | 'docker-error';
 
+/** Why a `cancelled` run was cancelled: its client's Stop (`run/cancel`), or its container removed by the user. */
+export type CancelReason = 'stop' | 'removed';
+
 export interface RunResult {
   runId: string;
   outcome: RunOutcome;
@@ -194,6 +199,7 @@ export interface RunResult {
   /** Readable sentence for anything but `exited`. */
   message?: string;
   infraReason?: InfraReason;
+  cancelReason?: CancelReason;
   profile: string;
   containerId: string | null;
   /** True when a warm pooled container served the run, false for a per-run (cold) container. */
@@ -298,6 +304,40 @@ export interface PoolChangedNotification {
 }
 
 export interface ContainerIdParams { id: string }
+
+/**
+ * The profiles this client wants kept warm (the languages of a window's workspace), replacing what it asked before;
+ * dropped when it disconnects. Until some client asks, every default set is kept warm; after, only the wished ones
+ * and those a run used within `setIdleMs` (others warm on first use). Wishes of all clients add up: one window's
+ * wishes never make another's sets go cold. Sizes stay the user's (`config/set`).
+ */
+export interface PoolWantParams { profiles: string[] }
+export interface PoolWantResult {
+  /** The default sets kept warm now, for any client. */
+  wanted: string[];
+  /** Names asked for that are not profiles (ignored). */
+  unknown: string[];
+}
+
+export interface PoolHistoryParams {
+  /** Only samples newer than this (ms since the epoch); absent: all the daemon keeps. */
+  since?: number;
+}
+/** Per profile (its sets added up), the most seen during one sample's interval. */
+export interface PoolCounts { warm: number; busy: number; waiting: number }
+export interface PoolHistorySample {
+  /** The interval's start (ms since the epoch). */
+  t: number;
+  profiles: Record<string, PoolCounts>;
+}
+/** The pool over the last minutes, kept by the daemon so every window and the CLI see the same. */
+export interface PoolHistoryResult {
+  intervalMs: number;
+  /** How far back the daemon keeps samples. */
+  spanMs: number;
+  /** Oldest first; the last one is the interval going on now. */
+  samples: PoolHistorySample[];
+}
 
 export interface ProfileInfo {
   name: string;

@@ -9,6 +9,7 @@ import { Profile, safeFileName } from './profiles';
 import * as path from 'path';
 import { dropUnchanged, projectRunFiles, ProjectRunFiles, saveOutputs } from './workspace/runFiles';
 import type {
+  CancelReason,
   InfraReason,
   RunOutputs,
   RunOutcome,
@@ -44,6 +45,7 @@ interface Decision {
   exitCode: number | null;
   message?: string;
   infraReason?: InfraReason;
+  cancelReason?: CancelReason;
 }
 
 class Run {
@@ -129,10 +131,10 @@ export class RunManager {
     return true;
   }
 
-  cancel(runId: string, message = 'cancelled by the user'): boolean {
+  cancel(runId: string, message = 'cancelled by the user', cancelReason: CancelReason = 'stop'): boolean {
     const run = this.runs.get(runId);
     if (!run) return false;
-    this.decide(run, { outcome: 'cancelled', exitCode: null, message });
+    this.decide(run, { outcome: 'cancelled', exitCode: null, message, cancelReason });
     return true;
   }
 
@@ -297,6 +299,7 @@ export class RunManager {
       exitCode: d.exitCode,
       message: d.message,
       infraReason: d.infraReason,
+      cancelReason: d.cancelReason,
       profile: run.params.profile,
       containerId: sb?.id ?? null,
       warm: run.lease?.warm ?? false,

@@ -192,6 +192,18 @@ export function helloParams(raw: unknown): { client: string; protocolVersion: nu
   return { client: optString(o, 'client', 64) ?? '?', protocolVersion: optNumber(o, 'protocolVersion', 0, 1e6) ?? 0 };
 }
 
+export function poolWantParams(raw: unknown): { profiles: string[] } {
+  const list = object(raw).profiles;
+  if (!Array.isArray(list) || list.length > 256 || !list.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 64)) {
+    throw invalid('profiles must be a list of profile names (at most 256)');
+  }
+  return { profiles: [...new Set(list as string[])] };
+}
+
+export function poolHistoryParams(raw: unknown): { since?: number } {
+  return { since: optNumber(object(raw ?? {}), 'since', 0, 1e15) };
+}
+
 /** Only what is daemon-wide; limits come with each run, so a window's settings never reach another's sandboxes. */
 export function configSetParams(raw: unknown): ConfigOverrides {
   const o = object(object(raw).overrides, 'overrides');

@@ -48,6 +48,8 @@ export function daemonEnv(s: Settings): NodeJS.ProcessEnv {
   // Not DOCKER_HOST: the setting may name a context, and the daemon reports it as the setting (see daemon/engine).
   if (s.dockerHost) env.WARMBOX_DOCKER_HOST = s.dockerHost;
   if (s.runtime) env.WARMBOX_RUNTIME = s.runtime;
+  // A daemon a window starts keeps warm only what windows ask for (pool/want) and what runs use.
+  env.WARMBOX_WARM = 'wanted';
   return env;
 }
 

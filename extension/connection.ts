@@ -3,7 +3,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { DaemonClient } from '../daemon/client';
-import { ConfigOverrides, Methods, Notifications, PoolChangedNotification } from '../daemon/protocol';
+import { ConfigOverrides, Methods, Notifications, PoolChangedNotification, PoolWantResult } from '../daemon/protocol';
 import { RestartPolicy } from './restartPolicy';
 
 export type LinkState = 'connecting' | 'connected' | 'down' | 'failed';
@@ -35,6 +35,26 @@ export class DaemonConnection implements vscode.Disposable {
 
   /** Every config/set this window sent, in order (tests read it). */
   readonly pushed: ConfigOverrides[] = [];
+
+  /** What this window asks the daemon to keep warm (set by activate); undefined: it asks for nothing. */
+  wishes?: () => Promise<string[] | undefined>;
+  /** The last `pool/want` this window sent, and the daemon's answer (tests read them). */
+  lastWishes?: { asked: string[]; wanted: string[] };
+
+  /** Tells the daemon which profiles this window wants warm; asked again when that may have changed. */
+  async pushWishes(): Promise<void> {
+    const c = this.client;
+    if (!c || c.isClosed || !this.wishes) return;
+    try {
+      const asked = await this.wishes();
+      if (!asked || (this.lastWishes && this.lastWishes.asked.join() === asked.join())) return;
+      const r = await c.request<PoolWantResult>(Methods.poolWant, { profiles: asked }, REQUEST_TIMEOUT_MS);
+      this.lastWishes = { asked, wanted: r.wanted };
+      this.log.info(`asked the daemon to keep ${asked.join(', ') || 'nothing'} warm; it keeps ${r.wanted.join(', ') || 'none'} warm`);
+    } catch (e) {
+      this.log.warn(`the pool wishes were not sent: ${(e as Error).message}`);
+    }
+  }
 
   /** Starts connecting without waiting: activation stays cheap. */
   start(): void {
@@ -107,6 +127,9 @@ export class DaemonConnection implements vscode.Disposable {
       });
       client.once('close', (byUs: boolean) => this.onLost(client, byUs));
       await this.pushSettings();
+      // A new daemon knows nothing of this window's wishes.
+      this.lastWishes = undefined;
+      await this.pushWishes();
       this.lastPool = await client.request<PoolChangedNotification>(Methods.poolSubscribe, {}, REQUEST_TIMEOUT_MS);
       this.setState('connected');
       this.poolEmitter.fire(this.lastPool);

@@ -10,13 +10,16 @@ import * as showLog from './commands/showLog';
 import * as showOutput from './commands/showOutput';
 import * as stop from './commands/stop';
 import { daemonEnv, daemonWide, readSettings } from './config';
-import { DaemonConnection } from './connection';
+import { DaemonConnection, REQUEST_TIMEOUT_MS } from './connection';
+import { Methods, type ProfileInfo } from '../daemon/protocol';
+import { WorkspaceWishes } from './pool/wishes';
 import { ArgsStore } from './project/argsStore';
 import { RunController } from './runController';
 import { ContainersTree } from './views/containersTree';
 import { OutputFiles } from './views/outputFiles';
 import { OutputPanel } from './views/outputPanel';
 import { PoolStatusBar } from './views/statusBar';
+import { PoolHistoryFeed } from './views/poolHistoryFeed';
 
 export interface WarmboxApi {
   ctx: Ctx;
@@ -35,7 +38,11 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
   const runs = new RunController(conn, panel, new ArgsStore(context.workspaceState), outputFiles);
   const tree = new ContainersTree();
   const status = new PoolStatusBar();
-  const ctx: Ctx = { conn, runs, panel, tree };
+  const wishes = new WorkspaceWishes(async () => (await conn.ensure()).request<ProfileInfo[]>(Methods.profilesList, {}, REQUEST_TIMEOUT_MS));
+  conn.wishes = () => wishes.wanted();
+  const treeView = vscode.window.createTreeView('warmbox.containers', { treeDataProvider: tree });
+  tree.attach(treeView);
+  const ctx: Ctx = { conn, runs, panel, tree, state: context.globalState };
 
   const currentProfile = () => {
     const lang = vscode.window.activeTextEditor?.document.languageId;
@@ -43,8 +50,11 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
   };
   const refreshStatus = () => status.update(conn.state, conn.lastPool, currentProfile(), conn.lastError);
   const runnable = () => {
-    const lang = vscode.window.activeTextEditor?.document.languageId;
-    void vscode.commands.executeCommand('setContext', 'warmbox.runnableEditor', !!lang && !!readSettings().profileByLanguage[lang]);
+    const doc = vscode.window.activeTextEditor?.document;
+    const lang = doc?.languageId;
+    // Plain text (an untitled editor most often) gets ▶ too: running it offers *Pick a language…*.
+    const ok = !!lang && (!!readSettings().profileByLanguage[lang] || lang === 'plaintext' || !!doc?.isUntitled);
+    void vscode.commands.executeCommand('setContext', 'warmbox.runnableEditor', ok);
   };
 
   context.subscriptions.push(
@@ -53,9 +63,10 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     panel,
     outputFiles,
     runs,
+    new PoolHistoryFeed(conn, panel),
     tree,
     status,
-    vscode.window.registerTreeDataProvider('warmbox.containers', tree),
+    treeView,
     run.register(ctx),
     runSelection.register(ctx),
     runWithArgs.register(ctx),
@@ -77,6 +88,8 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     vscode.window.onDidChangeActiveTextEditor(() => {
       refreshStatus();
       runnable();
+      // An editor of another language warms its profile (sent only when the wishes changed).
+      void conn.pushWishes();
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('warmbox')) return;
@@ -89,6 +102,7 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       runnable();
+      void conn.pushWishes();
       void conn.pushSettings();
     }),
   );

@@ -15,6 +15,8 @@ import type { ArgsStore } from './project/argsStore';
 import { runEnv } from './project/env';
 import { projectFor } from './project/runProject';
 import { projectFile, tracebackDiagnostics } from './project/tracebackDiagnostics';
+import { lineBreaks, shiftSpans } from './run/diagnosticShift';
+import { SelectionRule, selectionProgram } from './run/selection';
 import { parsePythonFrames } from './traceback';
 import type { OutputFiles } from './views/outputFiles';
 import type { OutputPanel } from './views/outputPanel';
@@ -60,12 +62,15 @@ export class RunController implements vscode.Disposable {
       vscode.window.onDidChangeActiveTextEditor((e) => {
         if (e && e.document.uri.scheme !== 'output') this.lastUri = e.document.uri;
       }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.selections.closed(d.uri.toString())),
+      vscode.workspace.onDidChangeTextDocument((e) => this.editDiagnostics(e)),
     );
     this.lastUri = vscode.window.activeTextEditor?.document.uri;
     void vscode.commands.executeCommand('setContext', 'warmbox.running', false);
   }
 
   private lastUri?: vscode.Uri;
+  private readonly selections = new SelectionRule();
 
   /** The text editor the user was last in, if it is still visible. */
   lastEditor(): vscode.TextEditor | undefined {
@@ -77,14 +82,39 @@ export class RunController implements vscode.Disposable {
     return !!this.current;
   }
 
-  /** The profile for a document: the language mapping first, then the daemon's profiles by file extension. */
+  /** The profile for a document: the one picked for it, the language mapping, then the profiles by file extension. */
   async profileFor(doc: vscode.TextDocument): Promise<string | undefined> {
+    const picked = this.picked.get(doc.uri.toString());
+    if (picked) return picked;
     const byLang = readSettings().profileByLanguage[doc.languageId];
     if (byLang) return byLang;
     const client = await this.conn.ensure();
     const profiles = await client.request<ProfileInfo[]>(Methods.profilesList, {}, REQUEST_TIMEOUT_MS);
     const name = doc.fileName.toLowerCase();
     return profiles.find((p) => p.extensions.some((e) => name.endsWith(e)))?.name;
+  }
+
+  /** Profiles picked for documents no profile matches (an untitled plain-text editor), for this window's life. */
+  private readonly picked = new Map<string, string>();
+
+  /** No profile matches the document: *Pick a language…* from the daemon's profiles; remembered for the document. */
+  private async pickProfile(doc: vscode.TextDocument): Promise<string | undefined> {
+    const client = await this.conn.ensure();
+    const profiles = await client.request<ProfileInfo[]>(Methods.profilesList, {}, REQUEST_TIMEOUT_MS);
+    const settings = { label: '$(gear) Map the language in settings…', profile: '' };
+    const items = [
+      ...profiles.map((p) => ({ label: p.name, description: p.extensions.join(' '), detail: p.image, profile: p.name })),
+      { label: '', kind: vscode.QuickPickItemKind.Separator, profile: '' },
+      settings,
+    ];
+    const chosen = await vscode.window.showQuickPick(items, {
+      title: 'warmbox: Pick a language…',
+      placeHolder: `Which sandbox runs this ${doc.isUntitled ? 'untitled ' : ''}${doc.languageId} editor?`,
+    });
+    if (chosen === settings) void vscode.commands.executeCommand('workbench.action.openSettings', 'warmbox.profileByLanguage');
+    if (!chosen?.profile) return undefined;
+    this.picked.set(doc.uri.toString(), chosen.profile);
+    return chosen.profile;
   }
 
   async run(editor: vscode.TextEditor | undefined, selectionOnly: boolean): Promise<RunResult | undefined> {
@@ -101,7 +131,9 @@ export class RunController implements vscode.Disposable {
     const doc = editor.document;
     const settings = readSettings();
     const sel = editor.selection;
-    const useSelection = selectionOnly || !sel.isEmpty;
+    // A selection counts for Run only when made since the file last ran (README: *Running a selection*).
+    const selKey = sel.isEmpty ? undefined : `${sel.start.line}:${sel.start.character}-${sel.end.line}:${sel.end.character}`;
+    const useSelection = selectionOnly || this.selections.counts(doc.uri.toString(), selKey);
     if (selectionOnly && sel.isEmpty) {
       void vscode.window.showInformationMessage('warmbox: select some code to run.');
       return undefined;
@@ -113,14 +145,8 @@ export class RunController implements vscode.Disposable {
       void this.offerRestart(`warmbox: the sandbox daemon is not available: ${(e as Error).message}`);
       return undefined;
     }
-    const profile = await this.profileFor(doc);
-    if (!profile) {
-      void vscode.window.showWarningMessage(
-        `warmbox: no sandbox profile runs ${doc.languageId} files. Map the language in the "warmbox.profileByLanguage" setting.`,
-        'Open Settings',
-      ).then((p) => p && vscode.commands.executeCommand('workbench.action.openSettings', 'warmbox.profileByLanguage'));
-      return undefined;
-    }
+    const profile = (await this.profileFor(doc)) ?? (await this.pickProfile(doc));
+    if (!profile) return undefined;
     const ps = readProjectSettings(doc.isUntitled ? undefined : doc.uri);
     const env = runEnv(profile, ps.env, ps.envByProfile);
     if (env.invalid.length) {
@@ -139,7 +165,11 @@ export class RunController implements vscode.Disposable {
     }
     // Saved files are saved first when asked; unsaved and untitled ones run from what the editor holds.
     if (settings.saveBeforeRun && doc.isDirty && !doc.isUntitled) await doc.save();
-    const code = useSelection ? doc.getText(sel) : doc.getText();
+    // A selection runs where it sits (its traceback lines are the editor's), Python's dedented.
+    const code = useSelection
+      ? selectionProgram({ text: doc.getText(sel), startLine: sel.start.line, before: doc.lineAt(sel.start.line).text.slice(0, sel.start.character), dedent: profile === 'python' })
+      : doc.getText();
+    this.selections.ran(doc.uri.toString(), selKey);
     const fileName = doc.isUntitled ? undefined : path.basename(doc.fileName);
     // After the save: a saved file is not an overlay of itself, and other dirty editors are read as they are now.
     const plan = projectFor(doc, ps);
@@ -152,7 +182,7 @@ export class RunController implements vscode.Disposable {
 
     const decoders = { stdout: new TextDecoder('utf-8'), stderr: new TextDecoder('utf-8') };
     const runId = randomUUID();
-    const current: Current = { runId, doc, lineOffset: useSelection ? sel.start.line : 0, sandboxPath: project?.file ?? fileName ?? 'main.py', root: project?.root, cwd, profile, stderr: '' };
+    const current: Current = { runId, doc, lineOffset: 0, sandboxPath: project?.file ?? fileName ?? 'main.py', root: project?.root, cwd, profile, stderr: '' };
     this.current = current;
     this.shown = project ? { root: project.root, cwd } : undefined;
     this.panel.post({
@@ -272,6 +302,24 @@ export class RunController implements vscode.Disposable {
     const pick = await vscode.window.showErrorMessage(message, 'Restart daemon', 'Show log');
     if (pick === 'Restart daemon') await vscode.commands.executeCommand('warmbox.restartDaemon');
     if (pick === 'Show log') await vscode.commands.executeCommand('warmbox.showLog');
+  }
+
+  /** An edit drops the marks on the lines it changed and moves those below it with their lines. */
+  private editDiagnostics(e: vscode.TextDocumentChangeEvent): void {
+    const old = this.diagnostics.get(e.document.uri);
+    if (!old?.length || !e.contentChanges.length) return;
+    const edits = e.contentChanges.map((c) => ({ startLine: c.range.start.line, endLine: c.range.end.line, insertedLines: lineBreaks(c.text) }));
+    const moved = shiftSpans(old.map((d) => ({ startLine: d.range.start.line, endLine: d.range.end.line })), edits);
+    const next: vscode.Diagnostic[] = [];
+    old.forEach((d, i) => {
+      const m = moved[i];
+      if (!m) return;
+      const shifted = new vscode.Diagnostic(new vscode.Range(m.startLine, d.range.start.character, m.endLine, d.range.end.character), d.message, d.severity);
+      shifted.source = d.source;
+      shifted.relatedInformation = d.relatedInformation;
+      next.push(shifted);
+    });
+    this.diagnostics.set(e.document.uri, next);
   }
 
   /** Diagnostics currently shown (tests read them). */

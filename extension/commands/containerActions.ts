@@ -14,6 +14,23 @@ async function pick(ctx: Ctx, arg: ContainerArg, verb: string): Promise<string |
   return chosen?.id;
 }
 
+export const NO_ASK_REMOVE = 'warmbox.removeContainer.dontAsk';
+
+/** Remove kills a run that is going: asked first (modal), unless the user said not to ask again. */
+async function confirmRemove(ctx: Ctx, arg: ContainerArg): Promise<boolean> {
+  if (ctx.state.get<boolean>(NO_ASK_REMOVE)) return true;
+  const info = arg?.kind === 'container' ? arg.info : undefined;
+  const busy = info?.state === 'busy';
+  const pick = await vscode.window.showWarningMessage(
+    `Remove sandbox container ${info?.shortId ?? ''}?`.replace(' ?', '?'),
+    { modal: true, detail: busy ? 'A run is using it: the run is cancelled.' : 'The pool warms another one when it needs it.' },
+    'Remove',
+    "Remove, don't ask again",
+  );
+  if (pick === "Remove, don't ask again") await ctx.state.update(NO_ASK_REMOVE, true);
+  return !!pick;
+}
+
 export function register(ctx: Ctx): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('warmbox.recycleContainer', async (arg: ContainerArg) => {
@@ -25,7 +42,7 @@ export function register(ctx: Ctx): vscode.Disposable[] {
     }),
     vscode.commands.registerCommand('warmbox.removeContainer', async (arg: ContainerArg) => {
       const id = await pick(ctx, arg, 'remove');
-      if (!id) return;
+      if (!id || !(await confirmRemove(ctx, arg))) return;
       const client = await ctx.conn.ensure();
       await client.request(Methods.containersRemove, { id });
     }),

@@ -38,6 +38,11 @@ export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerial
     this.disposables.push(vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, this));
   }
 
+  /** The panel is open and on screen (the chart is fetched only then). */
+  get visible(): boolean {
+    return !!this.panel?.visible;
+  }
+
   show(preserveFocus = true): void {
     if (this.panel) {
       this.panel.reveal(undefined, preserveFocus);
@@ -57,7 +62,7 @@ export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerial
     if (m.type === 'begin') this.lastExit = undefined;
     if (m.type === 'exit') this.lastExit = m;
     if (!this.panel) {
-      if (m.type === 'pool' || m.type === 'link') return;
+      if (m.type === 'pool' || m.type === 'link' || m.type === 'history') return;
       this.show(true);
     }
     if (this.ready) void this.panel!.webview.postMessage(m);
@@ -166,9 +171,8 @@ export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerial
   <button id="eof" class="secondary" title="Close the program's stdin">EOF</button>
 </div>
 <footer>
-  <svg id="chart" viewBox="0 0 300 60" preserveAspectRatio="none" role="img" aria-label="pool over the last minutes"></svg>
-  <span><span class="key warm"></span>warm<span class="key busy"></span>busy<span class="key waiting"></span>waiting</span>
-  <span id="legend"></span>
+  <div class="chart-head"><span class="chart-title">Pool</span><span class="key warm"></span>warm<span class="key busy"></span>busy<span class="key waiting"></span>waiting <span id="legend"></span></div>
+  <div id="chart" role="img" aria-label="pool per profile over the last minutes"></div>
 </footer>
 <script nonce="${nonce}" src="${media('panel.js')}"></script>
 </body>

@@ -1,6 +1,7 @@
 // The status-bar pool indicator: warm/busy/max of the current editor's profile; warning colours when down.
 import * as vscode from 'vscode';
 import type { PoolChangedNotification } from '../../daemon/protocol';
+import { statusText } from './statusText';
 import type { LinkState } from '../connection';
 
 export class PoolStatusBar implements vscode.Disposable {
@@ -41,8 +42,8 @@ export class PoolStatusBar implements vscode.Disposable {
     }
     const p = stats.profiles.find((x) => x.profile === profile) ?? stats.profiles[0];
     if (!p) return;
-    const icon = p.warming > 0 ? '$(sync~spin)' : p.lastError ? '$(warning)' : '$(vm-running)';
-    this.item.text = `${icon} ${p.profile} ${p.idle}/${p.busy}/${p.maxSize}`;
+    const icon = p.warming > 0 ? '$(sync~spin)' : p.lastError ? '$(warning)' : '$(vm)';
+    this.item.text = `${icon} ${statusText(p)}`;
     if (p.lastError && p.idle === 0) this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     tip.appendMarkdown(`**warmbox** — ${stats.activeRuns} run(s) going · ${stats.docker.kind ?? 'docker'} ${escape(stats.docker.version ?? '')}\n\n`);
     if (stats.docker.host) {

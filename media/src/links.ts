@@ -23,3 +23,42 @@ export function findPathLinks(text: string): PathLink[] {
   }
   return out;
 }
+
+/**
+ * Output arrives in chunks that may cut a path in two (`File "/wo` + `rk/app.py", line 3`): the unfinished last line
+ * is held back while it may still be (the start of) a path, so the link is found whole. `take` gives what can be
+ * shown now; `flush` the rest (the caller calls it after a short quiet, and when the run ends, so a prompt shows).
+ */
+export class LinkHold {
+  private held = '';
+
+  take(text: string): string {
+    const all = this.held + text;
+    const nl = all.lastIndexOf('\n');
+    const tail = all.slice(nl + 1);
+    if (mayContinuePath(tail)) {
+      this.held = tail;
+      return all.slice(0, nl + 1);
+    }
+    this.held = '';
+    return all;
+  }
+
+  /** Whether something is held back. */
+  get pending(): boolean {
+    return this.held !== '';
+  }
+
+  flush(): string {
+    const h = this.held;
+    this.held = '';
+    return h;
+  }
+}
+
+/** An unfinished line holding a /work path (or ending in the beginning of one) may still grow its link. */
+function mayContinuePath(tail: string): boolean {
+  if (tail.includes('/work')) return true;
+  for (const p of ['/', '/w', '/wo', '/wor']) if (tail.endsWith(p)) return true;
+  return false;
+}

@@ -1,5 +1,5 @@
 // Messages between the extension and the output panel's page. Shared by both sides; no `vscode` import.
-import type { PoolStats, RunResult } from '../../daemon/protocol';
+import type { PoolHistoryResult, PoolStats, RunResult } from '../../daemon/protocol';
 
 export interface RunInfo {
   runId: string;
@@ -23,6 +23,8 @@ export type ToPanel =
   /** After a reload the page's saved URIs may be stale: the extension sends the folder's URI again. */
   | { type: 'outputsBase'; runId: string; base: string }
   | { type: 'pool'; t: number; stats: PoolStats }
+  /** The daemon's pool history (pool/history), drawn as the chart. */
+  | { type: 'history'; history: PoolHistoryResult }
   | { type: 'link'; state: string; error?: string };
 
 export type FromPanel =

@@ -3,18 +3,12 @@
 // reload (setState + the extension's serializer).
 import { formatArgs } from '../../extension/project/args';
 import { AnsiParser, ANSI_NAMES, Color, Segment } from './ansi';
-import { findPathLinks } from './links';
+import { findPathLinks, LinkHold } from './links';
 import { describeOutcome, formatSize, FromPanel, isImage, RunInfo, ToPanel } from './messages';
-import type { PoolStats, RunResult } from '../../daemon/protocol';
+import type { PoolHistoryResult, PoolStats, RunResult } from '../../daemon/protocol';
+import { drawPoolChart } from './chart';
 
 declare function acquireVsCodeApi(): { postMessage(m: FromPanel): void; getState(): SavedState | undefined; setState(s: SavedState): void };
-
-interface Sample {
-  t: number;
-  warm: number;
-  busy: number;
-  waiting: number;
-}
 
 interface SavedState {
   run?: RunInfo;
@@ -24,15 +18,15 @@ interface SavedState {
   outputsBase?: string;
   /** The tail of the output, with its stream, so a reload shows what was there. */
   chunks: { stream: 'stdout' | 'stderr'; text: string }[];
-  samples: Sample[];
+  /** The daemon's pool history, last received (shown at once after a reload; the daemon's copy is the truth). */
+  history?: PoolHistoryResult;
 }
 
 const MAX_CHARS = 1_000_000;
 const SAVED_CHARS = 200_000;
-const HISTORY_MS = 5 * 60_000;
 
 const vscode = acquireVsCodeApi();
-const state: SavedState = vscode.getState() ?? { chunks: [], samples: [] };
+const state: SavedState = vscode.getState() ?? { chunks: [] };
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const out = $<HTMLPreElement>('output');
@@ -44,7 +38,7 @@ const input = $<HTMLInputElement>('stdin');
 const sendBtn = $<HTMLButtonElement>('send');
 const eofBtn = $<HTMLButtonElement>('eof');
 const dropped = $('dropped');
-const chart = $('chart') as unknown as SVGSVGElement;
+const chart = $('chart');
 const legend = $('legend');
 const link = $('link');
 const outputsBox = $('outputs');
@@ -116,8 +110,28 @@ function flush(): void {
   if (atBottom) out.scrollTop = out.scrollHeight;
 }
 
+// A path cut across two chunks is linked whole: its unfinished line waits a moment for the rest (never past
+// HOLD_MS, and never behind the other stream's output, so the order stays as written).
+const hold = new LinkHold();
+let heldStream: 'stdout' | 'stderr' = 'stdout';
+let holdTimer: ReturnType<typeof setTimeout> | undefined;
+const HOLD_MS = 80;
+
+function releaseHeld(): void {
+  if (holdTimer) clearTimeout(holdTimer);
+  holdTimer = undefined;
+  const rest = hold.flush();
+  if (!rest) return;
+  queue.push({ stream: heldStream, text: rest });
+  if (!frame) frame = requestAnimationFrame(flush);
+}
+
 function append(stream: 'stdout' | 'stderr', text: string, save = true): void {
-  queue.push({ stream, text });
+  if (hold.pending && heldStream !== stream) releaseHeld();
+  heldStream = stream;
+  const ready = hold.take(text);
+  if (ready) queue.push({ stream, text: ready });
+  if (hold.pending && !holdTimer) holdTimer = setTimeout(releaseHeld, HOLD_MS);
   if (save) {
     state.chunks.push({ stream, text });
     let total = state.chunks.reduce((n, c) => n + c.text.length, 0);
@@ -139,6 +153,7 @@ function clearOutput(): void {
   out.textContent = '';
   chars = 0;
   queue = [];
+  hold.flush();
   dropped.hidden = true;
   parsers = { stdout: new AnsiParser(), stderr: new AnsiParser() };
   state.chunks = [];
@@ -229,46 +244,13 @@ function setLive(live: boolean): void {
 }
 
 function drawChart(): void {
-  const now = Date.now();
-  const samples = state.samples.filter((s) => now - s.t <= HISTORY_MS);
-  const w = 300;
-  const h = 60;
-  const max = Math.max(1, ...samples.map((s) => Math.max(s.warm, s.busy, s.waiting)));
-  const x = (t: number) => ((t - (now - HISTORY_MS)) / HISTORY_MS) * w;
-  const y = (v: number) => h - (v / max) * (h - 4) - 2;
-  const line = (key: 'warm' | 'busy' | 'waiting') => {
-    if (!samples.length) return '';
-    let d = '';
-    let prev: number | undefined;
-    for (const s of samples) {
-      const px = x(s.t).toFixed(1);
-      if (prev !== undefined) d += ` L${px},${y(prev).toFixed(1)}`;
-      d += `${d ? ' L' : 'M'}${px},${y(s[key]).toFixed(1)}`;
-      prev = s[key];
-    }
-    return `${d} L${w},${y(prev!).toFixed(1)}`;
-  };
-  chart.innerHTML = '';
-  const ns = 'http://www.w3.org/2000/svg';
-  for (const key of ['warm', 'busy', 'waiting'] as const) {
-    const p = document.createElementNS(ns, 'path');
-    p.setAttribute('d', line(key));
-    p.setAttribute('class', `series ${key}`);
-    chart.appendChild(p);
-  }
-  const last = samples[samples.length - 1];
-  legend.textContent = last ? `warm ${last.warm} · busy ${last.busy} · waiting ${last.waiting} (max ${max}, last 5 min)` : 'no pool data yet';
+  legend.textContent = drawPoolChart(chart, state.history, Date.now());
 }
 
-function poolSample(t: number, stats: PoolStats): void {
-  const sum = (k: 'idle' | 'busy' | 'waiting') => stats.profiles.reduce((n, p) => n + p[k], 0);
-  state.samples.push({ t, warm: sum('idle'), busy: sum('busy'), waiting: sum('waiting') });
-  const cut = Date.now() - HISTORY_MS - 10_000;
-  while (state.samples.length && state.samples[0].t < cut) state.samples.shift();
+/** The pool now: only whether Docker answers (the chart comes from the daemon's history). */
+function poolSample(stats: PoolStats): void {
   link.textContent = stats.docker.reachable ? '' : `Docker is not reachable: ${stats.docker.error ?? ''}`;
   link.hidden = stats.docker.reachable;
-  drawChart();
-  scheduleSave();
 }
 
 window.addEventListener('message', (ev: MessageEvent<ToPanel>) => {
@@ -297,6 +279,7 @@ window.addEventListener('message', (ev: MessageEvent<ToPanel>) => {
       break;
     case 'exit':
       if (state.run?.runId !== m.result.runId) return;
+      releaseHeld();
       state.result = m.result;
       state.outputsBase = m.outputsBase;
       showHeader();
@@ -309,7 +292,12 @@ window.addEventListener('message', (ev: MessageEvent<ToPanel>) => {
       scheduleSave();
       break;
     case 'pool':
-      poolSample(m.t, m.stats);
+      poolSample(m.stats);
+      break;
+    case 'history':
+      state.history = m.history;
+      drawChart();
+      scheduleSave();
       break;
     case 'link':
       link.hidden = m.state === 'connected';
@@ -347,7 +335,15 @@ input.addEventListener('keydown', (e) => {
 
 // Restore what was there before a reload.
 for (const c of state.chunks) append(c.stream, c.text, false);
+releaseHeld();
 showHeader();
 drawChart();
 setInterval(drawChart, 5000);
+let chartWidth = 0;
+new ResizeObserver(() => {
+  // Drawing changes the height: only a new width redraws.
+  if (chart.clientWidth === chartWidth) return;
+  chartWidth = chart.clientWidth;
+  drawChart();
+}).observe(chart);
 vscode.postMessage({ type: 'ready' });

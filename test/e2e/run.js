@@ -40,6 +40,7 @@ function writeWorkspace(dir, workspaceSettings = {}) {
     'loop.py': 'while True:\n    pass\n',
     'traceback.py': 'import sys\n\n\nprint("about to fail", flush=True)\nx = 1 / 0\n',
     'echo.py': 'name = input("name? ")\nprint(f"hello, {name}!")\n',
+    'indented.py': 'def f():\n    a = 1\n    b = 0\n    print("in f", flush=True)\n    print(a / b)\n\n\nf()\n',
     ...PROJECT_FILES,
   };
   for (const [f, c] of Object.entries(files)) {
@@ -76,8 +77,11 @@ const PROJECT_FILES = {
   ].join('\n'),
 };
 
-/** The user's own settings: pool sizes are daemon-wide, so only these reach the daemon (never a workspace's). */
-const USER_SETTINGS = { 'warmbox.pool': { python: { minSize: 2, maxSize: 4 }, node: { minSize: 0 }, shell: { minSize: 0 } } };
+/**
+ * The user's own settings: pool sizes are daemon-wide, so only these reach the daemon (never a workspace's). node asks
+ * for a warm sandbox that a Python-only folder must not warm (issue 13: warm what the workspace uses).
+ */
+const USER_SETTINGS = { 'warmbox.pool': { python: { minSize: 2, maxSize: 4 }, node: { minSize: 1 }, shell: { minSize: 0 } } };
 
 /** A cloned repository asking for more than the user allows: an untrusted window must push none of it. */
 const HOSTILE_WORKSPACE = { 'warmbox.memoryMb': 65536, 'warmbox.pids': 65536, 'warmbox.network': true, 'warmbox.isolation': 'reuse', 'warmbox.pool': { python: { minSize: 30, maxSize: 64 } } };
@@ -264,8 +268,8 @@ async function uiSession() {
     await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
     const status = page.locator('#workbench\\.parts\\.statusbar');
 
-    await check('the status bar shows warm/busy/max of the python pool', async () => {
-      await status.getByText(/python \d+\/\d+\/\d+/).waitFor({ timeout: 60_000 });
+    await check('the status bar reads without hovering ("python 2 warm")', async () => {
+      await status.getByText(/python \d+ warm/).waitFor({ timeout: 60_000 });
     });
 
     await check('Run in Sandbox from the command palette shows the output, ANSI colours and the outcome in the panel', async () => {
@@ -288,8 +292,47 @@ async function uiSession() {
       await page.locator('.activitybar .action-item a[aria-label^="warmbox"]').first().click();
       const view = page.locator('.pane-body', { has: page.locator('.monaco-list-row') });
       await page.locator('.monaco-list-row', { hasText: /^python/ }).first().waitFor({ timeout: 30_000 });
-      await page.locator('.monaco-list-row', { hasText: /idle · \d+ uses? · / }).first().waitFor({ timeout: 30_000 });
+      // Fresh sandboxes serve one run each: no use count.
+      await page.locator('.monaco-list-row', { hasText: /idle · (new|\d+s|\d+m)$/ }).first().waitFor({ timeout: 30_000 });
       void view;
+    });
+
+    await check('Remove asks first (modal): Cancel keeps the container, Remove removes it', async () => {
+      const label = page.locator('.monaco-list-row .label-name').filter({ hasText: /^[0-9a-f]{12}$/ }).first();
+      await label.waitFor({ timeout: 30_000 });
+      const shortId = (await label.innerText()).trim();
+      const row = page.locator('.monaco-list-row', { hasText: shortId });
+      const clickRemove = async () => {
+        await row.hover();
+        await row.locator('.action-label[aria-label^="Remove Container"]').click();
+      };
+      const dialog = page.locator('.monaco-dialog-box');
+      await clickRemove();
+      await dialog.filter({ hasText: `Remove sandbox container ${shortId}?` }).waitFor({ timeout: 10_000 });
+      await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).click();
+      await dialog.waitFor({ state: 'detached', timeout: 10_000 });
+      if (!(await row.count())) throw new Error('Cancel removed the container');
+      await clickRemove();
+      await dialog.locator('.monaco-button', { hasText: /^Remove$/ }).click();
+      await row.waitFor({ state: 'detached', timeout: 15_000 });
+    });
+
+    await check('an untitled plain-text editor shows ▶; running it offers Pick a language… and runs', async () => {
+      await page.keyboard.press('Control+1');
+      await runCommand(page, 'File: New Untitled Text File');
+      await page.locator('.tab.active', { hasText: /Untitled-\d+/ }).waitFor({ timeout: 15_000 });
+      await page.keyboard.type('print(6 * 7)');
+      const play = page.locator('.editor-group-container.active .editor-actions .action-label[aria-label^="Run in Sandbox"]').first();
+      await play.waitFor({ timeout: 15_000 });
+      await play.click();
+      const qi = page.locator('.quick-input-widget', { hasText: 'Pick a language' });
+      await qi.waitFor({ timeout: 15_000 });
+      await qi.locator('.monaco-list-row', { hasText: /^python/ }).first().click();
+      const f = await panelFrame(page);
+      await f.locator('#output', { hasText: '42' }).waitFor({ timeout: 30_000 });
+      await f.locator('#outcome', { hasText: 'exited 0' }).waitFor({ timeout: 30_000 });
+      await page.locator('.tab.active', { hasText: /Untitled-\d+/ }).click();
+      await runCommand(page, 'View: Revert and Close Editor');
     });
 
     await check('a program writing an image: the panel lists the file, shows the image (docs/outputs.png), and its /work link opens the project file at the line', async () => {
@@ -308,6 +351,20 @@ async function uiSession() {
       await f.locator('#output a.path', { hasText: '/work/proj/plot.py' }).click();
       await page.locator('.tab.active', { hasText: 'plot.py' }).waitFor({ timeout: 15_000 });
       await status.getByText(/Ln 6, Col 1/).waitFor({ timeout: 15_000 });
+    });
+
+    await check('the panel with an image output and the pool chart (from the daemon) goes to docs/panel.png', async () => {
+      const f = await runFile(page, 'plot.py', 'wrote /work/proj/plot.png');
+      await f.waitForFunction(() => {
+        const el = document.querySelector('#outputs img');
+        return el && el.complete && el.naturalWidth === 160;
+      }, undefined, { timeout: 30_000 });
+      await f.locator('#chart .chart-row', { hasText: 'python' }).waitFor({ timeout: 30_000 });
+      await f.locator('#legend', { hasText: /python \d+ warm/ }).waitFor({ timeout: 30_000 });
+      const width = await f.locator('#chart svg').first().evaluate((el) => el.getBoundingClientRect().width);
+      if (width < 250) throw new Error(`the chart is ${width}px wide: not sized to its view`);
+      const frame = await f.frameElement();
+      await frame.screenshot({ path: path.join(ROOT, 'docs/panel.png') });
     });
 
     await check('Run in Sandbox with Arguments… asks in an input box; the panel header shows them and the program gets them', async () => {
@@ -338,7 +395,7 @@ async function uiSession() {
       const fresh = await waitFor(() => extensionHosts(cs.proc.pid).filter((p) => !hostsBefore.includes(p)), 60_000);
       if (!fresh.length) throw new Error(`no new extension host after the reload (before: ${hostsBefore.join(', ')})`);
       await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
-      await status.getByText(/python \d+\/\d+\/\d+/).waitFor({ timeout: 60_000 });
+      await status.getByText(/python \d+ warm/).waitFor({ timeout: 60_000 });
       const f = await panelFrame(page);
       await f.locator('#output', { hasText: 'Hello from a warm sandbox' }).waitFor({ timeout: 30_000 });
       await f.locator('#outcome', { hasText: 'exited 0' }).waitFor({ timeout: 30_000 });
@@ -413,7 +470,7 @@ async function vsixSession(vsix) {
     await page.goto(`http://127.0.0.1:${cs.port}/?folder=${encodeURIComponent(path.join(E2E, 'ws'))}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
     await check('the installed extension starts its daemon and shows the pool', async () => {
-      await page.locator('#workbench\\.parts\\.statusbar').getByText(/python \d+\/\d+\/\d+/).waitFor({ timeout: 60_000 });
+      await page.locator('#workbench\\.parts\\.statusbar').getByText(/python \d+ warm/).waitFor({ timeout: 60_000 });
     });
     await check('the installed extension runs a file in a sandbox', () => runFile(page, 'hello.py', 'Hello from a warm sandbox'));
   } catch (e) {

@@ -1,0 +1,92 @@
+// The pool chart of the output panel: warm/busy/waiting per profile over the last minutes, one row per profile,
+// drawn from the daemon's history (pool/history) so it is the same in every window and survives the tab closing.
+// Sized to the panel (redrawn on resize). Theme colours only (panel.css).
+import type { PoolCounts, PoolHistoryResult } from '../../daemon/protocol';
+
+const SERIES: (keyof PoolCounts)[] = ['warm', 'busy', 'waiting'];
+const ROW_H = 46;
+const NS = 'http://www.w3.org/2000/svg';
+
+/** The profiles worth a row: those that held or wanted a sandbox in the window shown. */
+export function chartProfiles(h: PoolHistoryResult, from: number): string[] {
+  const seen = new Set<string>();
+  for (const s of h.samples) {
+    if (s.t + h.intervalMs <= from) continue;
+    for (const [p, c] of Object.entries(s.profiles)) if (c.warm + c.busy + c.waiting > 0) seen.add(p);
+  }
+  return [...seen].sort();
+}
+
+/** Minutes shown: what the daemon has, from 2 to `most` (a young daemon's minute is not squeezed into a corner). */
+export function chartMinutes(h: PoolHistoryResult, now: number, most = 10): number {
+  const first = h.samples[0]?.t ?? now;
+  return Math.min(most, Math.max(2, Math.ceil((now - first) / 60_000)));
+}
+
+/** Draws into `box` (emptied first), ending now. */
+export function drawPoolChart(box: HTMLElement, h: PoolHistoryResult | undefined, now: number): string {
+  box.textContent = '';
+  if (!h || !h.samples.length) return 'no pool data yet';
+  const minutes = chartMinutes(h, now);
+  const span = minutes * 60_000;
+  const from = now - span;
+  const profiles = chartProfiles(h, from);
+  if (!profiles.length) return `no sandboxes in the last ${minutes} min`;
+  // The label and the numbers beside the chart take about 110 px.
+  const width = Math.max(120, Math.floor(box.clientWidth || 300) - 110);
+  const x = (t: number) => Math.max(0, Math.min(width, ((t - from) / span) * width));
+  const samples = h.samples.filter((s) => s.t + h.intervalMs > from);
+  let summary: string[] = [];
+  for (const p of profiles) {
+    const max = Math.max(1, ...samples.map((s) => Math.max(...SERIES.map((k) => s.profiles[p]?.[k] ?? 0))));
+    const row = document.createElement('div');
+    row.className = 'chart-row';
+    const label = document.createElement('span');
+    label.className = 'chart-label';
+    const last = samples[samples.length - 1]?.profiles[p] ?? { warm: 0, busy: 0, waiting: 0 };
+    label.textContent = p;
+    label.title = `${p}: now ${last.warm} warm · ${last.busy} busy · ${last.waiting} waiting (most ${max})`;
+    const svg = document.createElementNS(NS, 'svg');
+    svg.setAttribute('width', String(width));
+    svg.setAttribute('height', String(ROW_H));
+    svg.setAttribute('viewBox', `0 0 ${width} ${ROW_H}`);
+    svg.setAttribute('class', 'chart-svg');
+    const y = (v: number) => ROW_H - 3 - (v / max) * (ROW_H - 8);
+    const grid = document.createElementNS(NS, 'text');
+    grid.setAttribute('x', String(width - 2));
+    grid.setAttribute('y', '10');
+    grid.setAttribute('text-anchor', 'end');
+    grid.setAttribute('class', 'chart-max');
+    grid.textContent = `max ${max}`;
+    svg.appendChild(grid);
+    const ago = document.createElementNS(NS, 'text');
+    ago.setAttribute('x', '2');
+    ago.setAttribute('y', '10');
+    ago.setAttribute('class', 'chart-max');
+    ago.textContent = `−${minutes} min`;
+    svg.appendChild(ago);
+    for (const k of SERIES) {
+      let d = '';
+      let prev: number | undefined;
+      for (const s of samples) {
+        const v = s.profiles[p]?.[k] ?? 0;
+        const px = x(s.t).toFixed(1);
+        // Steps: a count holds until the next interval.
+        d += prev === undefined ? `M${px},${y(v).toFixed(1)}` : ` L${px},${y(prev).toFixed(1)} L${px},${y(v).toFixed(1)}`;
+        prev = v;
+      }
+      if (prev !== undefined) d += ` L${x(now).toFixed(1)},${y(prev).toFixed(1)}`;
+      const path = document.createElementNS(NS, 'path');
+      path.setAttribute('d', d);
+      path.setAttribute('class', `series ${k}`);
+      svg.appendChild(path);
+    }
+    const nowText = document.createElement('span');
+    nowText.className = 'chart-now';
+    nowText.textContent = `${last.warm}/${last.busy}/${last.waiting}`;
+    row.append(label, svg, nowText);
+    box.appendChild(row);
+    summary.push(`${p} ${last.warm} warm · ${last.busy} busy${last.waiting ? ` · ${last.waiting} waiting` : ''}`);
+  }
+  return `${summary.join('; ')} — last ${minutes} min, kept by the daemon (warm/busy/waiting now at the right)`;
+}

@@ -1,0 +1,157 @@
+// Issue 13 in VS Code: selections run dedented at their editor lines and count only when fresh; diagnostics follow
+// edits and their related locations open; the window asks the daemon to warm only what it uses; a run whose
+// container is removed ends cancelled. Real daemon, real engine.
+import { strict as assert } from 'assert';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { ContainerInfo, Methods, PoolStats, RunResult } from '../../daemon/protocol';
+import type { WarmboxApi } from '../../extension/main';
+import type { ToPanel } from '../../media/src/messages';
+
+const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+
+async function api(): Promise<WarmboxApi> {
+  const ext = vscode.extensions.getExtension<WarmboxApi>('warmbox.warmbox');
+  assert.ok(ext, 'the extension is not loaded');
+  return ext.isActive ? ext.exports : await ext.activate();
+}
+
+async function until<T>(f: () => T | undefined | false | Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function open(name: string): Promise<vscode.TextEditor> {
+  const doc = await vscode.workspace.openTextDocument(path.join(ws(), name));
+  return vscode.window.showTextDocument(doc);
+}
+
+/** Runs a command and collects what the panel was sent (its output) and the result. */
+async function run(a: WarmboxApi, command = 'warmbox.run'): Promise<{ r: RunResult; stdout: string; stderr: string }> {
+  const sent: ToPanel[] = [];
+  const panel = a.ctx.panel as unknown as { post(m: ToPanel): void };
+  const post = panel.post;
+  panel.post = function (m: ToPanel) {
+    sent.push(m);
+    return post.call(this, m);
+  };
+  try {
+    const end = new Promise<RunResult>((resolve) => {
+      const d = a.ctx.runs.onDidEndRun((r) => (d.dispose(), resolve(r)));
+    });
+    await vscode.commands.executeCommand(command);
+    const r = await end;
+    const text = (s: string) => sent.map((m) => (m.type === 'output' && m.stream === s ? m.text : '')).join('');
+    return { r, stdout: text('stdout'), stderr: text('stderr') };
+  } finally {
+    panel.post = post;
+  }
+}
+
+describe('issue 13: selections, diagnostics, warm pool (trusted workspace)', () => {
+  before(async () => {
+    const a = await api();
+    await until(() => a.ctx.conn.state === 'connected' && a.ctx.conn.lastPool, 30_000, 'the daemon connection');
+  });
+
+  it('a Python-only folder asks the daemon to warm python only', async () => {
+    const a = await api();
+    const wishes = await until(() => a.ctx.conn.lastWishes, 30_000, 'the window to send its pool wishes');
+    assert.deepEqual(wishes.asked, ['python']);
+    const s = await a.ctx.conn.client!.request<PoolStats>(Methods.poolStats);
+    const node = s.profiles.find((p) => p.profile === 'node')!;
+    // The user's settings ask for 1 warm node sandbox: kept only once a run used node.
+    assert.ok(node.minSize === 0 || node.runs > 0, `node is kept warm (minSize ${node.minSize}) with no node file and no node run`);
+    assert.ok(s.profiles.find((p) => p.profile === 'python')!.minSize > 0);
+  });
+
+  it('an indented selection (lines inside a function) runs dedented; its traceback lines are the editor lines', async () => {
+    const a = await api();
+    const ed = await open('indented.py');
+    ed.selection = new vscode.Selection(1, 0, 4, ed.document.lineAt(4).text.length);
+    const { r, stdout, stderr } = await run(a, 'warmbox.runSelection');
+    assert.doesNotMatch(stderr, /IndentationError/);
+    assert.equal(stdout, 'in f\n');
+    assert.equal(r.exitCode, 1);
+    assert.match(stderr, /line 5\b/, `the traceback should name editor line 5:\n${stderr}`);
+    const d = a.ctx.runs.diagnosticsFor(ed.document.uri);
+    assert.equal(d.length, 1);
+    assert.equal(d[0].range.start.line, 4, 'the squiggle is on the line that raised');
+    assert.match(d[0].message, /ZeroDivisionError/);
+  });
+
+  it('a leftover selection does not turn Run into Run Selection', async () => {
+    const a = await api();
+    const ed = await open('select.py');
+    ed.selection = new vscode.Selection(1, 0, 1, ed.document.lineAt(1).text.length);
+    const sel = await run(a, 'warmbox.runSelection');
+    assert.equal(sel.stdout, 'second line only\n');
+    // The selection is still there, but it was made before the last run: Run runs the file.
+    const all = await run(a, 'warmbox.run');
+    assert.equal(all.stdout, 'first line\nsecond line only\nthird line\n');
+    ed.selection = new vscode.Selection(0, 0, 0, 0);
+  });
+
+  it('a diagnostic moves with its line and goes when its line is edited', async () => {
+    const a = await api();
+    const doc = (await open('traceback.py')).document;
+    const { r } = await run(a);
+    assert.equal(r.exitCode, 1);
+    assert.equal(a.ctx.runs.diagnosticsFor(doc.uri)[0]?.range.start.line, 4);
+    // Edits as typing makes them (the editor the run started from may have been replaced by the panel's opening).
+    const change = async (f: (e: vscode.WorkspaceEdit) => void) => {
+      const e = new vscode.WorkspaceEdit();
+      f(e);
+      assert.ok(await vscode.workspace.applyEdit(e));
+    };
+    try {
+      await change((e) => e.insert(doc.uri, new vscode.Position(0, 0), '# a line above\n'));
+      await until(() => a.ctx.runs.diagnosticsFor(doc.uri)[0]?.range.start.line === 5, 5000, 'the diagnostic to move down a line');
+      await change((e) => e.replace(doc.uri, doc.lineAt(5).range, 'x = 1 / 1'));
+      await until(() => a.ctx.runs.diagnosticsFor(doc.uri).length === 0, 5000, 'the diagnostic of the edited line to go');
+    } finally {
+      await vscode.window.showTextDocument(doc);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
+  });
+
+  it("a diagnostic's related location opens the workspace file at the line; a /work path of the panel too", async () => {
+    const a = await api();
+    await open('proj/fail.py');
+    const { r } = await run(a);
+    assert.equal(r.exitCode, 1);
+    const helper = vscode.Uri.file(path.join(ws(), 'proj/helper.py'));
+    const raised = a.ctx.runs.diagnosticsFor(helper)[0];
+    assert.ok(raised, 'no diagnostic in helper.py');
+    const loc = raised.relatedInformation?.[0]?.location;
+    assert.ok(loc, 'no related location');
+    assert.equal(loc.uri.scheme, 'file');
+    assert.equal(loc.uri.fsPath, path.join(ws(), 'proj/fail.py'));
+    const ed = await vscode.window.showTextDocument(loc.uri, { selection: loc.range });
+    assert.equal(ed.document.uri.fsPath, loc.uri.fsPath);
+    assert.equal(ed.selection.start.line, 1);
+    const opened = await a.ctx.runs.openSandboxPath('/work/proj/helper.py', 6);
+    assert.equal(opened?.document.uri.fsPath, helper.fsPath);
+    assert.equal(opened?.selection.active.line, 5);
+  });
+
+  it('a run whose container the user removes ends cancelled (removed), not as an error', async () => {
+    const a = await api();
+    await open('loop.py');
+    const end = new Promise<RunResult>((resolve) => {
+      const d = a.ctx.runs.onDidEndRun((r) => (d.dispose(), resolve(r)));
+    });
+    void vscode.commands.executeCommand('warmbox.run');
+    const client = a.ctx.conn.client!;
+    const busy = await until(async () => (await client.request<ContainerInfo[]>(Methods.containersList)).find((c) => c.state === 'busy' && c.profile === 'python'), 15_000, 'the run to take a container');
+    await client.request(Methods.containersRemove, { id: busy.id });
+    const r = await end;
+    assert.equal(r.outcome, 'cancelled');
+    assert.equal(r.cancelReason, 'removed');
+  });
+});
