@@ -53,7 +53,8 @@ describe('output order (real engine)', function () {
     let text = '';
     const h = await d.client.run({ profile: 'python', code, stdinOpen: true, streams: 'merged' }, { onOutput: (_s, data) => (text += data.toString()) });
     for (const digit of '0123456789abcdef') {
-      await waitUntil(() => text.endsWith(`pick ${digit}`), 10_000).catch(() => assert.fail(`the prompt "pick ${digit}" never showed; got ${JSON.stringify(text)}`));
+      const shown = await waitUntil(() => text.endsWith(`pick ${digit}`), 5_000);
+      assert.ok(shown, `the prompt "pick ${digit}" never showed in full; got ${JSON.stringify(text.slice(-40))}`);
       await h.stdin('\n');
     }
     const r = { result: await h.result };
