@@ -13,6 +13,8 @@ import { daemonEnv, daemonWide, readSettings } from './config';
 import { DaemonConnection } from './connection';
 import { ArgsStore } from './project/argsStore';
 import { RunController } from './runController';
+import { registerTerminalLinks } from './terminal/links';
+import { SandboxTerminals } from './terminal/sandboxTerminal';
 import { ContainersTree } from './views/containersTree';
 import { OutputFiles } from './views/outputFiles';
 import { OutputPanel } from './views/outputPanel';
@@ -32,7 +34,8 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
   });
   const panel = new OutputPanel(context.extensionUri);
   const outputFiles = new OutputFiles();
-  const runs = new RunController(conn, panel, new ArgsStore(context.workspaceState), outputFiles);
+  const terminals = new SandboxTerminals();
+  const runs = new RunController(conn, panel, new ArgsStore(context.workspaceState), outputFiles, terminals);
   const tree = new ContainersTree();
   const status = new PoolStatusBar();
   const ctx: Ctx = { conn, runs, panel, tree };
@@ -52,7 +55,9 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     conn,
     panel,
     outputFiles,
+    terminals,
     runs,
+    registerTerminalLinks(terminals, (project, printed, line) => runs.openSandboxPath(printed, line, project)),
     tree,
     status,
     vscode.window.registerTreeDataProvider('warmbox.containers', tree),

@@ -14,8 +14,23 @@ export interface RunInfo {
   cwd?: string;
 }
 
+/** The run the panel shows, whole: the extension keeps it and sends it every time the page (re)loads. */
+export interface RunView {
+  run?: RunInfo;
+  started?: { containerId: string; acquireMs: number; warm: boolean };
+  result?: RunResult;
+  /** The webview URI of the run's output folder (images load from it). */
+  outputsBase?: string;
+  /** The tail of the output, with its stream. */
+  chunks: { stream: 'stdout' | 'stderr'; text: string }[];
+}
+
 export type ToPanel =
   | { type: 'begin'; run: RunInfo; clear: boolean }
+  /** Everything about the run, replacing what the page shows (sent when the page says it is ready). */
+  | { type: 'replay'; view: RunView }
+  /** The program waits for input and the panel is where it goes: the input box takes the focus. */
+  | { type: 'focusInput' }
   | { type: 'started'; runId: string; containerId: string; acquireMs: number; warm: boolean }
   | { type: 'output'; runId: string; stream: 'stdout' | 'stderr'; text: string }
   /** `outputsBase`: the webview URI of the run's output folder, for images shown inline. */

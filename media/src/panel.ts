@@ -4,7 +4,7 @@
 import { formatArgs } from '../../extension/project/args';
 import { AnsiParser, ANSI_NAMES, Color, Segment } from './ansi';
 import { findPathLinks } from './links';
-import { describeOutcome, formatSize, FromPanel, isImage, RunInfo, ToPanel } from './messages';
+import { describeOutcome, formatSize, FromPanel, isImage, RunView, ToPanel } from './messages';
 import type { PoolStats, RunResult } from '../../daemon/protocol';
 
 declare function acquireVsCodeApi(): { postMessage(m: FromPanel): void; getState(): SavedState | undefined; setState(s: SavedState): void };
@@ -16,14 +16,8 @@ interface Sample {
   waiting: number;
 }
 
-interface SavedState {
-  run?: RunInfo;
-  started?: { containerId: string; acquireMs: number; warm: boolean };
-  result?: RunResult;
-  /** The webview URI of the run's output folder (images load from it). */
-  outputsBase?: string;
-  /** The tail of the output, with its stream, so a reload shows what was there. */
-  chunks: { stream: 'stdout' | 'stderr'; text: string }[];
+/** The run (as the extension keeps it, see extension/views/panelModel.ts) and the chart's samples. */
+interface SavedState extends RunView {
   samples: Sample[];
 }
 
@@ -282,8 +276,22 @@ window.addEventListener('message', (ev: MessageEvent<ToPanel>) => {
       state.result = undefined;
       state.outputsBase = undefined;
       showHeader();
-      input.focus();
+      // Never input.focus() here: focusing inside the webview takes the focus from the editor the user ran from.
       scheduleSave();
+      break;
+    case 'replay':
+      // The extension's view of the run wins over what this page saved: runs may have happened while it was hidden.
+      clearOutput();
+      state.run = m.view.run;
+      state.started = m.view.started;
+      state.result = m.view.result;
+      state.outputsBase = m.view.outputsBase;
+      for (const c of m.view.chunks) append(c.stream, c.text);
+      showHeader();
+      scheduleSave();
+      break;
+    case 'focusInput':
+      if (!input.disabled) input.focus();
       break;
     case 'started':
       if (state.run?.runId !== m.runId) return;
