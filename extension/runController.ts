@@ -101,10 +101,15 @@ export class RunController implements vscode.Disposable {
     return [...new Set([...this.live.values()].map((c) => c.doc.uri.toString()))];
   }
 
-  /** `warmbox.running` (any run) and `warmbox.runningFiles` (`resource in warmbox.runningFiles`: Stop on that editor). */
+  /**
+   * `warmbox.running` (any run) and `warmbox.runningFiles` (`resourcePath in warmbox.runningFiles`: Stop on that
+   * editor). Paths, not URIs: in a remote window the workbench's `resource` is a vscode-remote URI while the extension
+   * sees file URIs; `resourcePath` is the path both agree on (the fsPath for local files).
+   */
   private updateContext(): void {
+    const paths = [...this.live.values()].flatMap((c) => [c.doc.uri.fsPath, c.doc.uri.path]);
     void vscode.commands.executeCommand('setContext', 'warmbox.running', this.live.size > 0);
-    void vscode.commands.executeCommand('setContext', 'warmbox.runningFiles', this.runningFiles);
+    void vscode.commands.executeCommand('setContext', 'warmbox.runningFiles', [...new Set(paths)]);
   }
 
   /** The profile for a document: the language mapping first, then the daemon's profiles by file extension. */
@@ -302,9 +307,14 @@ export class RunController implements vscode.Disposable {
     else void c.handle.stdin(text).catch(() => undefined);
   }
 
-  /** The program shows a prompt and waits: where its input goes takes the focus (the only time a run takes it). */
+  /**
+   * The program shows a prompt and waits (its output ends without a newline and nothing more came for
+   * PROMPT_QUIET_MS): where its input goes takes the focus from the editor — the only time a run takes it.
+   */
   private waitingForInput(c: Current): void {
     if (!this.live.has(c.runId) || c.tookFocus) return;
+    // Only from the editor the run came from: a user typing in the panel's input box (or anywhere else) keeps the focus.
+    if (vscode.window.activeTextEditor?.document !== c.doc || this.panel.active) return;
     c.tookFocus = true;
     if (c.terminal) c.terminal.terminal.show(false);
     else {

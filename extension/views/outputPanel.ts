@@ -72,6 +72,11 @@ export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerial
     return !!this.panel?.visible;
   }
 
+  /** The page has the focus (the user is in it). */
+  get active(): boolean {
+    return !!this.panel?.active;
+  }
+
   /** Sends the page the whole run; its output folder's URI made anew for this page. */
   private replay(panel: vscode.WebviewPanel): void {
     const view = { ...this.model.current };
