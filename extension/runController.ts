@@ -299,6 +299,8 @@ export class RunController implements vscode.Disposable {
 
   /** Stdin typed in the terminal; null ends it. Typed lines are small: not awaited, sent in order. */
   private sendStdin(c: Current, text: string | null): void {
+    // The panel's transcript shows what was typed where it was typed, as a terminal does.
+    if (text) this.panel.post({ type: 'output', runId: c.runId, stream: 'stdin', text });
     if (!c.handle) {
       c.early.push(text);
       return;

@@ -1,7 +1,7 @@
 // What the warmbox tab shows, kept by the extension: a hidden webview is destroyed (retainContextWhenHidden is off,
 // to keep memory low) and messages posted to it are lost, so the page is sent this whole view every time it (re)loads
 // instead. No `vscode` import: unit-tested in Node. The page applies the same messages the same way (media/src/panel.ts).
-import type { RunView, ToPanel } from '../../media/src/messages';
+import type { PanelStream, RunView, ToPanel } from '../../media/src/messages';
 
 /** The page trims its own output the same way; the tail is what a reload can show. */
 export const KEPT_CHARS = 200_000;
@@ -63,7 +63,7 @@ export class PanelModel {
     this.chars = 0;
   }
 
-  private append(stream: 'stdout' | 'stderr', text: string): void {
+  private append(stream: PanelStream, text: string): void {
     const chunks = this.view.chunks;
     const last = chunks[chunks.length - 1];
     // Consecutive text of one stream is one chunk: a long run is not thousands of tiny messages on replay.

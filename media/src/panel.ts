@@ -4,7 +4,7 @@
 import { formatArgs } from '../../extension/project/args';
 import { AnsiParser, ANSI_NAMES, Color, Segment } from './ansi';
 import { findPathLinks } from './links';
-import { describeOutcome, formatSize, FromPanel, isImage, RunView, ToPanel } from './messages';
+import { describeOutcome, formatSize, FromPanel, isImage, PanelStream, RunView, ToPanel } from './messages';
 import type { PoolStats, RunResult } from '../../daemon/protocol';
 
 declare function acquireVsCodeApi(): { postMessage(m: FromPanel): void; getState(): SavedState | undefined; setState(s: SavedState): void };
@@ -43,9 +43,9 @@ const legend = $('legend');
 const link = $('link');
 const outputsBox = $('outputs');
 
-let parsers = { stdout: new AnsiParser(), stderr: new AnsiParser() };
+let parsers = { stdout: new AnsiParser(), stderr: new AnsiParser(), stdin: new AnsiParser() };
 let chars = 0;
-let queue: { stream: 'stdout' | 'stderr'; text: string }[] = [];
+let queue: { stream: PanelStream; text: string }[] = [];
 let frame = 0;
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -53,7 +53,7 @@ function colorCss(c: Color): string {
   return 'ansi' in c ? `var(--vscode-terminal-ansi${ANSI_NAMES[c.ansi][0].toUpperCase()}${ANSI_NAMES[c.ansi].slice(1)})` : c.rgb;
 }
 
-function render(stream: 'stdout' | 'stderr', segs: Segment[]): DocumentFragment {
+function render(stream: PanelStream, segs: Segment[]): DocumentFragment {
   const f = document.createDocumentFragment();
   for (const s of segs) {
     const span = document.createElement('span');
@@ -110,7 +110,7 @@ function flush(): void {
   if (atBottom) out.scrollTop = out.scrollHeight;
 }
 
-function append(stream: 'stdout' | 'stderr', text: string, save = true): void {
+function append(stream: PanelStream, text: string, save = true): void {
   queue.push({ stream, text });
   if (save) {
     state.chunks.push({ stream, text });
@@ -134,7 +134,7 @@ function clearOutput(): void {
   chars = 0;
   queue = [];
   dropped.hidden = true;
-  parsers = { stdout: new AnsiParser(), stderr: new AnsiParser() };
+  parsers = { stdout: new AnsiParser(), stderr: new AnsiParser(), stdin: new AnsiParser() };
   state.chunks = [];
 }
 
@@ -327,8 +327,8 @@ window.addEventListener('message', (ev: MessageEvent<ToPanel>) => {
 });
 
 function sendInput(): void {
+  // The extension echoes it into the output (as it does for what is typed in the terminal).
   vscode.postMessage({ type: 'stdin', text: input.value + '\n' });
-  append('stdout', '', false);
   input.value = '';
 }
 

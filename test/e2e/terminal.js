@@ -87,6 +87,9 @@ async function checks({ page, check, openFile, panelFrame, ROOT }) {
     await waitForTerminal(page, /Favourite colour\? green\s*\n\s*Hi Alice, green it is\.\s*\n\s*■ exited 0/);
     for (let i = 0; i < 50 && (await focusIn(page)) !== 'editor'; i++) await page.waitForTimeout(100);
     if ((await focusIn(page)) !== 'editor') throw new Error(`the focus did not come back to the editor (focus: ${await focusIn(page)})`);
+    // The tab's transcript has the typed lines in place too.
+    const f = await panelFrame(page);
+    await f.locator('#output', { hasText: 'What is your name? Alice\nFavourite colour? green\nHi Alice, green it is.' }).waitFor({ timeout: 15_000 });
     fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
     await page.screenshot({ path: path.join(ROOT, 'docs/terminal.png') });
   });
