@@ -3,25 +3,29 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { pipeline } from 'stream';
 import { DaemonClient, DaemonUnavailableError, isRpcError, RequestTooLargeError } from '../daemon/client';
-import { ErrorCodes, MAX_CODE_BYTES, Methods, PoolHistoryResult, PoolStats, ContainerInfo, ProfileInfo, RunOutputs, RunProject, RunResult } from '../daemon/protocol';
+import { ErrorCodes, MAX_CODE_BYTES, Methods, PoolHistoryResult, PoolStats, ContainerInfo, OutputStreams, ProfileInfo, RunOutputs, RunProject, RunResult } from '../daemon/protocol';
 import { findProjectRoot } from '../daemon/workspace/root';
 import { tailFile } from '../daemon/log';
 import { runtimePaths } from '../daemon/socketPath';
 import { parseArgs, CliUsageError, Parsed } from './args';
 import { exitCodeFor, formatAge, formatStats, formatContainers } from './format';
 import { formatHistory } from './historyChart';
+import { chooseStreams, sameOutput } from './streams';
 
 const HELP = `warmbox — run code in warm, hardened Docker sandboxes
 
 Usage:
   warmbox run FILE [--profile NAME] [--stdin FILE|-] [--no-stdin] [--timeout SECONDS]
                    [--isolation fresh|reuse] [--env NAME=VALUE]... [--out DIR] [--json]
-                   [--root DIR] [--cwd file|root] [--exclude GLOB]... [--no-project] [-- ARGS...]
+                   [--root DIR] [--cwd file|root] [--exclude GLOB]... [--no-project]
+                   [--streams merged|separate] [-- ARGS...]
 
   FILE runs inside a private copy of its project: --root, else the nearest folder above it
   holding .git, warmbox.json or a dependency manifest, else its own folder (secrets such as
   .env, *.pem and .git are never copied). --no-project runs the file alone. --out DIR writes
-  the files the run created or changed under DIR.
+  the files the run created or changed under DIR. Where stdout and stderr are the same file
+  (a terminal, 2>&1) the program's stderr joins its stdout, in the order it was written;
+  where they differ (or with --json) they stay separate, byte for byte (--streams forces either).
   warmbox stats [--json]          pool state per profile
   warmbox stats --history [--minutes N] [--json]
                                   warm/busy/waiting per profile over the last minutes
@@ -72,7 +76,7 @@ async function connect(spawn = true): Promise<DaemonClient> {
 async function cmdRun(argv: string[]): Promise<number> {
   const a = parseArgs(argv, {
     flags: ['json', 'no-stdin', 'no-project'],
-    options: ['profile', 'stdin', 'timeout', 'isolation', 'root', 'cwd', 'out'],
+    options: ['profile', 'stdin', 'timeout', 'isolation', 'root', 'cwd', 'out', 'streams'],
     lists: ['env', 'exclude'],
   });
   const file = a.positional[0];
@@ -97,6 +101,12 @@ async function cmdRun(argv: string[]): Promise<number> {
   if (isolation !== undefined && isolation !== 'fresh' && isolation !== 'reuse') throw new CliUsageError('--isolation is fresh or reuse');
   const project = a.flags['no-project'] ? undefined : projectOf(file, a);
   const env = envOf(a.lists.env ?? []);
+  let streams: OutputStreams;
+  try {
+    streams = chooseStreams(a.options.streams, !!a.flags.json, sameOutput);
+  } catch (e) {
+    throw new CliUsageError((e as Error).message);
+  }
 
   const client = await connect();
   let profile = a.options.profile;
@@ -138,6 +148,7 @@ async function cmdRun(argv: string[]): Promise<number> {
         project,
         env,
         outputs: a.options.out !== undefined ? {} : undefined,
+        streams,
       },
       {
         onOutput: (stream, data) => {

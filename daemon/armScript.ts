@@ -22,6 +22,8 @@
 import type { IsolationMode } from './protocol';
 
 export const READY = 'WBREADY';
+/** Begins PID 1's end-of-run markers (then the run's nonce): RS, a byte no prompt ends with. */
+export const END_MARK = '\x1e';
 export const UNHEALTHY = 'WBUNHEALTHY';
 /** After a reuse run's wipe: the daemon answers with the project to put back (WBPROJ). */
 export const WIPED = 'WBWIPED';
@@ -136,7 +138,8 @@ function runLoop(o: ArmOptions): string {
   # The header, then the meta block (f, cwd, env, args as shell words), the code, a delta tar, paths deleted since.
   read -r tag sec nonce sync mlen clen dlen xlen outn outs tmo || exit 0
   [ "$tag" = WBRUN ] && [ "$sec" = "$secret" ] || exit 92
-  f=; cwd=.; wbenv=; set --
+  # eo: where the program's stderr goes (1 when the run asked for its streams merged, in the order written).
+  f=; cwd=.; wbenv=; eo=2; set --
   eval "$(take "$mlen")"
   [ -n "$f" ] || exit 92
   # (busybox's own sh runs its applets for bare names like mkdir and cat, whatever the image holds)
@@ -150,9 +153,9 @@ function runLoop(o: ArmOptions): string {
   # second old: what is merely unchanged in that second the daemon drops by content.
   [ "$outn" -gt 0 ] && $bb touch -d "@$(($($bb date +%s) - 1))" ${PRIVATE_DIR}/stamp
   if [ "$cwd" = . ] && [ -z "$wbenv" ]; then
-    ${run} ${cmd} "$@" < ${PRIVATE_DIR}/in 4<&-
+    ${run} ${cmd} "$@" < ${PRIVATE_DIR}/in 4<&- 2>&$eo
   else
-    ([ -z "$wbenv" ] || eval "export $wbenv"; exec ${run} $bb sh -c 'cd "$0" && exec "$@"' "/work/$cwd" ${cmd} "$@") < ${PRIVATE_DIR}/in 4<&-
+    ([ -z "$wbenv" ] || eval "export $wbenv"; exec ${run} $bb sh -c 'cd "$0" && exec "$@"' "/work/$cwd" ${cmd} "$@") < ${PRIVATE_DIR}/in 4<&- 2>&$eo
   fi
   rc=$?
   $bb kill -9 -1 2>/dev/null
@@ -160,9 +163,11 @@ function runLoop(o: ArmOptions): string {
   gone
   ooms
   # No newline before the nonce: the program's last line stays as it wrote it (the nonce alone is unguessable).
-  printf '%s %s %s %s\\n' "$nonce" "$rc" "$((o - o0))" "$outn"
+  # The marker starts with \\036 (RS), which prompts never end with: the daemon holds back only a tail that could
+  # begin the marker, so a prompt ending in a hex digit would otherwise wait unseen until the program writes again.
+  printf '\\036%s %s %s %s\\n' "$nonce" "$rc" "$((o - o0))" "$outn"
   [ "$outn" -gt 0 ] && { outputs || exit 96; }
-  printf '%s\\n' "$nonce" >&2${o.isolation === 'reuse' ? reset(o) : '\n  exit 0'}
+  printf '\\036%s\\n' "$nonce" >&2${o.isolation === 'reuse' ? reset(o) : '\n  exit 0'}
 done
 `;
 }
@@ -215,6 +220,8 @@ export interface RunHeader {
   outputs?: { maxFiles: number; maxBytes: number };
   /** The in-container backstop, in whole seconds; the daemon's own timer fires first. */
   backstopS: number;
+  /** The program's stderr goes into its stdout (one pipe: the order as written). */
+  merged?: boolean;
 }
 
 /** Environment names a shell can export. */
@@ -223,7 +230,7 @@ export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function encodeHeader(h: RunHeader): Buffer {
   const env = Object.entries(h.env).map(([k, v]) => shQuote(`${k}=${v}`)).join(' ');
   // Shell words PID 1 evaluates: every value is quoted, names are checked by the daemon before they get here.
-  const meta = Buffer.from(`f=${shQuote(h.file)}; cwd=${shQuote(h.cwd)}; wbenv=${shQuote(env)}; set -- ${h.args.map(shQuote).join(' ')}\n`);
+  const meta = Buffer.from(`f=${shQuote(h.file)}; cwd=${shQuote(h.cwd)}; wbenv=${shQuote(env)};${h.merged ? ' eo=1;' : ''} set -- ${h.args.map(shQuote).join(' ')}\n`);
   const delta = h.delta ?? Buffer.alloc(0);
   const deleted = h.deleted?.length ? Buffer.from(h.deleted.map((p) => `${p}\n`).join('')) : Buffer.alloc(0);
   const out = h.outputs ?? { maxFiles: 0, maxBytes: 0 };

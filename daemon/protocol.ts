@@ -111,7 +111,15 @@ export interface RunStartParams {
   env?: Record<string, string>;
   /** Send back the files the run created or changed in its copy (see RunResult.outputs). */
   outputs?: OutputRequest;
+  /**
+   * `merged`: the program's stderr is its stdout (one pipe, as in a terminal), so output arrives in the order it was
+   * written, all as `stdout`. `separate` (default): two streams, byte-exact, but Docker carries them on two pipes, so
+   * their relative order is lost.
+   */
+  streams?: OutputStreams;
 }
+
+export type OutputStreams = 'separate' | 'merged';
 
 export interface RunProject {
   /** The project's folder on the daemon's machine (absolute). */
@@ -211,6 +219,8 @@ export interface RunResult {
   stdoutBytes: number;
   stderrBytes: number;
   truncated: boolean;
+  /** Set when the run's stderr went into its stdout (`streams: 'merged'`): `stderrBytes` is then 0. */
+  merged?: boolean;
   /** When the run asked for them and the program exited. */
   outputs?: RunOutputs;
 }

@@ -207,6 +207,7 @@ export class RunManager {
       stdin: p.stdin ? Buffer.from(p.stdin, 'base64') : null,
       stdinOpen: !!p.stdinOpen,
       timeoutMs,
+      merged: p.streams === 'merged',
       onOutput: (stream, data) => {
         if (run.decision) return;
         const used = run.stdoutBytes + run.stderrBytes;
@@ -309,6 +310,7 @@ export class RunManager {
       stdoutBytes: run.stdoutBytes,
       stderrBytes: run.stderrBytes,
       truncated: run.truncated,
+      merged: run.params.streams === 'merged' || undefined,
       outputs: run.outputs,
     };
     if (d.outcome !== 'exited') this.log.info(`run ${run.id.slice(0, 8)} (${result.profile}) ${d.outcome}: ${d.message ?? ''}`);

@@ -3,7 +3,7 @@ import { EventEmitter } from 'events';
 import * as crypto from 'crypto';
 import type { Duplex } from 'stream';
 import type Docker from 'dockerode';
-import { armScript, containerCmd, encodeArm, encodeHeader, encodeProject, encodeStdin, encodeSync, READY, RUNTIME, UNHEALTHY, WIPED } from './armScript';
+import { armScript, containerCmd, END_MARK as MARK, encodeArm, encodeHeader, encodeProject, encodeStdin, encodeSync, READY, RUNTIME, UNHEALTHY, WIPED } from './armScript';
 import { Demuxer, StreamKind } from './demux';
 import { classifyDockerError, InfraError, withTimeout } from './docker';
 import { engineKindAt, refusalAt as engineRefusalAt, uidRangeAt } from './engine';
@@ -51,6 +51,8 @@ export interface ProgramRun {
   stdin: Buffer | null;
   stdinOpen: boolean;
   timeoutMs: number;
+  /** The program's stderr into its stdout: one stream, in the order written. */
+  merged?: boolean;
   onOutput(stream: StreamKind, data: Buffer): void;
 }
 
@@ -217,9 +219,9 @@ export class Sandbox extends EventEmitter {
       this.active = {
         nonce,
         sync,
-        // Only a tail that could begin the nonce is held back (one hex digit in sixteen, at most), never a newline.
-        out: new MarkerScanner(Buffer.from(`${nonce} `), (d) => r.onOutput('stdout', d)),
-        err: new MarkerScanner(Buffer.from(`${nonce}\n`), (d) => r.onOutput('stderr', d)),
+        // Only a tail that could begin the marker (RS, then the nonce) is held back: never a newline or a prompt.
+        out: new MarkerScanner(Buffer.from(`${MARK}${nonce} `), (d) => r.onOutput('stdout', d)),
+        err: new MarkerScanner(Buffer.from(`${MARK}${nonce}\n`), (d) => r.onOutput('stderr', d)),
         trailer: null,
         afterTrailer: Buffer.alloc(0),
         outputsMax: r.outputs?.maxBytes ?? 0,
@@ -228,7 +230,7 @@ export class Sandbox extends EventEmitter {
       };
       const backstopS = Math.ceil(r.timeoutMs / 1000) + 5;
       const parts = [
-        encodeHeader({ secret: this.secret, nonce, sync, file: r.file, cwd: r.cwd, env: r.env, code: r.code, delta: r.delta, deleted: r.deleted, args: r.args, outputs: r.outputs, backstopS }),
+        encodeHeader({ secret: this.secret, nonce, sync, file: r.file, cwd: r.cwd, env: r.env, code: r.code, delta: r.delta, deleted: r.deleted, args: r.args, outputs: r.outputs, backstopS, merged: r.merged }),
       ];
       if (r.stdin && r.stdin.length) parts.push(encodeStdin(r.stdin));
       if (!r.stdinOpen) parts.push(encodeStdin(null));

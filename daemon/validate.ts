@@ -3,7 +3,7 @@ import { JSONRPCErrorException } from 'json-rpc-2.0';
 import { LIMIT_RANGES, RUN_LIMITS } from './config';
 import * as path from 'path';
 import { ENV_NAME } from './armScript';
-import { ErrorCodes, IsolationMode, MAX_CODE_BYTES, OutputRequest, RunProject, RunStartParams, RunStdinParams, ConfigOverrides, SandboxSettings } from './protocol';
+import { ErrorCodes, IsolationMode, MAX_CODE_BYTES, OutputRequest, OutputStreams, RunProject, RunStartParams, RunStdinParams, ConfigOverrides, SandboxSettings } from './protocol';
 
 export { MAX_CODE_BYTES };
 
@@ -53,6 +53,13 @@ function optIsolation(o: Record<string, unknown>, k: string, where = ''): Isolat
   return v;
 }
 
+function optStreams(o: Record<string, unknown>, k: string): OutputStreams | undefined {
+  const v = o[k];
+  if (v === undefined || v === null) return undefined;
+  if (v !== 'separate' && v !== 'merged') throw invalid(`${k} must be "separate" or "merged"`);
+  return v;
+}
+
 const SETTINGS_KEYS = new Set(['isolation', 'network', ...RUN_LIMITS]);
 
 /** A run's sandbox settings, with the config file's ranges; an unknown field is named rather than ignored. */
@@ -97,6 +104,7 @@ export function runStartParams(raw: unknown): RunStartParams {
     project: optProject(o, 'project'),
     env: optEnv(o, 'env'),
     outputs: optOutputs(o, 'outputs'),
+    streams: optStreams(o, 'streams'),
   };
 }
 

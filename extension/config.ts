@@ -11,7 +11,14 @@ export interface Settings {
   dockerHost: string;
   runtime: string;
   trace: 'off' | 'messages' | 'verbose';
+  /** Where a run's output shows: the sandbox terminal, the warmbox tab, or both. */
+  output: OutputMode;
+  terminalReuse: boolean;
+  /** Running a file while another run goes: cancel it first, or run side by side. */
+  whileRunning: 'cancel' | 'parallel';
 }
+
+export type OutputMode = 'both' | 'terminal' | 'panel';
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('warmbox');
@@ -24,7 +31,14 @@ export function readSettings(): Settings {
     // Restricted like dockerHost: in an untrusted workspace VS Code returns only the user's own value.
     runtime: c.get<string>('runtime', ''),
     trace: c.get<'off' | 'messages' | 'verbose'>('trace.server', 'off'),
+    output: oneOf(c.get<string>('output'), ['both', 'terminal', 'panel'] as const, 'both'),
+    terminalReuse: c.get<boolean>('terminal.reuse', true) !== false,
+    whileRunning: oneOf(c.get<string>('whileRunning'), ['cancel', 'parallel'] as const, 'cancel'),
   };
+}
+
+function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], d: T): T {
+  return allowed.includes(v as T) ? (v as T) : d;
 }
 
 function inspector(scope?: vscode.Uri): Inspect {

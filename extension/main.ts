@@ -15,6 +15,8 @@ import { Methods, type ProfileInfo } from '../daemon/protocol';
 import { WorkspaceWishes } from './pool/wishes';
 import { ArgsStore } from './project/argsStore';
 import { RunController } from './runController';
+import { registerTerminalLinks } from './terminal/links';
+import { SandboxTerminals } from './terminal/sandboxTerminal';
 import { ContainersTree } from './views/containersTree';
 import { OutputFiles } from './views/outputFiles';
 import { OutputPanel } from './views/outputPanel';
@@ -35,7 +37,8 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
   });
   const panel = new OutputPanel(context.extensionUri);
   const outputFiles = new OutputFiles();
-  const runs = new RunController(conn, panel, new ArgsStore(context.workspaceState), outputFiles);
+  const terminals = new SandboxTerminals();
+  const runs = new RunController(conn, panel, new ArgsStore(context.workspaceState), outputFiles, terminals);
   const tree = new ContainersTree();
   const status = new PoolStatusBar();
   const wishes = new WorkspaceWishes(async () => (await conn.ensure()).request<ProfileInfo[]>(Methods.profilesList, {}, REQUEST_TIMEOUT_MS));
@@ -62,8 +65,10 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     conn,
     panel,
     outputFiles,
+    terminals,
     runs,
     new PoolHistoryFeed(conn, panel),
+    registerTerminalLinks(terminals, (project, printed, line) => runs.openSandboxPath(printed, line, project)),
     tree,
     status,
     treeView,

@@ -1,6 +1,8 @@
-// Runs the active editor (or its selection) in a sandbox, inside a copy of its project: output to the panel, Stop,
-// stdin, output files, and diagnostics where a Python traceback points into the project. One run per window at a
-// time; a new one stops the previous.
+// Runs the active editor (or its selection) in a sandbox, inside a copy of its project: output to the sandbox terminal
+// and the panel, Stop, stdin, output files, and diagnostics where a Python traceback points into the project. A new
+// run cancels the window's others first (`warmbox.whileRunning`: or only a run of the same file, side by side).
+// Focus stays in the editor unless the program waits for input (see PROMPT_QUIET_MS): then the terminal (or the
+// panel's input box) takes it, and gives it back to the editor when the run ends.
 import { randomUUID } from 'crypto';
 import * as path from 'path';
 import { TextDecoder } from 'util';
@@ -18,6 +20,8 @@ import { projectFile, tracebackDiagnostics } from './project/tracebackDiagnostic
 import { lineBreaks, shiftSpans } from './run/diagnosticShift';
 import { SelectionRule, selectionProgram } from './run/selection';
 import { parsePythonFrames } from './traceback';
+import { endsInPrompt, outcomeLine, PROMPT_QUIET_MS } from './terminal/lineInput';
+import type { SandboxTerminal, SandboxTerminals } from './terminal/sandboxTerminal';
 import type { OutputFiles } from './views/outputFiles';
 import type { OutputPanel } from './views/outputPanel';
 
@@ -32,11 +36,25 @@ interface Current {
   root?: string;
   cwd: string;
   profile: string;
-  stderr: string;
+  /** The output (stdout and stderr merged, as the run asks for them) up to 256 KB: where tracebacks are read. */
+  text: string;
+  terminal?: SandboxTerminal;
+  /** Typed before the daemon took the run: sent once it has. */
+  early: (string | null)[];
+  /** The terminal or the panel took the focus for input: the editor gets it back when the run ends. */
+  tookFocus?: boolean;
+  cancelled?: boolean;
+  /** The end of the output so far, and the timer that says a prompt waits (see PROMPT_QUIET_MS). */
+  tail: string;
+  quiet?: NodeJS.Timeout;
+  /** Later runs have higher numbers. */
+  seq: number;
 }
 
 export class RunController implements vscode.Disposable {
-  private current?: Current;
+  /** The window's live runs, oldest first. */
+  private readonly live = new Map<string, Current>();
+  private seq = 0;
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('warmbox');
   private readonly disposables: vscode.Disposable[] = [];
   private readonly endEmitter = new vscode.EventEmitter<RunResult>();
@@ -52,6 +70,7 @@ export class RunController implements vscode.Disposable {
     private readonly panel: OutputPanel,
     readonly args: ArgsStore,
     readonly outputFiles: OutputFiles,
+    private readonly terminals: SandboxTerminals,
   ) {
     this.disposables.push(
       panel.onMessage((m) => this.onPanel(m)),
@@ -66,7 +85,7 @@ export class RunController implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => this.editDiagnostics(e)),
     );
     this.lastUri = vscode.window.activeTextEditor?.document.uri;
-    void vscode.commands.executeCommand('setContext', 'warmbox.running', false);
+    this.updateContext();
   }
 
   private lastUri?: vscode.Uri;
@@ -79,7 +98,23 @@ export class RunController implements vscode.Disposable {
   }
 
   get running(): boolean {
-    return !!this.current;
+    return this.live.size > 0;
+  }
+
+  /** The files with a live run (tests read it; the editor title's Stop follows it). */
+  get runningFiles(): string[] {
+    return [...new Set([...this.live.values()].map((c) => c.doc.uri.toString()))];
+  }
+
+  /**
+   * `warmbox.running` (any run) and `warmbox.runningFiles` (`resourcePath in warmbox.runningFiles`: Stop on that
+   * editor). Paths, not URIs: in a remote window the workbench's `resource` is a vscode-remote URI while the extension
+   * sees file URIs; `resourcePath` is the path both agree on (the fsPath for local files).
+   */
+  private updateContext(): void {
+    const paths = [...this.live.values()].flatMap((c) => [c.doc.uri.fsPath, c.doc.uri.path]);
+    void vscode.commands.executeCommand('setContext', 'warmbox.running', this.live.size > 0);
+    void vscode.commands.executeCommand('setContext', 'warmbox.runningFiles', [...new Set(paths)]);
   }
 
   /** The profile for a document: the one picked for it, the language mapping, then the profiles by file extension. */
@@ -177,29 +212,48 @@ export class RunController implements vscode.Disposable {
     const project = plan?.project;
     const cwd = project ? (project.cwd === 'root' ? '.' : path.posix.dirname(project.file)) : '.';
 
-    if (this.current) await this.stop();
+    // The window's other runs end first (or, side by side, only this file's own).
+    const uri = doc.uri.toString();
+    const before = [...this.live.values()].filter((c) => settings.whileRunning === 'cancel' || c.doc.uri.toString() === uri);
+    await Promise.all(before.map((c) => this.stopRun(c)));
     this.diagnostics.clear();
 
     const decoders = { stdout: new TextDecoder('utf-8'), stderr: new TextDecoder('utf-8') };
     const runId = randomUUID();
-    const current: Current = { runId, doc, lineOffset: 0, sandboxPath: project?.file ?? fileName ?? 'main.py', root: project?.root, cwd, profile, stderr: '' };
-    this.current = current;
+    const current: Current = {
+      runId, doc, lineOffset: 0, sandboxPath: project?.file ?? fileName ?? 'main.py', root: project?.root, cwd, profile, text: '', early: [],
+      tail: '', seq: ++this.seq,
+    };
+    this.live.set(runId, current);
+    this.updateContext();
     this.shown = project ? { root: project.root, cwd } : undefined;
+    const shownName = doc.isUntitled ? doc.uri.path : vscode.workspace.asRelativePath(doc.uri);
     this.panel.post({
       type: 'begin',
-      run: {
-        runId, file: doc.isUntitled ? doc.uri.path : vscode.workspace.asRelativePath(doc.uri), profile, selection: useSelection, startedAt: Date.now(),
-        args: args.length ? args : undefined, root: project?.root, cwd: project ? cwd : undefined,
-      },
+      run: { runId, file: shownName, profile, selection: useSelection, startedAt: Date.now(), args: args.length ? args : undefined, root: project?.root, cwd: project ? cwd : undefined },
       clear: settings.clearOutputBeforeRun,
     });
-    this.panel.show(true);
+    // Shown without taking the focus: the user stays in the editor (see waitingForInput for the exception).
+    if (settings.output !== 'terminal') this.panel.show(true);
+    if (settings.output !== 'panel') {
+      const t = this.terminals.forRun(path.basename(shownName), settings.terminalReuse);
+      current.terminal = t;
+      const header = `▶ ${shownName}${useSelection ? ' (selection)' : ''}${args.length ? ` ${args.join(' ')}` : ''} · ${profile}`;
+      t.begin(
+        { stdin: (text) => this.sendStdin(current, text), eof: () => this.sendStdin(current, null), interrupt: () => void this.stopRun(current) },
+        header,
+        settings.clearOutputBeforeRun,
+        project ? { root: project.root, cwd } : undefined,
+      );
+      t.terminal.show(true);
+    }
     let handle: RunHandle;
     try {
       handle = await client.run(
         // Only the sandbox settings set explicitly, the workspace's only to tighten: this window's sandboxes, no other's.
         {
-          runId, profile, code, fileName, stdinOpen: true, ...runSettingsFor(doc),
+          // Merged: the terminal and the panel show stdout and stderr in the order the program wrote them.
+          runId, profile, code, fileName, stdinOpen: true, streams: 'merged', ...runSettingsFor(doc),
           args: args.length ? args : undefined,
           project,
           env: Object.keys(env.env).length ? env.env : undefined,
@@ -207,20 +261,20 @@ export class RunController implements vscode.Disposable {
         },
         {
           onStarted: (n) => this.panel.post({ type: 'started', runId: n.runId, containerId: n.containerId, acquireMs: n.acquireMs, warm: n.warm }),
-          onOutput: (stream, data) => {
-            const text = decoders[stream].decode(data, { stream: true });
-            if (stream === 'stderr' && current.stderr.length < 256 * 1024) current.stderr += text;
-            if (text) this.panel.post({ type: 'output', runId, stream, text });
-          },
+          onOutput: (stream, data) => this.output(current, stream, decoders[stream].decode(data, { stream: true })),
         },
       );
     } catch (e) {
-      if (this.current === current) this.current = undefined;
+      this.live.delete(runId);
+      this.updateContext();
+      current.terminal?.end(`\x1b[31m■ not started: ${(e as Error).message}\x1b[0m`);
       this.refused(e, !!project);
       return undefined;
     }
     current.handle = handle;
-    void vscode.commands.executeCommand('setContext', 'warmbox.running', true);
+    for (const x of current.early.splice(0)) this.sendStdin(current, x);
+    // Stopped (Ctrl+C, another run) before the daemon answered.
+    if (current.cancelled) void handle.cancel().catch(() => undefined);
 
     let result: RunResult;
     try {
@@ -231,16 +285,16 @@ export class RunController implements vscode.Disposable {
         containerId: null, warm: false, isolation: 'fresh', acquireMs: 0, durationMs: 0, stdoutBytes: 0, stderrBytes: 0, truncated: false,
       };
     }
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const rest = decoders[stream].decode();
-      if (rest) this.panel.post({ type: 'output', runId: handle.runId, stream, text: rest });
-    }
+    for (const stream of ['stdout', 'stderr'] as const) this.output(current, stream, decoders[stream].decode());
     if (result.outputs) this.outputFiles.remember({ outputs: result.outputs, root: project?.root });
+    // Files and images show in the panel: it opens for them (without the focus) even where the terminal is the output.
+    if (result.outputs?.files.length && settings.output === 'terminal') this.panel.show(true);
     this.panel.post({ type: 'exit', result, outputsBase: result.outputs && this.panel.outputsBase(result.outputs) });
-    if (this.current === current) {
-      this.current = undefined;
-      void vscode.commands.executeCommand('setContext', 'warmbox.running', false);
-    }
+    current.terminal?.end(outcomeLine(result));
+    this.live.delete(runId);
+    if (current.quiet) clearTimeout(current.quiet);
+    this.updateContext();
+    if (current.tookFocus) this.focusBack(current);
     await this.markTraceback(current, result);
     if (result.outcome === 'infra-error' && result.infraReason !== 'client-gone') {
       void this.offerRestart(`warmbox: ${describeOutcome(result)}`);
@@ -250,20 +304,71 @@ export class RunController implements vscode.Disposable {
     return result;
   }
 
-  async stop(): Promise<void> {
-    const c = this.current;
-    if (!c?.handle) return;
-    await c.handle.cancel().catch(() => undefined);
+  /** Stops the run of `uri` (the editor title's Stop), else of the active editor, else every run of the window. */
+  async stop(uri?: vscode.Uri): Promise<void> {
+    const file = (uri ?? vscode.window.activeTextEditor?.document.uri)?.toString();
+    const all = [...this.live.values()];
+    const mine = all.filter((c) => c.doc.uri.toString() === file);
+    await Promise.all((mine.length ? mine : all).map((c) => this.stopRun(c)));
+  }
+
+  private async stopRun(c: Current): Promise<void> {
+    c.cancelled = true;
+    if (c.handle) await c.handle.cancel().catch(() => undefined);
+  }
+
+  private output(c: Current, stream: 'stdout' | 'stderr', text: string): void {
+    if (!text) return;
+    if (c.text.length < 256 * 1024) c.text += text;
+    this.panel.post({ type: 'output', runId: c.runId, stream, text });
+    c.terminal?.output(text);
+    c.tail = (c.tail + text).slice(-200);
+    if (c.quiet) clearTimeout(c.quiet);
+    c.quiet = endsInPrompt(c.tail) && !c.tookFocus ? setTimeout(() => this.waitingForInput(c), PROMPT_QUIET_MS) : undefined;
+  }
+
+  /** Stdin typed in the terminal; null ends it. Typed lines are small: not awaited, sent in order. */
+  private sendStdin(c: Current, text: string | null): void {
+    // The panel's transcript shows what was typed where it was typed, as a terminal does.
+    if (text) this.panel.post({ type: 'output', runId: c.runId, stream: 'stdin', text });
+    if (!c.handle) {
+      c.early.push(text);
+      return;
+    }
+    if (text === null) void c.handle.closeStdin().catch(() => undefined);
+    else void c.handle.stdin(text).catch(() => undefined);
+  }
+
+  /**
+   * The program shows a prompt and waits (its output ends without a newline and nothing more came for
+   * PROMPT_QUIET_MS): where its input goes takes the focus from the editor — the only time a run takes it.
+   */
+  private waitingForInput(c: Current): void {
+    if (!this.live.has(c.runId) || c.tookFocus) return;
+    // Only from the editor the run came from: a user typing in the panel's input box (or anywhere else) keeps the focus.
+    if (vscode.window.activeTextEditor?.document !== c.doc || this.panel.active) return;
+    c.tookFocus = true;
+    if (c.terminal) c.terminal.terminal.show(false);
+    else {
+      this.panel.show(false);
+      this.panel.post({ type: 'focusInput' });
+    }
+  }
+
+  /** After a run that took the focus for input: back to the editor it ran from, if it is still open. */
+  private focusBack(c: Current): void {
+    const ed = vscode.window.visibleTextEditors.find((e) => e.document === c.doc);
+    if (ed) void vscode.window.showTextDocument(ed.document, { viewColumn: ed.viewColumn, preserveFocus: false, preview: false });
   }
 
   /** Every frame of a Python traceback that points into the project, mapped back to its file. */
   private async markTraceback(c: Current, r: RunResult): Promise<void> {
     if (c.profile !== 'python' || r.outcome !== 'exited' || r.exitCode === 0) return;
-    const tb = parsePythonFrames(c.stderr);
+    const tb = parsePythonFrames(c.text);
     if (!tb) return;
     const marks = await tracebackDiagnostics(tb, { doc: c.doc, sandboxPath: c.sandboxPath, lineOffset: c.lineOffset, root: c.root, cwd: c.cwd });
     // A newer run may have started (and cleared) meanwhile.
-    if (this.current && this.current !== c) return;
+    if ([...this.live.values()].some((o) => o.seq > c.seq)) return;
     for (const { uri, diagnostics } of marks.values()) this.diagnostics.set(uri, diagnostics);
   }
 
@@ -277,9 +382,12 @@ export class RunController implements vscode.Disposable {
     }
   }
 
-  /** A /work path clicked in the panel: opened only when it is an existing file inside the shown run's project. */
-  async openSandboxPath(printed: string, line?: number): Promise<vscode.TextEditor | undefined> {
-    const s = this.shown;
+  /**
+   * A /work path clicked in the panel (the shown run's project) or a terminal (its run's): opened only when it is an
+   * existing file inside that project.
+   */
+  async openSandboxPath(printed: string, line?: number, project = this.shown): Promise<vscode.TextEditor | undefined> {
+    const s = project;
     const local = s && (await projectFile(s.root, printed, s.cwd));
     if (!local) return undefined;
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(local));
@@ -288,14 +396,15 @@ export class RunController implements vscode.Disposable {
   }
 
   private onPanel(m: FromPanel): void {
-    const c = this.current;
-    if (m.type === 'stop') void this.stop();
+    // The panel shows the newest run: its input and Stop are that run's.
+    const c = [...this.live.values()].pop();
+    if (m.type === 'stop') void (c && this.stopRun(c));
     else if (m.type === 'openOutput') void this.outputFiles.open(m.path);
     else if (m.type === 'saveOutput') void this.outputFiles.saveToWorkspace(m.path);
     else if (m.type === 'openPath') void this.openSandboxPath(m.path, m.line);
     // Typed lines are small: not awaited (the daemon answers once the program's sandbox took them); sent in order.
-    else if (m.type === 'stdin' && c?.handle) void c.handle.stdin(m.text).catch(() => undefined);
-    else if (m.type === 'eof' && c?.handle) void c.handle.closeStdin().catch(() => undefined);
+    else if (m.type === 'stdin' && c) this.sendStdin(c, m.text);
+    else if (m.type === 'eof' && c) this.sendStdin(c, null);
   }
 
   private async offerRestart(message: string): Promise<void> {
@@ -328,7 +437,7 @@ export class RunController implements vscode.Disposable {
   }
 
   dispose(): void {
-    void this.stop();
+    for (const c of this.live.values()) void this.stopRun(c);
     this.diagnostics.dispose();
     this.endEmitter.dispose();
     for (const d of this.disposables) d.dispose();

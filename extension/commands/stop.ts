@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from './context';
 
-/** warmbox.stop: cancels the window's run; its sandbox is destroyed. */
+/** warmbox.stop: cancels the run of the editor it was given (title button) or in front, else the window's runs. */
 export function register(ctx: Ctx): vscode.Disposable {
-  return vscode.commands.registerCommand('warmbox.stop', () => ctx.runs.stop());
+  return vscode.commands.registerCommand('warmbox.stop', (uri?: unknown) => ctx.runs.stop(uri instanceof vscode.Uri ? uri : undefined));
 }

@@ -1,10 +1,12 @@
-// The one output panel (a webview): reused for every run, restored after a reload by its serializer.
+// The one output panel (a webview): reused for every run, restored after a reload by its serializer. The run it shows
+// is kept here (PanelModel) and sent whole whenever the page loads, so a run while it was hidden is never lost.
 import * as crypto from 'crypto';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { runtimeDir } from '../../daemon/socketPath';
 import type { RunOutputs, RunResult } from '../../daemon/protocol';
-import type { FromPanel, RunInfo, ToPanel } from '../../media/src/messages';
+import type { FromPanel, RunInfo, RunView, ToPanel } from '../../media/src/messages';
+import { PanelModel } from './panelModel';
 import { isInside } from '../project/root';
 
 /** What the page saved and the serializer hands back after a reload (the fields the extension reads). */
@@ -17,8 +19,9 @@ export const PANEL_VIEW_TYPE = 'warmbox.output';
 
 export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerializer {
   private panel?: vscode.WebviewPanel;
+  /** The page has loaded and said so, and has not been hidden since. */
   private ready = false;
-  private queue: ToPanel[] = [];
+  private readonly model = new PanelModel();
   private readonly messageEmitter = new vscode.EventEmitter<FromPanel>();
   readonly onMessage = this.messageEmitter.event;
   private readonly restoreEmitter = new vscode.EventEmitter<RestoredPanel>();
@@ -30,17 +33,10 @@ export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerial
    * `outputs/` (one folder per run). Set when the panel is made, since changing a webview's options reloads its page.
    */
   private outputRoots: string[];
-  /** Sent again whenever the page (re)loads: a reload for new resource roots may swallow it. Idempotent. */
-  private lastExit?: ToPanel;
 
   constructor(private readonly extensionUri: vscode.Uri, env: NodeJS.ProcessEnv = process.env) {
     this.outputRoots = [path.join(runtimeDir(env), 'outputs')];
     this.disposables.push(vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, this));
-  }
-
-  /** The panel is open and on screen (the chart is fetched only then). */
-  get visible(): boolean {
-    return !!this.panel?.visible;
   }
 
   show(preserveFocus = true): void {
@@ -57,16 +53,44 @@ export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerial
     this.attach(panel);
   }
 
-  /** Sends to the page, queued until it says it is ready; only the latest pool sample is kept while hidden. */
+  /**
+   * The run's messages update the view the extension keeps, and go to the page only while it is live; a page that
+   * (re)loads — shown again after being hidden, or after a reload — is sent the whole view (see PanelModel). Pool and
+   * link samples are not kept: a hidden page misses them.
+   */
   post(m: ToPanel): void {
-    if (m.type === 'begin') this.lastExit = undefined;
-    if (m.type === 'exit') this.lastExit = m;
-    if (!this.panel) {
-      if (m.type === 'pool' || m.type === 'link' || m.type === 'history') return;
-      this.show(true);
+    this.model.apply(m);
+    if (this.panel && this.ready) void this.panel.webview.postMessage(m);
+  }
+
+  /** The view of the run, as the page shows it once it is visible. */
+  get view(): RunView {
+    return this.model.current;
+  }
+
+  get visible(): boolean {
+    return !!this.panel?.visible;
+  }
+
+  /** The page has the focus (the user is in it). */
+  get active(): boolean {
+    return !!this.panel?.active;
+  }
+
+  /** Sends the page the whole run; its output folder's URI made anew for this page. */
+  private replay(panel: vscode.WebviewPanel): void {
+    const view = { ...this.model.current };
+    const outputs = view.result?.outputs;
+    if (outputs && typeof outputs.dir === 'string' && path.isAbsolute(outputs.dir)) {
+      if (!this.outputRoots.some((r) => isInside(r, outputs.dir))) {
+        // Changing the roots reloads the page, which asks again.
+        this.allow(outputs.dir);
+        panel.webview.options = this.options();
+        return;
+      }
+      view.outputsBase = panel.webview.asWebviewUri(vscode.Uri.file(outputs.dir)).toString();
     }
-    if (this.ready) void this.panel!.webview.postMessage(m);
-    else this.queue.push(m);
+    void panel.webview.postMessage({ type: 'replay', view } satisfies ToPanel);
   }
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
@@ -74,26 +98,23 @@ export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerial
     const outputs = saved.result?.outputs;
     if (outputs && typeof outputs.dir === 'string' && path.isAbsolute(outputs.dir)) this.allow(outputs.dir);
     panel.webview.options = this.options();
+    // This extension host starts with no view: the page's saved one is it (unless a run began meanwhile).
+    if (!this.model.current.run) this.model.restore(saved as Partial<RunView>);
     this.attach(panel);
-    if (outputs && saved.run) {
-      this.restoreEmitter.fire(saved);
-      // The URI the page saved may not hold in this session.
-      this.post({ type: 'outputsBase', runId: saved.run.runId, base: this.outputsBase(outputs) });
-    }
+    if (outputs && saved.run) this.restoreEmitter.fire(saved);
   }
 
   /**
-   * The webview URI of a run's output folder. A folder outside the known roots (a daemon with another runtime
-   * folder) is added, which reloads the page from its saved state.
+   * The webview URI of a run's output folder, when the panel is open (otherwise the page gets it when it loads). A
+   * folder outside the known roots (a daemon with another runtime folder) is added, which reloads the page.
    */
-  outputsBase(o: RunOutputs): string {
-    // Closed during the run: the exit message would open it again; make it now so the URI is this panel's.
-    if (!this.panel) this.show(true);
-    if (this.panel && !this.outputRoots.some((r) => isInside(r, o.dir))) {
+  outputsBase(o: RunOutputs): string | undefined {
+    if (!this.panel) return undefined;
+    if (!this.outputRoots.some((r) => isInside(r, o.dir))) {
       this.allow(o.dir);
       this.panel.webview.options = this.options();
     }
-    return (this.panel?.webview.asWebviewUri(vscode.Uri.file(o.dir)) ?? vscode.Uri.file(o.dir)).toString();
+    return this.panel.webview.asWebviewUri(vscode.Uri.file(o.dir)).toString();
   }
 
   private allow(dir: string): void {
@@ -115,13 +136,22 @@ export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerial
     panel.webview.html = this.html(panel.webview);
     panel.webview.onDidReceiveMessage(
       (m: FromPanel) => {
-        if (m.type === 'ready') {
+        if (m.type === 'ready' && this.panel === panel) {
           this.ready = true;
-          const queued = this.queue.splice(0);
-          for (const q of queued) void panel.webview.postMessage(q);
-          if (this.lastExit && !queued.includes(this.lastExit)) void panel.webview.postMessage(this.lastExit);
+          this.replay(panel);
         }
         this.messageEmitter.fire(m);
+      },
+      undefined,
+      this.disposables,
+    );
+    panel.onDidChangeViewState(
+      () => {
+        if (this.panel !== panel) return;
+        // Hidden, the page is gone (its context is not retained): nothing posted now would arrive.
+        if (!panel.visible) this.ready = false;
+        // Shown again: the page reloads and says ready; should it have been kept instead, it gets the view now.
+        else this.replay(panel);
       },
       undefined,
       this.disposables,
@@ -130,7 +160,6 @@ export class OutputPanel implements vscode.Disposable, vscode.WebviewPanelSerial
       if (this.panel === panel) {
         this.panel = undefined;
         this.ready = false;
-        this.queue = [];
       }
     });
   }

@@ -14,10 +14,28 @@ export interface RunInfo {
   cwd?: string;
 }
 
+/** The program's output streams, and `stdin`: what was typed (in the terminal or the input box), echoed in place. */
+export type PanelStream = 'stdout' | 'stderr' | 'stdin';
+
+/** The run the panel shows, whole: the extension keeps it and sends it every time the page (re)loads. */
+export interface RunView {
+  run?: RunInfo;
+  started?: { containerId: string; acquireMs: number; warm: boolean };
+  result?: RunResult;
+  /** The webview URI of the run's output folder (images load from it). */
+  outputsBase?: string;
+  /** The tail of the output, with its stream. */
+  chunks: { stream: PanelStream; text: string }[];
+}
+
 export type ToPanel =
   | { type: 'begin'; run: RunInfo; clear: boolean }
+  /** Everything about the run, replacing what the page shows (sent when the page says it is ready). */
+  | { type: 'replay'; view: RunView }
+  /** The program waits for input and the panel is where it goes: the input box takes the focus. */
+  | { type: 'focusInput' }
   | { type: 'started'; runId: string; containerId: string; acquireMs: number; warm: boolean }
-  | { type: 'output'; runId: string; stream: 'stdout' | 'stderr'; text: string }
+  | { type: 'output'; runId: string; stream: PanelStream; text: string }
   /** `outputsBase`: the webview URI of the run's output folder, for images shown inline. */
   | { type: 'exit'; result: RunResult; outputsBase?: string }
   /** After a reload the page's saved URIs may be stale: the extension sends the folder's URI again. */

@@ -4,20 +4,14 @@
 import { formatArgs } from '../../extension/project/args';
 import { AnsiParser, ANSI_NAMES, Color, Segment } from './ansi';
 import { findPathLinks, LinkHold } from './links';
-import { describeOutcome, formatSize, FromPanel, isImage, RunInfo, ToPanel } from './messages';
+import { describeOutcome, formatSize, FromPanel, isImage, PanelStream, RunView, ToPanel } from './messages';
 import type { PoolHistoryResult, PoolStats, RunResult } from '../../daemon/protocol';
 import { drawPoolChart } from './chart';
 
 declare function acquireVsCodeApi(): { postMessage(m: FromPanel): void; getState(): SavedState | undefined; setState(s: SavedState): void };
 
-interface SavedState {
-  run?: RunInfo;
-  started?: { containerId: string; acquireMs: number; warm: boolean };
-  result?: RunResult;
-  /** The webview URI of the run's output folder (images load from it). */
-  outputsBase?: string;
-  /** The tail of the output, with its stream, so a reload shows what was there. */
-  chunks: { stream: 'stdout' | 'stderr'; text: string }[];
+/** The run (as the extension keeps it, see extension/views/panelModel.ts) and the pool's history. */
+interface SavedState extends RunView {
   /** The daemon's pool history, last received (shown at once after a reload; the daemon's copy is the truth). */
   history?: PoolHistoryResult;
 }
@@ -43,9 +37,9 @@ const legend = $('legend');
 const link = $('link');
 const outputsBox = $('outputs');
 
-let parsers = { stdout: new AnsiParser(), stderr: new AnsiParser() };
+let parsers = { stdout: new AnsiParser(), stderr: new AnsiParser(), stdin: new AnsiParser() };
 let chars = 0;
-let queue: { stream: 'stdout' | 'stderr'; text: string }[] = [];
+let queue: { stream: PanelStream; text: string }[] = [];
 let frame = 0;
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -53,7 +47,7 @@ function colorCss(c: Color): string {
   return 'ansi' in c ? `var(--vscode-terminal-ansi${ANSI_NAMES[c.ansi][0].toUpperCase()}${ANSI_NAMES[c.ansi].slice(1)})` : c.rgb;
 }
 
-function render(stream: 'stdout' | 'stderr', segs: Segment[]): DocumentFragment {
+function render(stream: PanelStream, segs: Segment[]): DocumentFragment {
   const f = document.createDocumentFragment();
   for (const s of segs) {
     const span = document.createElement('span');
@@ -113,7 +107,7 @@ function flush(): void {
 // A path cut across two chunks is linked whole: its unfinished line waits a moment for the rest (never past
 // HOLD_MS, and never behind the other stream's output, so the order stays as written).
 const hold = new LinkHold();
-let heldStream: 'stdout' | 'stderr' = 'stdout';
+let heldStream: PanelStream = 'stdout';
 let holdTimer: ReturnType<typeof setTimeout> | undefined;
 const HOLD_MS = 80;
 
@@ -126,7 +120,7 @@ function releaseHeld(): void {
   if (!frame) frame = requestAnimationFrame(flush);
 }
 
-function append(stream: 'stdout' | 'stderr', text: string, save = true): void {
+function append(stream: PanelStream, text: string, save = true): void {
   if (hold.pending && heldStream !== stream) releaseHeld();
   heldStream = stream;
   const ready = hold.take(text);
@@ -155,7 +149,7 @@ function clearOutput(): void {
   queue = [];
   hold.flush();
   dropped.hidden = true;
-  parsers = { stdout: new AnsiParser(), stderr: new AnsiParser() };
+  parsers = { stdout: new AnsiParser(), stderr: new AnsiParser(), stdin: new AnsiParser() };
   state.chunks = [];
 }
 
@@ -264,8 +258,23 @@ window.addEventListener('message', (ev: MessageEvent<ToPanel>) => {
       state.result = undefined;
       state.outputsBase = undefined;
       showHeader();
-      input.focus();
+      // Never input.focus() here: focusing inside the webview takes the focus from the editor the user ran from.
       scheduleSave();
+      break;
+    case 'replay':
+      // The extension's view of the run wins over what this page saved: runs may have happened while it was hidden.
+      clearOutput();
+      state.run = m.view.run;
+      state.started = m.view.started;
+      state.result = m.view.result;
+      state.outputsBase = m.view.outputsBase;
+      for (const c of m.view.chunks) append(c.stream, c.text);
+      releaseHeld();
+      showHeader();
+      scheduleSave();
+      break;
+    case 'focusInput':
+      if (!input.disabled) input.focus();
       break;
     case 'started':
       if (state.run?.runId !== m.runId) return;
@@ -307,8 +316,8 @@ window.addEventListener('message', (ev: MessageEvent<ToPanel>) => {
 });
 
 function sendInput(): void {
+  // The extension echoes it into the output (as it does for what is typed in the terminal).
   vscode.postMessage({ type: 'stdin', text: input.value + '\n' });
-  append('stdout', '', false);
   input.value = '';
 }
 

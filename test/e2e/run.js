@@ -2,8 +2,8 @@
 // End-to-end tests of the extension in a real VS Code workbench: code-server (VS Code's own workbench and extension
 // host) driven by Debian's headless Chromium through playwright-core. Three sessions:
 //   1. the extension's mocha suites inside the extension host (trusted workspace), against the real daemon and engine;
-//   2. the UI as a person uses it: status bar, command palette, the output panel's webview, stdin, the tree; a
-//      screenshot for the README (docs/screenshot.png);
+//   2. the UI as a person uses it: status bar, command palette, the output panel's webview, stdin, the tree, the
+//      sandbox terminal, keys and focus (terminal.js); screenshots for the README (docs/screenshot.png, terminal.png);
 //   3. the untrusted-workspace suite, with workspace trust on.
 // Exits non-zero when anything fails. Needs `npm run build` and `tsc -p tsconfig.test.json` first (npm test does both).
 'use strict';
@@ -17,6 +17,7 @@ const E2E = path.join(ROOT, '.e2e');
 const CODE_SERVER = path.join(__dirname, 'node_modules/code-server/out/node/entry.js');
 // Loaded lazily: test/vscode.js borrows writeWorkspace without playwright installed.
 const CHROMIUM = process.env.WARMBOX_CHROMIUM || '/usr/bin/chromium';
+const { TERMINAL_FILES, checks: terminalChecks } = require('./terminal');
 const results = [];
 const t0 = Date.now();
 const log = (...a) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s]`, ...a);
@@ -42,6 +43,7 @@ function writeWorkspace(dir, workspaceSettings = {}) {
     'echo.py': 'name = input("name? ")\nprint(f"hello, {name}!")\n',
     'indented.py': 'def f():\n    a = 1\n    b = 0\n    print("in f", flush=True)\n    print(a / b)\n\n\nf()\n',
     ...PROJECT_FILES,
+    ...TERMINAL_FILES,
   };
   for (const [f, c] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
@@ -93,7 +95,7 @@ async function startCodeServer({ trust, env }) {
   fs.mkdirSync(dirs.ext, { recursive: true });
   fs.writeFileSync(dirs.cfg, 'auth: none\ncert: false\n');
   fs.mkdirSync(path.join(dirs.data, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(dirs.data, 'User/settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never', 'git.enabled': false, 'files.autoSave': 'off', ...USER_SETTINGS }));
+  fs.writeFileSync(path.join(dirs.data, 'User/settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never', 'git.enabled': false, 'files.autoSave': 'off', 'terminal.integrated.gpuAcceleration': 'off', ...USER_SETTINGS }));
   const args = [CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
     '--config', dirs.cfg, '--user-data-dir', dirs.data, '--extensions-dir', dirs.ext];
   if (!trust) args.push('--disable-workspace-trust');
@@ -377,6 +379,9 @@ async function uiSession() {
       await f.locator('#output', { hasText: "args=['--n', '3', 'two words']" }).waitFor({ timeout: 30_000 });
       await f.locator('#title', { hasText: `proj/main.py --n 3 'two words'` }).waitFor({ timeout: 5_000 });
     });
+
+    // The sandbox terminal, keys and focus, and the warmbox tab that never loses a run (test/e2e/terminal.js).
+    await terminalChecks({ page, check, openFile, panelFrame, ROOT });
 
     await check('a screenshot of the workbench after a run goes to docs/screenshot.png', async () => {
       await runFile(page, 'hello.py', 'Hello from a warm sandbox');

@@ -1,6 +1,7 @@
 import { strict as assert } from 'assert';
 import { parseArgs, CliUsageError } from '../../cli/args';
 import { exitCodeFor, formatAge } from '../../cli/format';
+import { chooseStreams } from '../../cli/streams';
 import type { RunResult } from '../../daemon/protocol';
 
 describe('cli parsing and exit codes', () => {
@@ -24,5 +25,15 @@ describe('cli parsing and exit codes', () => {
     assert.equal(exitCodeFor(r('oom', 137)), 137);
     assert.equal(exitCodeFor(r('output-limit')), 141);
     assert.equal(formatAge(61_000), '1m01s');
+  });
+});
+
+describe('CLI streams choice', () => {
+  it('merges where stdout and stderr are one file, keeps them apart otherwise and with --json; --streams wins', () => {
+    assert.equal(chooseStreams(undefined, false, () => true), 'merged');
+    assert.equal(chooseStreams(undefined, false, () => false), 'separate');
+    assert.equal(chooseStreams(undefined, true, () => true), 'separate');
+    assert.equal(chooseStreams('merged', true, () => false), 'merged');
+    assert.throws(() => chooseStreams('both', false, () => true), /--streams must be/);
   });
 });
