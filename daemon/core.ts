@@ -17,7 +17,10 @@ import {
   PoolChangedNotification,
   RunStartResult,
 } from './protocol';
-import { RunManager, RunRequestError } from './runs';
+import { Builds, RunManager, RunRequestError } from './runs';
+import { BuildCache } from './languages/buildCache';
+import { ImageIds } from './languages/imageIds';
+import type Docker from 'dockerode';
 import type { Conn } from './server';
 import * as v from './validate';
 import * as path from 'path';
@@ -42,6 +45,18 @@ export interface Core {
 }
 
 const POOL_NOTIFY_DEBOUNCE_MS = 250;
+
+/** The build cache (languages/buildCache.ts); without it compiled languages still run, compiling every time. */
+function openBuilds(dir: string, mb: number, docker: Docker, log: Logger): Builds | undefined {
+  try {
+    const cache = new BuildCache(dir, mb * 1024 * 1024, log);
+    log.info(`build cache: ${cache.count} artifact(s), ${Math.round(cache.bytes / 1e6)} MB in ${dir} (cap ${mb} MB)`);
+    return { cache, images: new ImageIds(docker) };
+  } catch (e) {
+    log.warn(`build cache: ${dir} cannot be used (${(e as Error).message}); compiled programs are built on every run`);
+    return undefined;
+  }
+}
 
 export async function startCore(ctx: CoreContext): Promise<Core> {
   const { rpc, log } = ctx;
@@ -182,6 +197,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
       poolChanged();
     },
     path.join(path.dirname(ctx.logPath), 'outputs'),
+    openBuilds(path.join(path.dirname(ctx.logPath), 'build-cache'), config.buildCacheMb, docker, log),
   );
 
   await pools.start();

@@ -171,7 +171,19 @@ export interface RunStdinParams {
 }
 export interface RunCancelParams { runId: string }
 
-export type RunOutcome = 'exited' | 'timeout' | 'oom' | 'output-limit' | 'cancelled' | 'infra-error';
+export type RunOutcome = 'exited' | 'timeout' | 'oom' | 'output-limit' | 'cancelled' | 'compile-error' | 'infra-error';
+
+/** The build step of a compiled language (see README, *Languages*). */
+export interface CompileInfo {
+  /** The build cache had it: no compiler ran. */
+  cached: boolean;
+  /** How long the compile step took (0 for a cache hit). */
+  ms: number;
+  /** The compiler's exit status (when it ran). */
+  status?: number;
+  /** What the compiler printed (up to 32 KiB; also streamed as stderr). Parsed by the extension into diagnostics. */
+  messages?: string;
+}
 
 /** Why an infra-error happened, for clients that react to it. */
 export type InfraReason =
@@ -207,6 +219,8 @@ export interface RunResult {
   truncated: boolean;
   /** When the run asked for them and the program exited. */
   outputs?: RunOutputs;
+  /** Profiles with a build step: what it did (a failed build is the outcome `compile-error`). */
+  compile?: CompileInfo;
 }
 
 export interface RunStartedNotification {
@@ -304,7 +318,10 @@ export interface ProfileInfo {
   image: string;
   fileName: string;
   command: string[];
+  compile?: string[];
   extensions: string[];
+  languageIds: string[];
+  shebangs: string[];
   builtin: boolean;
 }
 
