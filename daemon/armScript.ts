@@ -170,7 +170,7 @@ function arm(o: ArmOptions): string {
 cd /work && $bb chmod 0700 /work && $bb chown ${o.uid}:${o.uid} /work || exit 97
 resolve ${shQuote(o.command[0])}; prog=$r
 ${o.compile ? `resolve ${shQuote(o.compile[0])}; cprog=$r
-$bb chown ${o.uid}:${o.uid} ${BUILD_DIR} && $bb chmod 0700 ${BUILD_DIR} || exit 97
+$bb chmod 0700 ${BUILD_DIR} && $bb chown ${o.uid}:${o.uid} ${BUILD_DIR} || exit 97
 ` : ''}resolve ${shQuote(o.health[0])}; hprog=$r
 h=$(as_user ${health} 2>&1)
 case "$h" in *HEALTH_OK*) ;; *) printf '${UNHEALTHY} %.300s\\n' "$h" | $bb tr '\\n' ' '; echo; exit 3;; esac

@@ -20,6 +20,8 @@ import {
 import { Builds, RunManager, RunRequestError } from './runs';
 import { BuildCache } from './languages/buildCache';
 import { ImageIds } from './languages/imageIds';
+import { resolveProfileFor } from './languages/resolve';
+import type { ProfileResolveResult } from './protocol';
 import type Docker from 'dockerode';
 import type { Conn } from './server';
 import * as v from './validate';
@@ -152,6 +154,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     return { ok: true };
   });
   rpc.addMethod(Methods.profilesList, () => [...config.profiles.values()].map(profileInfo));
+  rpc.addMethod(Methods.profileResolve, (raw): ProfileResolveResult => resolveProfileFor(config.profiles.values(), v.profileResolveParams(raw)));
   rpc.addMethod(Methods.configSet, (raw) => {
     const next = v.configSetParams(raw);
     const merged: ConfigOverrides = { ...overrides, ...Object.fromEntries(Object.entries(next).filter(([, x]) => x !== undefined)) };

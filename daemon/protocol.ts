@@ -18,6 +18,7 @@ export const Methods = {
   containersRecycle: 'containers/recycle',
   containersRemove: 'containers/remove',
   profilesList: 'profiles/list',
+  profileResolve: 'profile/resolve',
 } as const;
 
 export const Notifications = {
@@ -324,6 +325,17 @@ export interface ProfileInfo {
   shebangs: string[];
   builtin: boolean;
 }
+
+/** Which profile runs a file (daemon/languages/resolve.ts): extension, then VS Code's language id, then a shebang. */
+export interface ProfileResolveParams {
+  /** The file's name or path. */
+  fileName?: string;
+  /** VS Code's language id of the document, when there is one. */
+  languageId?: string;
+  /** The file's first line (for `#!` lines). */
+  firstLine?: string;
+}
+export type ProfileResolveResult = { profile: string; by: 'extension' | 'languageId' | 'shebang' } | { error: string };
 
 export interface ShutdownParams { reason?: string }
 export interface DaemonExitingNotification { reason: string }
