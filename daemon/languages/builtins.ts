@@ -59,7 +59,7 @@ export const LANGUAGES: LanguageSpec[] = [
   {
     name: 'go',
     // A go.mod in the file's folder: build that package (every .go file of it); otherwise the file alone.
-    compile: ['sh', '-c', 'if [ -f go.mod ]; then exec go build -o "$1" .; else exec go build -o "$1" "$2"; fi', 'go-build', '{out}/{name}', '{file}'],
+    compile: ['sh', '-c', 'if [ -f go.mod ]; then exec go build -ldflags=-s -o "$1" .; else exec go build -ldflags=-s -o "$1" "$2"; fi', 'go-build', '{out}/{name}', '{file}'],
     command: ['{out}/{name}'],
     fileName: 'main.go',
     extensions: ['.go'],
@@ -71,7 +71,7 @@ export const LANGUAGES: LanguageSpec[] = [
   },
   {
     name: 'rust',
-    compile: ['rustc', '-O', '--color=never', '-o', '{out}/{name}', '{file}'],
+    compile: ['rustc', '-O', '-C', 'strip=debuginfo', '--color=never', '-o', '{out}/{name}', '{file}'],
     command: ['{out}/{name}'],
     fileName: 'main.rs',
     extensions: ['.rs'],
