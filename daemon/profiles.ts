@@ -107,12 +107,6 @@ export function builtinProfiles(): Profile[] {
   }));
 }
 
-export function profileForFile(profiles: Iterable<Profile>, file: string): Profile | undefined {
-  const lower = file.toLowerCase();
-  for (const p of profiles) if (p.extensions.some((e) => lower.endsWith(e))) return p;
-  return undefined;
-}
-
 export function profileInfo(p: Profile): ProfileInfo {
   return { name: p.name, image: p.image, fileName: p.fileName, command: p.command, compile: p.compile, extensions: p.extensions, languageIds: p.languageIds, shebangs: p.shebangs, builtin: p.builtin };
 }

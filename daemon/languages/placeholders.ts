@@ -12,6 +12,7 @@ export function hasPlaceholder(arg: string): boolean {
 
 /** One argument as a double-quoted shell word: placeholders expand, nothing else does ($, `, \ and " escaped). */
 export function shellArg(arg: string): string {
+  if (arg === '{file}') return '"/work/$f"';
   let out = '';
   let last = 0;
   for (const m of arg.matchAll(PLACEHOLDER)) {
