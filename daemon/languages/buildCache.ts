@@ -46,6 +46,7 @@ interface Entry {
 }
 
 export class BuildCache {
+  /** In use order, least recent first (a use moves an entry to the end). */
   private readonly entries = new Map<string, Entry>();
   private readonly memory = new Map<string, Buffer>();
   private memoryBytes = 0;
@@ -60,6 +61,7 @@ export class BuildCache {
   ) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
+    const found: [string, Entry][] = [];
     for (const name of fs.readdirSync(dir)) {
       const m = /^([0-9a-f]{64})\.tar$/.exec(name);
       const full = path.join(dir, name);
@@ -68,9 +70,10 @@ export class BuildCache {
         continue;
       }
       const st = fs.statSync(full);
-      this.entries.set(m[1], { size: st.size, usedAt: st.mtimeMs });
+      found.push([m[1], { size: st.size, usedAt: st.mtimeMs }]);
       this.total += st.size;
     }
+    for (const [k, e] of found.sort((a, b) => a[1].usedAt - b[1].usedAt)) this.entries.set(k, e);
     this.evict();
   }
 
@@ -91,6 +94,8 @@ export class BuildCache {
     }
     const now = Date.now();
     e.usedAt = now;
+    this.entries.delete(key);
+    this.entries.set(key, e);
     let buf = this.memory.get(key);
     if (buf) {
       this.memory.delete(key);
@@ -152,9 +157,8 @@ export class BuildCache {
 
   private evict(): void {
     if (this.total <= this.maxBytes) return;
-    const order = [...this.entries].sort((a, b) => a[1].usedAt - b[1].usedAt);
     let n = 0;
-    for (const [key] of order) {
+    for (const key of [...this.entries.keys()]) {
       if (this.total <= this.maxBytes) break;
       this.drop(key);
       n++;
