@@ -34,8 +34,8 @@ async function timed(client: DaemonClient, p: RunStartParams, cached?: boolean):
 export async function languagesSection(daemonPath: string, n: number, firstN: number): Promise<string[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wbbench-lang-'));
   const cfg = path.join(dir, 'config.json');
-  const profiles: Record<string, object> = { python: { minSize: 2, maxSize: 4 } };
-  for (const l of LANGS) profiles[l.profile] = { minSize: 1, maxSize: 3 };
+  const profiles: Record<string, object> = { python: { minSize: 3, maxSize: 6 } };
+  for (const l of LANGS) profiles[l.profile] = { minSize: 3, maxSize: 6 };
   fs.writeFileSync(cfg, JSON.stringify({ queueTimeoutMs: 120_000, profiles }));
   const env = { ...process.env, WARMBOX_RUNTIME_DIR: path.join(dir, 'rt'), WARMBOX_CONFIG: cfg };
   const client = await DaemonClient.connect({ client: 'bench', env, daemonPath });

@@ -12,6 +12,7 @@ import * as stop from './commands/stop';
 import { daemonEnv, daemonWide, readSettings } from './config';
 import { DaemonConnection } from './connection';
 import { ArgsStore } from './project/argsStore';
+import { RunnableEditor } from './languages/runnable';
 import { RunController } from './runController';
 import { ContainersTree } from './views/containersTree';
 import { OutputFiles } from './views/outputFiles';
@@ -42,14 +43,13 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     return (lang && readSettings().profileByLanguage[lang]) || 'python';
   };
   const refreshStatus = () => status.update(conn.state, conn.lastPool, currentProfile(), conn.lastError);
-  const runnable = () => {
-    const lang = vscode.window.activeTextEditor?.document.languageId;
-    void vscode.commands.executeCommand('setContext', 'warmbox.runnableEditor', !!lang && !!readSettings().profileByLanguage[lang]);
-  };
+  const runnableEditor = new RunnableEditor(conn);
+  const runnable = () => runnableEditor.update();
 
   context.subscriptions.push(
     log,
     conn,
+    runnableEditor,
     panel,
     outputFiles,
     runs,
@@ -78,6 +78,9 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
       refreshStatus();
       runnable();
     }),
+    // A shebang typed into a new file, or a language picked for it, can make it runnable.
+    vscode.workspace.onDidChangeTextDocument((e) => e.document === vscode.window.activeTextEditor?.document && e.contentChanges.some((c) => c.range.start.line === 0) && runnable()),
+    vscode.workspace.onDidOpenTextDocument((d) => d === vscode.window.activeTextEditor?.document && runnable()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('warmbox')) return;
       if (e.affectsConfiguration('warmbox.dockerHost') || e.affectsConfiguration('warmbox.runtime')) {

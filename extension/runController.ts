@@ -6,9 +6,9 @@ import * as path from 'path';
 import { TextDecoder } from 'util';
 import * as vscode from 'vscode';
 import { isRpcError, type RunHandle } from '../daemon/client';
-import { ErrorCodes, Methods, ProfileInfo, RunResult } from '../daemon/protocol';
+import { ErrorCodes, RunResult } from '../daemon/protocol';
 import { describeOutcome, FromPanel } from '../media/src/messages';
-import { REQUEST_TIMEOUT_MS, type DaemonConnection } from './connection';
+import type { DaemonConnection } from './connection';
 import { readProjectSettings, readSettings, runSettingsFor } from './config';
 import { splitArgs } from './project/args';
 import type { ArgsStore } from './project/argsStore';
@@ -16,6 +16,8 @@ import { runEnv } from './project/env';
 import { projectFor } from './project/runProject';
 import { projectFile, tracebackDiagnostics } from './project/tracebackDiagnostics';
 import { parsePythonFrames } from './traceback';
+import { languageDiagnostics } from './diagnostics/languageDiagnostics';
+import { profileFor } from './languages/runnable';
 import type { OutputFiles } from './views/outputFiles';
 import type { OutputPanel } from './views/outputPanel';
 
@@ -77,14 +79,10 @@ export class RunController implements vscode.Disposable {
     return !!this.current;
   }
 
-  /** The profile for a document: the language mapping first, then the daemon's profiles by file extension. */
+  /** The profile for a document: the user's language mapping first, then the daemon's answer (languages/runnable.ts). */
   async profileFor(doc: vscode.TextDocument): Promise<string | undefined> {
-    const byLang = readSettings().profileByLanguage[doc.languageId];
-    if (byLang) return byLang;
-    const client = await this.conn.ensure();
-    const profiles = await client.request<ProfileInfo[]>(Methods.profilesList, {}, REQUEST_TIMEOUT_MS);
-    const name = doc.fileName.toLowerCase();
-    return profiles.find((p) => p.extensions.some((e) => name.endsWith(e)))?.name;
+    const r = await profileFor(this.conn, doc);
+    return 'error' in r ? undefined : r.profile;
   }
 
   async run(editor: vscode.TextEditor | undefined, selectionOnly: boolean): Promise<RunResult | undefined> {
@@ -228,7 +226,13 @@ export class RunController implements vscode.Disposable {
 
   /** Every frame of a Python traceback that points into the project, mapped back to its file. */
   private async markTraceback(c: Current, r: RunResult): Promise<void> {
-    if (c.profile !== 'python' || r.outcome !== 'exited' || r.exitCode === 0) return;
+    if (c.profile !== 'python') {
+      const marks = await languageDiagnostics(c.profile, r, c.stderr, { doc: c.doc, sandboxPath: c.sandboxPath, lineOffset: c.lineOffset, root: c.root, cwd: c.cwd });
+      if (this.current && this.current !== c) return;
+      for (const { uri, diagnostics } of marks.values()) this.diagnostics.set(uri, diagnostics);
+      return;
+    }
+    if (r.outcome !== 'exited' || r.exitCode === 0) return;
     const tb = parsePythonFrames(c.stderr);
     if (!tb) return;
     const marks = await tracebackDiagnostics(tb, { doc: c.doc, sandboxPath: c.sandboxPath, lineOffset: c.lineOffset, root: c.root, cwd: c.cwd });
