@@ -22,6 +22,8 @@ import { PoolStatusBar } from './views/statusBar';
 export interface WarmboxApi {
   ctx: Ctx;
   activatedInMs: number;
+  /** Whether the editor-title ▶ shows for the active editor (the context key's value). */
+  runnable: RunnableEditor;
 }
 
 export function activate(context: vscode.ExtensionContext): WarmboxApi {
@@ -99,7 +101,7 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
   conn.start();
   const activatedInMs = performance.now() - t0;
   log.info(`activated in ${activatedInMs.toFixed(1)} ms`);
-  return { ctx, activatedInMs };
+  return { ctx, activatedInMs, runnable: runnableEditor };
 }
 
 export function deactivate(): void {

@@ -22,6 +22,8 @@ export async function profileFor(conn: DaemonConnection, doc: vscode.TextDocumen
 
 export class RunnableEditor implements vscode.Disposable {
   private seq = 0;
+  /** The key's value for the active editor, as last set (tests read it: VS Code has no API to read a context key). */
+  current?: { uri: string; runnable: boolean };
   private readonly subs: vscode.Disposable[];
 
   constructor(private readonly conn: DaemonConnection) {
@@ -32,7 +34,11 @@ export class RunnableEditor implements vscode.Disposable {
   update(): void {
     const doc = vscode.window.activeTextEditor?.document;
     const seq = ++this.seq;
-    const set = (on: boolean) => seq === this.seq && void vscode.commands.executeCommand('setContext', RUNNABLE_KEY, on);
+    const set = (on: boolean): void => {
+      if (seq !== this.seq) return;
+      this.current = doc && { uri: doc.uri.toString(), runnable: on };
+      void vscode.commands.executeCommand('setContext', RUNNABLE_KEY, on);
+    };
     if (!doc) return void set(false);
     if (readSettings().profileByLanguage[doc.languageId]) return void set(true);
     if (this.conn.state !== 'connected') return void set(false);
