@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { armScript, encodeHeader } from '../../../daemon/armScript';
 import { buildConfig } from '../../../daemon/config';
+import { classifyDockerError } from '../../../daemon/docker';
 import { BuildCache, cacheKey } from '../../../daemon/languages/buildCache';
 import { CompileFrame } from '../../../daemon/languages/compileFrame';
 import { shellArg } from '../../../daemon/languages/placeholders';
@@ -114,5 +115,15 @@ describe('languages: choosing the profile', () => {
     assert.deepEqual(resolveProfileFor(profiles, { fileName: 'x.lua' }), { profile: 'lua', by: 'extension' });
     const r = resolveProfileFor(profiles, { fileName: 'x.txt', languageId: 'plaintext' });
     assert.ok('error' in r && r.error.includes('"x.txt"') && r.error.includes('known: python, node'));
+  });
+});
+
+describe('languages: a missing image', () => {
+  it("names the command that builds just that language's image", () => {
+    const e = classifyDockerError({ statusCode: 404, message: 'No such image: warmbox/go:2' }, { where: 'unix:///x', image: 'warmbox/go:2' });
+    assert.equal(e.reason, 'image-missing');
+    assert.match(e.message, /`npm run images go`/);
+    const other = classifyDockerError({ statusCode: 404, message: 'No such image' }, { where: 'unix:///x', image: 'ruby:3' });
+    assert.match(other.message, /`npm run images`/);
   });
 });
