@@ -9,6 +9,7 @@ import { Methods, PoolStats, RunStartParams } from '../daemon/protocol';
 import { IMAGE_VERSION } from '../daemon/profiles';
 import { runtimePaths } from '../daemon/socketPath';
 import { gvisorSection } from './gvisor';
+import { languagesSection } from './languages';
 import { benchProjects } from './projects';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -169,6 +170,11 @@ async function main(): Promise<void> {
     console.log((await gvisorSection(Math.min(N, 20))).join('\n'));
     return;
   }
+  // Just the compiled languages' rows (printed, RESULTS.md left alone): BENCH_ONLY=languages npm run bench
+  if (process.env.BENCH_ONLY === 'languages') {
+    console.log((await languagesSection(DAEMON, N, Number(process.env.BENCH_FIRST_RUNS ?? 5))).join('\n'));
+    return;
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wbbench-'));
   const cfg = path.join(dir, 'config.json');
   fs.writeFileSync(cfg, JSON.stringify({ queueTimeoutMs: 60_000, profiles: { python: { minSize: 4, maxSize: 32, maxUses: 10_000 }, node: { minSize: 2, maxSize: 4 }, shell: { minSize: 2, maxSize: 4 } } }));
@@ -290,6 +296,8 @@ async function main(): Promise<void> {
     out.push('## Sustained throughput (Python print, each run checks its own unique output)', '', '| isolation | concurrency | runs | runs/s | p99 ms | errors |', '|---|---|---|---|---|---|', ...tp, '');
     process.stdout.write('[bench] runc vs gVisor (runsc)\n');
     out.push(...(await gvisorSection(Math.min(N, 20))));
+    process.stdout.write('[bench] compiled languages\n');
+    out.push(...(await languagesSection(DAEMON, N, 5)));
     out.push('## Footprint', '');
     out.push(`- daemon RSS after the runs: ${(rssKb / 1024).toFixed(1)} MiB`);
     const byProfile = new Map<string, number[]>();

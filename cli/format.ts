@@ -13,6 +13,8 @@ export function exitCodeFor(r: RunResult): number {
       return 137;
     case 'output-limit':
       return 141;
+    case 'compile-error':
+      return 126;
     default:
       return 125;
   }

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { pipeline } from 'stream';
 import { DaemonClient, DaemonUnavailableError, isRpcError, RequestTooLargeError } from '../daemon/client';
-import { ErrorCodes, MAX_CODE_BYTES, Methods, PoolHistoryResult, PoolStats, ContainerInfo, OutputStreams, ProfileInfo, RunOutputs, RunProject, RunResult } from '../daemon/protocol';
+import { ErrorCodes, MAX_CODE_BYTES, Methods, PoolHistoryResult, PoolStats, ContainerInfo, OutputStreams, ProfileInfo, ProfileResolveResult, RunOutputs, RunProject, RunResult } from '../daemon/protocol';
 import { findProjectRoot } from '../daemon/workspace/root';
 import { tailFile } from '../daemon/log';
 import { runtimePaths } from '../daemon/socketPath';
@@ -111,10 +111,10 @@ async function cmdRun(argv: string[]): Promise<number> {
   const client = await connect();
   let profile = a.options.profile;
   if (!profile) {
-    const profiles = await client.request<ProfileInfo[]>(Methods.profilesList);
-    const lower = file.toLowerCase();
-    profile = profiles.find((p) => p.extensions.some((ext) => lower.endsWith(ext)))?.name;
-    if (!profile) fail(`cannot tell the profile from "${path.basename(file)}"; pass --profile (known: ${profiles.map((p) => p.name).join(', ')})`, 2);
+    // The daemon decides (extension, then a shebang on the first line): the same answer as the editor's.
+    const r = await client.request<ProfileResolveResult>(Methods.profileResolve, { fileName: path.basename(file), firstLine: code.slice(0, 4096).split('\n', 1)[0] });
+    if ('error' in r) fail(`cannot tell the profile from "${path.basename(file)}": ${r.error}; pass --profile`, 2);
+    else profile = r.profile;
   }
 
   let stdinBytes: Buffer | undefined;

@@ -19,6 +19,7 @@
 // parsed, wipes the sandbox as the program's uid, checks it is empty, says WBWIPED, takes the project again (WBPROJ)
 // and says WBREADY. The daemon ends the container on any byte outside a run.
 // When the daemon goes away its end of stdin closes: PID 1 (or the relay, mid-run) sees EOF and ends the container.
+import { hasPlaceholder, shellArg } from './languages/placeholders';
 import type { IsolationMode } from './protocol';
 
 export const READY = 'WBREADY';
@@ -32,16 +33,23 @@ export const RUNTIME = '/opt/warmbox/busybox';
 /** PID 1's tmpfs (mode 0711, files 0600): the program's stdin pipe, the sync pattern, the outputs' time stamp. */
 export const PRIVATE_DIR = '/run/warmbox';
 
+/** The build step's tmpfs (exec allowed, the program's uid): {out} is its `out` folder, compilers' caches go beside. */
+export const BUILD_DIR = '/build';
+/** Compiler messages PID 1 sends back (the rest is cut). */
+export const COMPILE_MESSAGES_MAX = 32 * 1024;
+
 export function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Every name under the program's writable places, dot and dot-dot names included. */
-const PLACES = ['/work', '/tmp', '/dev/shm', '/dev/mqueue'];
+const PLACES = ['/work', '/tmp', '/dev/shm', '/dev/mqueue', BUILD_DIR];
 const ALL_NAMES = PLACES.flatMap((d) => [`${d}/*`, `${d}/.[!.]*`, `${d}/..?*`]).join(' ');
 
 export interface ArmOptions {
   command: string[];
+  /** The build step (compiled languages), run by compile() before the run step. */
+  compile?: string[];
   health: string[];
   isolation: IsolationMode;
   /** The sandbox's own uid (and gid) for the program. */
@@ -50,7 +58,7 @@ export interface ArmOptions {
 
 /** The shell PID 1 runs: helpers, arming, then one run after another (reuse) or one run (fresh). */
 export function armScript(o: ArmOptions): string {
-  return [helpers(o), arm(o), runLoop(o)].join('\n');
+  return [helpers(o), compile(o), arm(o), runLoop(o)].join('\n');
 }
 
 /** Drops to the program's uid: supplementary groups cleared, then gid and uid; no capability survives. */
@@ -114,6 +122,48 @@ prepare() {
 }`;
 }
 
+/**
+ * The compile phase (languages with a build step), before the run step and outside the run's timeout. The meta block
+ * sets wbc: empty (nothing to build), \`build\` (run the profile's compile command as the program's uid, in the file's
+ * folder, within $wbctmo seconds), or \`hit\` (the daemon's build cache: $wbalen bytes of a tar of {out} follow the
+ * deleted paths and are unpacked instead; no compiler runs). After a build every process is gone before anything is
+ * read, then PID 1 writes \`WBC <nonce> <status> <message bytes> <artifact bytes> <oom kills>\` on stdout, the messages
+ * and a tar of {out} (none when it fails or passes $wbamax): the daemon caches what the compiler made, before any
+ * program of this run exists. Sets the placeholders' variables for the run step too.
+ */
+function compile(o: ArmOptions): string {
+  const ccmd = o.compile ? ['"$cprog"', ...o.compile.slice(1).map(shellArg)].join(' ') : 'false';
+  return `compile() {
+  crc=0
+  wbfile=/work/$f; wbdir=\${wbfile%/*}; wbname=\${wbfile##*/}; wbname=\${wbname%.*}; wbout=${BUILD_DIR}/out
+  [ -n "$wbc" ] || return 0
+  as_user $bb sh -c 'rm -rf ${BUILD_DIR}/out && mkdir -p ${BUILD_DIR}/out ${BUILD_DIR}/.cache' || exit 96
+  if [ "$wbc" = hit ]; then
+    take "$wbalen" | { as_user $bb tar -x -o -C ${BUILD_DIR}/out; r=$?; $bb cat > /dev/null; exit $r; } || exit 96
+    return 0
+  fi
+  ooms; c0=$o
+  $bb timeout -s KILL "$wbctmo" ${dropTo(o)} $bb sh -c 'cd "$0" && exec "$@"' "$wbdir" ${ccmd} < /dev/null > ${PRIVATE_DIR}/cmsg 2>&1 4<&-
+  crc=$?
+  $bb kill -9 -1 2>/dev/null
+  gone
+  ooms
+  alen=0
+  if [ "$crc" = 0 ]; then
+    as_user $bb sh -c 'cd "$0/out" && exec "$1" tar -c -f "$0/.wbart" .' ${BUILD_DIR} $bb 2>/dev/null &&
+      alen=$(as_user $bb stat -c %s ${BUILD_DIR}/.wbart 2>/dev/null) || alen=0
+    [ "$alen" -le "$wbamax" ] 2>/dev/null || alen=0
+  fi
+  mlen=$($bb stat -c %s ${PRIVATE_DIR}/cmsg 2>/dev/null) || mlen=0
+  [ "$mlen" -le ${COMPILE_MESSAGES_MAX} ] || mlen=${COMPILE_MESSAGES_MAX}
+  printf 'WBC %s %s %s %s %s\\n' "$nonce" "$crc" "$mlen" "$alen" "$((o - c0))"
+  $bb head -c "$mlen" ${PRIVATE_DIR}/cmsg; $bb rm -f ${PRIVATE_DIR}/cmsg
+  [ "$alen" -gt 0 ] && as_user $bb head -c "$alen" ${BUILD_DIR}/.wbart
+  as_user $bb rm -f ${BUILD_DIR}/.wbart
+  [ "$crc" = 0 ]
+}`;
+}
+
 function arm(o: ArmOptions): string {
   const health = ['"$hprog"', ...o.health.slice(1).map(shQuote)].join(' ');
   return `read -r tag secret || exit 0
@@ -121,7 +171,9 @@ function arm(o: ArmOptions): string {
 # /work is the program's: PID 1 keeps it as its working directory (inherited by the program) but cannot enter it.
 cd /work && $bb chmod 0700 /work && $bb chown ${o.uid}:${o.uid} /work || exit 97
 resolve ${shQuote(o.command[0])}; prog=$r
-resolve ${shQuote(o.health[0])}; hprog=$r
+${o.compile ? `resolve ${shQuote(o.compile[0])}; cprog=$r
+$bb chmod 0700 ${BUILD_DIR} && $bb chown ${o.uid}:${o.uid} ${BUILD_DIR} || exit 97
+` : ''}resolve ${shQuote(o.health[0])}; hprog=$r
 h=$(as_user ${health} 2>&1)
 case "$h" in *HEALTH_OK*) ;; *) printf '${UNHEALTHY} %.300s\\n' "$h" | $bb tr '\\n' ' '; echo; exit 3;; esac
 prepare
@@ -132,7 +184,7 @@ echo ${READY}`;
 }
 
 function runLoop(o: ArmOptions): string {
-  const cmd = ['"$prog"', ...o.command.slice(1).map((a) => (a === '{file}' ? '"/work/$f"' : shQuote(a)))].join(' ');
+  const cmd = [hasPlaceholder(o.command[0]) ? shellArg(o.command[0]) : '"$prog"', ...o.command.slice(1).map(shellArg)].join(' ');
   const run = `$bb timeout -s KILL "$tmo" ${dropTo(o)}`;
   return `while :; do
   # The header, then the meta block (f, cwd, env, args as shell words), the code, a delta tar, paths deleted since.
@@ -146,6 +198,9 @@ function runLoop(o: ArmOptions): string {
   take "$clen" | as_user $bb sh -c 'case $0 in */*) mkdir -p "\${0%/*}";; esac; exec cat > "$0"' "/work/$f" || exit 96
   untar "$dlen" || exit 96
   if [ "$xlen" -gt 0 ]; then take "$xlen" | as_user $bb sh -c 'while IFS= read -r p; do rm -rf "/work/$p"; done' || exit 96; fi
+  # A failed build ends the run here: no program, the trailer carries the compiler's status.
+  compile || { printf '\\036%s %s 0 0\\n' "$nonce" "$crc"; printf '\\036%s\\n' "$nonce" >&2${o.isolation === 'reuse' ? reset(o) : '\n    exit 0'}
+    continue; }
   # The root relay copies stdin frames into the program's pipe; frames the program never reads die with it.
   (exec 3>${PRIVATE_DIR}/in; while read -r n; do [ "$n" -gt 0 ] 2>/dev/null || break; take "$n" >&3; done; exec 3>&-; while read -r n; do :; done; $bb kill -9 -1) <&4 &
   ooms; o0=$o
@@ -222,7 +277,13 @@ export interface RunHeader {
   backstopS: number;
   /** The program's stderr goes into its stdout (one pipe: the order as written). */
   merged?: boolean;
+  /** The compile phase (see compile()): build with the profile's command, or unpack a cached artifact. */
+  build?: BuildStep;
 }
+
+export type BuildStep =
+  | { mode: 'build'; timeoutS: number; maxArtifactBytes: number }
+  | { mode: 'hit'; artifact: Buffer };
 
 /** Environment names a shell can export. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -230,12 +291,15 @@ export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function encodeHeader(h: RunHeader): Buffer {
   const env = Object.entries(h.env).map(([k, v]) => shQuote(`${k}=${v}`)).join(' ');
   // Shell words PID 1 evaluates: every value is quoted, names are checked by the daemon before they get here.
-  const meta = Buffer.from(`f=${shQuote(h.file)}; cwd=${shQuote(h.cwd)}; wbenv=${shQuote(env)};${h.merged ? ' eo=1;' : ''} set -- ${h.args.map(shQuote).join(' ')}\n`);
+  const b = h.build;
+  const build = b?.mode === 'build' ? `wbc=build; wbctmo=${b.timeoutS}; wbamax=${b.maxArtifactBytes}; wbalen=0` : b ? `wbc=hit; wbalen=${b.artifact.length}` : 'wbc=; wbalen=0';
+  const meta = Buffer.from(`f=${shQuote(h.file)}; cwd=${shQuote(h.cwd)}; wbenv=${shQuote(env)}; ${build};${h.merged ? ' eo=1;' : ''} set -- ${h.args.map(shQuote).join(' ')}\n`);
   const delta = h.delta ?? Buffer.alloc(0);
   const deleted = h.deleted?.length ? Buffer.from(h.deleted.map((p) => `${p}\n`).join('')) : Buffer.alloc(0);
   const out = h.outputs ?? { maxFiles: 0, maxBytes: 0 };
   const line = `WBRUN ${h.secret} ${h.nonce} ${h.sync} ${meta.length} ${h.code.length} ${delta.length} ${deleted.length} ${out.maxFiles} ${out.maxBytes} ${h.backstopS}\n`;
-  return Buffer.concat([Buffer.from(line), meta, h.code, delta, deleted]);
+  const artifact = b?.mode === 'hit' ? b.artifact : Buffer.alloc(0);
+  return Buffer.concat([Buffer.from(line), meta, h.code, delta, deleted, artifact]);
 }
 
 /** The project a sandbox holds before any run (empty for single-file runs): at arming and after each reuse wipe. */

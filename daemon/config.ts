@@ -5,7 +5,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { RUNTIME_NAME } from './engine/runtime';
 import type { ConfigOverrides, IsolationMode, SandboxSettings } from './protocol';
-import { builtinProfiles, DEFAULT_LIMITS, Limits, POOL_DEFAULTS, Profile } from './profiles';
+import { BUILD_CACHE_DEFAULT_MB } from './languages/buildCache';
+import { builtinProfiles, COMPILE_TIMEOUT_MS, DEFAULT_LIMITS, Limits, POOL_DEFAULTS, Profile } from './profiles';
 
 export interface DaemonConfig {
   pooling: boolean;
@@ -17,6 +18,8 @@ export interface DaemonConfig {
   setIdleMs: number;
   /** Cap on the sandboxes of all sets together. */
   maxSandboxes: number;
+  /** The build cache's size cap (languages/buildCache.ts), in MB. */
+  buildCacheMb: number;
   dockerHost?: string;
   /** Project copies: globs left out of every project (besides the built-in secrets and clutter), default caps. */
   workspace: { exclude: string[]; maxBytes?: number; maxFiles?: number };
@@ -140,8 +143,13 @@ export function buildConfig(file: unknown, env: NodeJS.ProcessEnv, overrides: Co
       name,
       image,
       command,
+      compile: strArray(p.compile, `profiles.${name}.compile`) ?? base?.compile,
+      compileTimeoutMs: num(p.compileTimeoutMs, `profiles.${name}.compileTimeoutMs`, 1000, 3600_000) ?? base?.compileTimeoutMs ?? COMPILE_TIMEOUT_MS,
       fileName,
       extensions: strArray(p.extensions, `profiles.${name}.extensions`) ?? base?.extensions ?? [],
+      languageIds: strArray(p.languageIds, `profiles.${name}.languageIds`) ?? base?.languageIds ?? [],
+      shebangs: strArray(p.shebangs, `profiles.${name}.shebangs`) ?? base?.shebangs ?? [],
+      warmOnUse: base?.warmOnUse ?? false,
       health: strArray(p.health, `profiles.${name}.health`) ?? base?.health ?? ['sh', '-c', 'echo HEALTH_OK'],
       env: { ...(base?.env ?? {}), ...(envRaw as Record<string, string>) },
       minSize: num(p.minSize, `profiles.${name}.minSize`, 0, 64) ?? base?.minSize ?? POOL_DEFAULTS.minSize,
@@ -172,7 +180,8 @@ export function buildConfig(file: unknown, env: NodeJS.ProcessEnv, overrides: Co
   const pooling = poolEnv === 'off' || poolEnv === '0' || poolEnv === 'false' ? false : (poolingRaw as boolean | undefined) ?? true;
 
   const maxSandboxes = num(raw.maxSandboxes, 'maxSandboxes', 1, 1024) ?? 32;
-  const warm = [...profiles.values()].reduce((n, p) => n + p.minSize, 0);
+  // Sets warm only while in use (the built-in languages beyond python/node/shell) do not all warm at once.
+  const warm = [...profiles.values()].reduce((n, p) => n + (p.warmOnUse ? 0 : p.minSize), 0);
   if (pooling && warm > maxSandboxes) throw new ConfigError(`maxSandboxes (${maxSandboxes}) is smaller than the profiles' minSize together (${warm})`);
 
   return {
@@ -187,6 +196,7 @@ export function buildConfig(file: unknown, env: NodeJS.ProcessEnv, overrides: Co
     healthIntervalMs: num(raw.healthIntervalMs, 'healthIntervalMs', 1000, 3600_000) ?? 60_000,
     setIdleMs: num(raw.setIdleMs, 'setIdleMs', 1000, 7 * 24 * 3600_000) ?? 5 * 60_000,
     maxSandboxes,
+    buildCacheMb: num(raw.buildCacheMb, 'buildCacheMb', 1, 1024 * 1024) ?? BUILD_CACHE_DEFAULT_MB,
     dockerHost: str(raw.dockerHost, 'dockerHost'),
     workspace: workspaceFrom(obj(raw.workspace, 'workspace')),
     profiles,

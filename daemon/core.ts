@@ -20,7 +20,12 @@ import {
   RunStartResult,
 } from './protocol';
 import { PoolHistory } from './pool/history';
-import { RunManager, RunRequestError } from './runs';
+import { Builds, RunManager, RunRequestError } from './runs';
+import { BuildCache } from './languages/buildCache';
+import { ImageIds } from './languages/imageIds';
+import { resolveProfileFor } from './languages/resolve';
+import type { ProfileResolveResult } from './protocol';
+import type Docker from 'dockerode';
 import type { Conn } from './server';
 import * as v from './validate';
 import * as path from 'path';
@@ -45,6 +50,18 @@ export interface Core {
 }
 
 const POOL_NOTIFY_DEBOUNCE_MS = 250;
+
+/** The build cache (languages/buildCache.ts); without it compiled languages still run, compiling every time. */
+function openBuilds(dir: string, mb: number, docker: Docker, log: Logger): Builds | undefined {
+  try {
+    const cache = new BuildCache(dir, mb * 1024 * 1024, log);
+    log.info(`build cache: ${cache.count} artifact(s), ${Math.round(cache.bytes / 1e6)} MB in ${dir} (cap ${mb} MB)`);
+    return { cache, images: new ImageIds(docker) };
+  } catch (e) {
+    log.warn(`build cache: ${dir} cannot be used (${(e as Error).message}); compiled programs are built on every run`);
+    return undefined;
+  }
+}
 
 export async function startCore(ctx: CoreContext): Promise<Core> {
   const { rpc, log } = ctx;
@@ -161,6 +178,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     return { ok: true };
   });
   rpc.addMethod(Methods.profilesList, () => [...config.profiles.values()].map(profileInfo));
+  rpc.addMethod(Methods.profileResolve, (raw): ProfileResolveResult => resolveProfileFor(config.profiles.values(), v.profileResolveParams(raw)));
   rpc.addMethod(Methods.configSet, (raw) => {
     const next = v.configSetParams(raw);
     const merged: ConfigOverrides = { ...overrides, ...Object.fromEntries(Object.entries(next).filter(([, x]) => x !== undefined)) };
@@ -208,6 +226,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
       poolChanged();
     },
     path.join(path.dirname(ctx.logPath), 'outputs'),
+    openBuilds(path.join(path.dirname(ctx.logPath), 'build-cache'), config.buildCacheMb, docker, log),
   );
 
   await pools.start();

@@ -32,9 +32,12 @@ export function classifyDockerError(err: unknown, ctx: { where: string; image?: 
   const msg = (e?.json?.message ?? e?.message ?? String(err)).trim();
   if (ctx.runtime && isMissingRuntime(msg)) return new InfraError('runtime-missing', missingRuntimeMessage(ctx.runtime, ctx.where));
   if (ctx.image && (e?.statusCode === 404 || /no such image/i.test(msg))) {
+    // warmbox's own images are built by name (a language's first use needs only its own image, ~10-60 s).
+    const own = /^warmbox\/([a-z0-9-]+):\d+$/.exec(ctx.image)?.[1];
+    const args = own ? ` ${own}` : '';
     return new InfraError(
       'image-missing',
-      `The sandbox image ${ctx.image} is missing. Build it with \`npm run images\` (or \`bash images/build.sh\`) in the warmbox folder.`,
+      `The sandbox image ${ctx.image} is missing. Build it with \`npm run images${args}\` (or \`bash images/build.sh${args}\`) in the warmbox folder.`,
     );
   }
   return new InfraError('docker-error', `Docker refused: ${msg.replace(/^\(HTTP code \d+\) [^-]*- /, '')}`);

@@ -57,8 +57,8 @@ export class ProfilePool {
   key: string;
   /** Its profile's default set (no run overrides): kept warm. Others shrink to zero when unused. */
   isDefault = false;
-  /** The last time a run asked for this set. */
-  lastUsed = Date.now();
+  /** The last time a run asked for this set (never, for a language warmed only on use). */
+  lastUsed: number;
   /** A default set: some client wants it warm (`pool/want`), or no client said what it wants (all are). */
   wished = true;
   /** A run asked for it since the daemon started. */
@@ -82,6 +82,7 @@ export class ProfilePool {
     /** The project its sandboxes are armed with (none: single-file runs). */
     readonly project?: ProjectCopy,
   ) {
+    this.lastUsed = profile.warmOnUse ? 0 : Date.now();
     this.key = profile.name;
   }
 
@@ -91,7 +92,7 @@ export class ProfilePool {
 
   /** No run asked for this (non-default) set within setIdleMs. */
   unused(now = Date.now()): boolean {
-    return !this.isDefault && now - this.lastUsed >= this.opts.setIdleMs;
+    return (!this.isDefault || this.profile.warmOnUse) && now - this.lastUsed >= this.opts.setIdleMs;
   }
 
   /** Sandboxes to keep armed: the profile's minSize while the set is in use. */

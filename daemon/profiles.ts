@@ -1,4 +1,5 @@
 // Built-in profiles and the user's additions from the config file.
+import { LANGUAGES } from './languages/builtins';
 import type { IsolationMode, ProfileInfo } from './protocol';
 
 export const IMAGE_VERSION = 2;
@@ -16,8 +17,17 @@ export interface Limits {
 export interface Profile {
   name: string;
   image: string;
-  /** argv; `{file}` stands for the program's path inside the sandbox. */
+  /** argv; `{file}` `{dir}` `{name}` `{out}` anywhere inside an argument (see languages/builtins.ts). */
   command: string[];
+  /** The build step before `command` (compiled languages); its failure is the outcome `compile-error`. */
+  compile?: string[];
+  /** The compile step's own time limit (memory as the run's); not counted in the run's timeout. */
+  compileTimeoutMs: number;
+  /** VS Code language ids and shebang interpreters this profile serves (see languages/resolve.ts). */
+  languageIds: string[];
+  shebangs: string[];
+  /** Kept warm (minSize) only while in use, like a non-default set: thirteen idle languages would crowd the machine. */
+  warmOnUse: boolean;
   fileName: string;
   extensions: string[];
   /** Must print HEALTH_OK: proves the interpreter runs, not just the container. */
@@ -46,7 +56,9 @@ export const DEFAULT_LIMITS: Limits = {
 
 export const POOL_DEFAULTS = { minSize: 2, maxSize: 5, maxAgeMs: 30 * 60_000, maxUses: 50 };
 
-type BuiltinSpec = Pick<Profile, 'name' | 'command' | 'fileName' | 'extensions' | 'health' | 'env'>;
+export const COMPILE_TIMEOUT_MS = 30_000;
+
+type BuiltinSpec = Pick<Profile, 'name' | 'command' | 'fileName' | 'extensions' | 'health' | 'env' | 'languageIds' | 'shebangs'> & { compile?: string[] };
 
 const BUILTINS: BuiltinSpec[] = [
   {
@@ -54,6 +66,8 @@ const BUILTINS: BuiltinSpec[] = [
     command: ['python3', '{file}'],
     fileName: 'main.py',
     extensions: ['.py'],
+    languageIds: ['python'],
+    shebangs: ['python3', 'python'],
     health: ['python3', '-c', 'print("HEALTH_OK")'],
     env: { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
   },
@@ -62,6 +76,8 @@ const BUILTINS: BuiltinSpec[] = [
     command: ['node', '{file}'],
     fileName: 'main.js',
     extensions: ['.js', '.mjs', '.cjs'],
+    languageIds: ['javascript'],
+    shebangs: ['node', 'nodejs'],
     health: ['node', '-e', 'console.log("HEALTH_OK")'],
     env: {},
   },
@@ -70,15 +86,20 @@ const BUILTINS: BuiltinSpec[] = [
     command: ['sh', '{file}'],
     fileName: 'main.sh',
     extensions: ['.sh'],
+    languageIds: ['shellscript'],
+    shebangs: ['sh', 'bash', 'dash', 'ash'],
     health: ['sh', '-c', 'echo HEALTH_OK'],
     env: {},
   },
 ];
 
 export function builtinProfiles(): Profile[] {
-  return BUILTINS.map((b) => ({
+  const always = new Set(BUILTINS.map((b) => b.name));
+  return [...BUILTINS, ...LANGUAGES].map((b) => ({
     ...b,
     image: `warmbox/${b.name}:${IMAGE_VERSION}`,
+    compileTimeoutMs: COMPILE_TIMEOUT_MS,
+    warmOnUse: !always.has(b.name),
     ...POOL_DEFAULTS,
     isolation: 'fresh',
     limits: { ...DEFAULT_LIMITS },
@@ -86,14 +107,8 @@ export function builtinProfiles(): Profile[] {
   }));
 }
 
-export function profileForFile(profiles: Iterable<Profile>, file: string): Profile | undefined {
-  const lower = file.toLowerCase();
-  for (const p of profiles) if (p.extensions.some((e) => lower.endsWith(e))) return p;
-  return undefined;
-}
-
 export function profileInfo(p: Profile): ProfileInfo {
-  return { name: p.name, image: p.image, fileName: p.fileName, command: p.command, extensions: p.extensions, builtin: p.builtin };
+  return { name: p.name, image: p.image, fileName: p.fileName, command: p.command, compile: p.compile, extensions: p.extensions, languageIds: p.languageIds, shebangs: p.shebangs, builtin: p.builtin };
 }
 
 /** A file name safe to write in the workspace and to quote in a shell. */

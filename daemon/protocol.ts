@@ -20,6 +20,7 @@ export const Methods = {
   containersRecycle: 'containers/recycle',
   containersRemove: 'containers/remove',
   profilesList: 'profiles/list',
+  profileResolve: 'profile/resolve',
 } as const;
 
 export const Notifications = {
@@ -181,7 +182,19 @@ export interface RunStdinParams {
 }
 export interface RunCancelParams { runId: string }
 
-export type RunOutcome = 'exited' | 'timeout' | 'oom' | 'output-limit' | 'cancelled' | 'infra-error';
+export type RunOutcome = 'exited' | 'timeout' | 'oom' | 'output-limit' | 'cancelled' | 'compile-error' | 'infra-error';
+
+/** The build step of a compiled language (see README, *Languages*). */
+export interface CompileInfo {
+  /** The build cache had it: no compiler ran. */
+  cached: boolean;
+  /** How long the compile step took (0 for a cache hit). */
+  ms: number;
+  /** The compiler's exit status (when it ran). */
+  status?: number;
+  /** What the compiler printed (up to 32 KiB; also streamed as stderr). Parsed by the extension into diagnostics. */
+  messages?: string;
+}
 
 /** Why an infra-error happened, for clients that react to it. */
 export type InfraReason =
@@ -223,6 +236,8 @@ export interface RunResult {
   merged?: boolean;
   /** When the run asked for them and the program exited. */
   outputs?: RunOutputs;
+  /** Profiles with a build step: what it did (a failed build is the outcome `compile-error`). */
+  compile?: CompileInfo;
 }
 
 export interface RunStartedNotification {
@@ -354,9 +369,23 @@ export interface ProfileInfo {
   image: string;
   fileName: string;
   command: string[];
+  compile?: string[];
   extensions: string[];
+  languageIds: string[];
+  shebangs: string[];
   builtin: boolean;
 }
+
+/** Which profile runs a file (daemon/languages/resolve.ts): extension, then VS Code's language id, then a shebang. */
+export interface ProfileResolveParams {
+  /** The file's name or path. */
+  fileName?: string;
+  /** VS Code's language id of the document, when there is one. */
+  languageId?: string;
+  /** The file's first line (for `#!` lines). */
+  firstLine?: string;
+}
+export type ProfileResolveResult = { profile: string; by: 'extension' | 'languageId' | 'shebang' } | { error: string };
 
 export interface ShutdownParams { reason?: string }
 export interface DaemonExitingNotification { reason: string }

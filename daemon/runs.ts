@@ -18,6 +18,17 @@ import type {
   RunStartParams,
 } from './protocol';
 import type { StreamKind } from './demux';
+import type { BuildStep } from './armScript';
+import { BuildCache, cacheKey, MAX_ARTIFACT_BYTES } from './languages/buildCache';
+import type { CompileReport } from './languages/compileFrame';
+import type { ImageIds } from './languages/imageIds';
+import type { CompileInfo } from './protocol';
+
+/** The build cache and what its key needs from the engine (absent: every build compiles, nothing is kept). */
+export interface Builds {
+  cache: BuildCache;
+  images: ImageIds;
+}
 
 export interface RunSink {
   started(n: RunStartedNotification): void;
@@ -65,6 +76,7 @@ class Run {
   stderrBytes = 0;
   truncated = false;
   outputs?: RunOutputs;
+  compile?: CompileInfo;
   acquireMs = 0;
   timer?: NodeJS.Timeout;
   readonly t0 = Date.now();
@@ -92,6 +104,7 @@ export class RunManager {
     private readonly onIdleChange: () => void,
     /** Where runs' output files are kept (a folder only the daemon's user can enter). */
     private readonly outputsRoot?: string,
+    private readonly builds?: Builds,
   ) {}
 
   get active(): number {
@@ -183,10 +196,15 @@ export class RunManager {
 
     const limit = profile.limits.outputLimitBytes;
     const timeoutMs = Math.min(profile.limits.timeoutMs, 24 * 3600_000);
-    run.timer = setTimeout(
-      () => this.decide(run, { outcome: 'timeout', exitCode: null, message: `the program ran longer than ${fmtMs(timeoutMs)} and was stopped` }),
-      timeoutMs,
-    );
+    const startTimer = (): void => {
+      if (run.timer) clearTimeout(run.timer);
+      if (run.decision) return;
+      run.timer = setTimeout(
+        () => this.decide(run, { outcome: 'timeout', exitCode: null, message: `the program ran longer than ${fmtMs(timeoutMs)} and was stopped` }),
+        timeoutMs,
+      );
+    };
+    startTimer();
     const code = Buffer.from(p.code, 'utf8');
     let files: ProjectRunFiles = { file: safeFileName(p.fileName, profile.fileName), cwd: '.' };
     if (p.project && pool.project) {
@@ -198,17 +216,47 @@ export class RunManager {
       }
       if (run.decision) return this.finish(run);
     }
-    const ended = sb.run({
-      ...files,
-      env: p.env ?? {},
-      code,
-      outputs: p.outputs ? { maxFiles: p.outputs.maxFiles ?? OUTPUT_DEFAULTS.maxFiles, maxBytes: p.outputs.maxBytes ?? OUTPUT_DEFAULTS.maxBytes } : undefined,
-      args: p.args ?? [],
-      stdin: p.stdin ? Buffer.from(p.stdin, 'base64') : null,
-      stdinOpen: !!p.stdinOpen,
-      timeoutMs,
-      merged: p.streams === 'merged',
-      onOutput: (stream, data) => {
+    // The build step (compiled languages): a cached artifact, or the compiler with its own limit; the run's timeout
+    // starts once it is done.
+    let build: BuildStep | undefined;
+    let key: string | undefined;
+    let tCompile = 0;
+    let compileOoms = 0;
+    if (profile.compile) {
+      const imageId = await this.builds?.images.get(profile.image);
+      if (imageId) key = cacheKey(profile, imageId, { file: files.file, cwd: files.cwd, code, project: files.snapshot, overlays: p.project?.overlays });
+      const artifact = key ? await this.builds!.cache.get(key) : undefined;
+      if (run.decision) return this.finish(run);
+      if (artifact) {
+        build = { mode: 'hit', artifact };
+        run.compile = { cached: true, ms: 0 };
+      } else {
+        build = { mode: 'build', timeoutS: Math.ceil(profile.compileTimeoutMs / 1000), maxArtifactBytes: MAX_ARTIFACT_BYTES };
+        if (run.timer) clearTimeout(run.timer);
+        // PID 1 stops the compiler at its limit; this only catches a sandbox that never reports.
+        run.timer = setTimeout(
+          () => this.decide(run, { outcome: 'timeout', exitCode: null, message: `the compile step did not end within ${fmtMs(profile.compileTimeoutMs)}` }),
+          profile.compileTimeoutMs + 10_000,
+        );
+        tCompile = Date.now();
+      }
+    }
+    const onCompiled = (report: CompileReport): void => {
+      const ms = Date.now() - tCompile;
+      run.compile = { cached: false, ms, status: report.status, messages: report.messages };
+      compileOoms = report.oomKills;
+      // The compiler's messages reach every client as stderr (warnings too), within the run's output cap.
+      if (report.messages) onOutput('stderr', Buffer.from(report.messages));
+      if (report.status === 0) {
+        if (key && report.artifact) {
+          const k = key;
+          this.builds!.cache.put(k, report.artifact).catch((e: Error) => this.log.warn(`build cache: could not keep an artifact: ${e.message}`));
+        }
+        startTimer();
+        this.log.info(`run ${run.id.slice(0, 8)} (${profile.name}): compiled in ${fmtMs(ms)}${report.artifact ? `, ${fmtBytes(report.artifact.length)} cached` : ''}`);
+      }
+    };
+    const onOutput = (stream: StreamKind, data: Buffer): void => {
         if (run.decision) return;
         const used = run.stdoutBytes + run.stderrBytes;
         const room = limit - used;
@@ -232,7 +280,20 @@ export class RunManager {
           run.truncated = true;
           this.decide(run, { outcome: 'output-limit', exitCode: null, message: `the output passed the ${fmtBytes(limit)} limit; the program was stopped and its output cut there` });
         }
-      },
+    };
+    const ended = sb.run({
+      ...files,
+      build,
+      onCompiled,
+      env: p.env ?? {},
+      code,
+      outputs: p.outputs ? { maxFiles: p.outputs.maxFiles ?? OUTPUT_DEFAULTS.maxFiles, maxBytes: p.outputs.maxBytes ?? OUTPUT_DEFAULTS.maxBytes } : undefined,
+      args: p.args ?? [],
+      stdin: p.stdin ? Buffer.from(p.stdin, 'base64') : null,
+      stdinOpen: !!p.stdinOpen,
+      timeoutMs,
+      merged: p.streams === 'merged',
+      onOutput,
     });
     run.handedOver = true;
     for (const p of run.pendingStdin.splice(0)) void toSandbox(sb, p.data).then(p.taken);
@@ -240,6 +301,15 @@ export class RunManager {
     if (!run.decision) {
       if (end.kind === 'lost') {
         this.decide(run, { outcome: 'infra-error', exitCode: null, message: end.message, infraReason: 'container-lost' });
+      } else if (run.compile?.status !== undefined && run.compile.status !== 0) {
+        const c = run.compile;
+        this.decide(run, {
+          outcome: 'compile-error',
+          exitCode: c.status ?? null,
+          message: compileOoms > 0 ? `the compiler ran out of memory (limit ${profile.limits.memoryMb} MB) and was killed`
+            : c.status === 137 && c.ms >= profile.compileTimeoutMs - 500 ? `the compile step ran longer than ${fmtMs(profile.compileTimeoutMs)} and was stopped`
+            : `the program did not compile (${profile.compile?.[0] ?? 'the compiler'} exited with ${c.status})`,
+        });
       } else if (end.oomKills > 0) {
         this.decide(run, { outcome: 'oom', exitCode: end.exitCode, message: `the program ran out of memory (limit ${profile.limits.memoryMb} MB) and was killed` });
       } else {
@@ -261,7 +331,8 @@ export class RunManager {
   private decide(run: Run, d: Decision): void {
     if (run.decision) return;
     const sb = run.lease?.sandbox;
-    const ending = d.outcome !== 'exited' && d.outcome !== 'oom' && sb && sb.runId === run.id;
+    // (a compile error ends like an exit: PID 1 reported it and is ready for the next run)
+    const ending = d.outcome !== 'exited' && d.outcome !== 'oom' && d.outcome !== 'compile-error' && sb && sb.runId === run.id;
     if (ending) {
       // What the program printed before it was stopped is the user's (within the cap); may decide output-limit itself.
       sb.flushHeld();
@@ -292,7 +363,7 @@ export class RunManager {
     }
     if (run.heldMs >= 1000) this.log.info(`run ${run.id.slice(0, 8)} (${run.params.profile}): output held ${fmtMs(run.heldMs)} in all (${run.heldTimes} times) for a slow client`);
     const pool = run.pool;
-    if (sb && pool && sb.runId === run.id) pool.release(sb, run.decision.outcome === 'exited' ? 'clean' : 'dirty');
+    if (sb && pool && sb.runId === run.id) pool.release(sb, run.decision.outcome === 'exited' || run.decision.outcome === 'compile-error' ? 'clean' : 'dirty');
     const d = run.decision;
     const result: RunResult = {
       runId: run.id,
@@ -312,6 +383,7 @@ export class RunManager {
       truncated: run.truncated,
       merged: run.params.streams === 'merged' || undefined,
       outputs: run.outputs,
+      compile: run.compile,
     };
     if (d.outcome !== 'exited') this.log.info(`run ${run.id.slice(0, 8)} (${result.profile}) ${d.outcome}: ${d.message ?? ''}`);
     run.sink.exit(result);

@@ -3,7 +3,8 @@ import { EventEmitter } from 'events';
 import * as crypto from 'crypto';
 import type { Duplex } from 'stream';
 import type Docker from 'dockerode';
-import { armScript, containerCmd, END_MARK as MARK, encodeArm, encodeHeader, encodeProject, encodeStdin, encodeSync, READY, RUNTIME, UNHEALTHY, WIPED } from './armScript';
+import { CompileFrame, CompileReport } from './languages/compileFrame';
+import { armScript, BuildStep, containerCmd, END_MARK as MARK, encodeArm, encodeHeader, encodeProject, encodeStdin, encodeSync, READY, RUNTIME, UNHEALTHY, WIPED } from './armScript';
 import { Demuxer, StreamKind } from './demux';
 import { classifyDockerError, InfraError, withTimeout } from './docker';
 import { engineKindAt, refusalAt as engineRefusalAt, uidRangeAt } from './engine';
@@ -54,6 +55,9 @@ export interface ProgramRun {
   /** The program's stderr into its stdout: one stream, in the order written. */
   merged?: boolean;
   onOutput(stream: StreamKind, data: Buffer): void;
+  /** The compile phase (languages/): a build reports through onCompiled before the program starts. */
+  build?: BuildStep;
+  onCompiled?(report: CompileReport): void;
 }
 
 /** Where a sandbox's project copy comes from: asked at arming and after every reuse wipe. */
@@ -76,6 +80,9 @@ interface Active {
   outputs?: OutputFrames;
   outputsMax: number;
   stderrDone: boolean;
+  /** The build's report, read off stdout before the program's output (see languages/compileFrame.ts). */
+  compile?: CompileFrame;
+  onCompiled?(report: CompileReport): void;
   resolve(end: ProgramEnd): void;
 }
 
@@ -153,7 +160,7 @@ export class Sandbox extends EventEmitter {
         ENGINE_CALL_MS,
         this.env.docker.createContainer({
           Image: p.image,
-          Cmd: containerCmd(armScript({ command: p.command, health: p.health, isolation: this.isolation, uid: this.uid })),
+          Cmd: containerCmd(armScript({ command: p.command, compile: p.compile, health: p.health, isolation: this.isolation, uid: this.uid })),
           Entrypoint: [],
           User: '0:0',
           WorkingDir: '/work',
@@ -226,11 +233,13 @@ export class Sandbox extends EventEmitter {
         afterTrailer: Buffer.alloc(0),
         outputsMax: r.outputs?.maxBytes ?? 0,
         stderrDone: false,
+        compile: r.build?.mode === 'build' ? new CompileFrame(nonce, r.build.maxArtifactBytes) : undefined,
+        onCompiled: r.onCompiled,
         resolve,
       };
       const backstopS = Math.ceil(r.timeoutMs / 1000) + 5;
       const parts = [
-        encodeHeader({ secret: this.secret, nonce, sync, file: r.file, cwd: r.cwd, env: r.env, code: r.code, delta: r.delta, deleted: r.deleted, args: r.args, outputs: r.outputs, backstopS, merged: r.merged }),
+        encodeHeader({ secret: this.secret, nonce, sync, file: r.file, cwd: r.cwd, env: r.env, code: r.code, delta: r.delta, deleted: r.deleted, args: r.args, outputs: r.outputs, backstopS, build: r.build, merged: r.merged }),
       ];
       if (r.stdin && r.stdin.length) parts.push(encodeStdin(r.stdin));
       if (!r.stdinOpen) parts.push(encodeStdin(null));
@@ -413,6 +422,9 @@ export class Sandbox extends EventEmitter {
         a.stderrDone = true;
         if (rest.length) return this.outsideRun('stderr');
       }
+    } else if (a.compile && !a.compile.done) {
+      this.onCompileBytes(a, a.compile, data);
+      return;
     } else if (a.trailer === null) {
       const rest = a.out.push(data);
       if (rest !== null) this.onTrailerBytes(a, rest);
@@ -420,6 +432,19 @@ export class Sandbox extends EventEmitter {
       this.onTrailerBytes(a, data);
     }
     this.maybeFinish(a);
+  }
+
+  /** The compile report comes first on stdout; what follows it is the program's (or the trailer of a failed build). */
+  private onCompileBytes(a: Active, frame: CompileFrame, data: Buffer): void {
+    let rest: Buffer | null;
+    try {
+      rest = frame.push(data);
+    } catch (e) {
+      return this.outsideRun('stdout', (e as Error).message);
+    }
+    if (rest === null) return;
+    a.onCompiled?.(frame.report!);
+    if (this.active === a && rest.length) this.onData('stdout', rest);
   }
 
   private onTrailerBytes(a: Active, data: Buffer): void {

@@ -3,7 +3,7 @@ import { JSONRPCErrorException } from 'json-rpc-2.0';
 import { LIMIT_RANGES, RUN_LIMITS } from './config';
 import * as path from 'path';
 import { ENV_NAME } from './armScript';
-import { ErrorCodes, IsolationMode, MAX_CODE_BYTES, OutputRequest, OutputStreams, RunProject, RunStartParams, RunStdinParams, ConfigOverrides, SandboxSettings } from './protocol';
+import { ErrorCodes, IsolationMode, MAX_CODE_BYTES, OutputRequest, OutputStreams, RunProject, RunStartParams, RunStdinParams, ConfigOverrides, SandboxSettings, ProfileResolveParams } from './protocol';
 
 export { MAX_CODE_BYTES };
 
@@ -230,4 +230,9 @@ export function configSetParams(raw: unknown): ConfigOverrides {
     idleShutdownMs: optNumber(o, 'idleShutdownMs', 1000, 30 * 24 * 3600_000, 'overrides.'),
     pool: pool ? poolOut : undefined,
   };
+}
+
+export function profileResolveParams(raw: unknown): ProfileResolveParams {
+  const o = object(raw ?? {});
+  return { fileName: optString(o, 'fileName', 4096), languageId: optString(o, 'languageId', 128), firstLine: optString(o, 'firstLine', 4096) };
 }

@@ -14,6 +14,7 @@ import { DaemonConnection, REQUEST_TIMEOUT_MS } from './connection';
 import { Methods, type ProfileInfo } from '../daemon/protocol';
 import { WorkspaceWishes } from './pool/wishes';
 import { ArgsStore } from './project/argsStore';
+import { RunnableEditor } from './languages/runnable';
 import { RunController } from './runController';
 import { registerTerminalLinks } from './terminal/links';
 import { SandboxTerminals } from './terminal/sandboxTerminal';
@@ -26,6 +27,8 @@ import { PoolHistoryFeed } from './views/poolHistoryFeed';
 export interface WarmboxApi {
   ctx: Ctx;
   activatedInMs: number;
+  /** Whether the editor-title ▶ shows for the active editor (the context key's value). */
+  runnable: RunnableEditor;
 }
 
 export function activate(context: vscode.ExtensionContext): WarmboxApi {
@@ -52,17 +55,13 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     return (lang && readSettings().profileByLanguage[lang]) || 'python';
   };
   const refreshStatus = () => status.update(conn.state, conn.lastPool, currentProfile(), conn.lastError);
-  const runnable = () => {
-    const doc = vscode.window.activeTextEditor?.document;
-    const lang = doc?.languageId;
-    // Plain text (an untitled editor most often) gets ▶ too: running it offers *Pick a language…*.
-    const ok = !!lang && (!!readSettings().profileByLanguage[lang] || lang === 'plaintext' || !!doc?.isUntitled);
-    void vscode.commands.executeCommand('setContext', 'warmbox.runnableEditor', ok);
-  };
+  const runnableEditor = new RunnableEditor(conn);
+  const runnable = () => runnableEditor.update();
 
   context.subscriptions.push(
     log,
     conn,
+    runnableEditor,
     panel,
     outputFiles,
     terminals,
@@ -96,6 +95,9 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
       // An editor of another language warms its profile (sent only when the wishes changed).
       void conn.pushWishes();
     }),
+    // A shebang typed into a new file, or a language picked for it, can make it runnable.
+    vscode.workspace.onDidChangeTextDocument((e) => e.document === vscode.window.activeTextEditor?.document && e.contentChanges.some((c) => c.range.start.line === 0) && runnable()),
+    vscode.workspace.onDidOpenTextDocument((d) => d === vscode.window.activeTextEditor?.document && runnable()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('warmbox')) return;
       if (e.affectsConfiguration('warmbox.dockerHost') || e.affectsConfiguration('warmbox.runtime')) {
@@ -115,7 +117,7 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
   conn.start();
   const activatedInMs = performance.now() - t0;
   log.info(`activated in ${activatedInMs.toFixed(1)} ms`);
-  return { ctx, activatedInMs };
+  return { ctx, activatedInMs, runnable: runnableEditor };
 }
 
 export function deactivate(): void {

@@ -22,6 +22,8 @@ import { SelectionRule, selectionProgram } from './run/selection';
 import { parsePythonFrames } from './traceback';
 import { endsInPrompt, outcomeLine, PROMPT_QUIET_MS } from './terminal/lineInput';
 import type { SandboxTerminal, SandboxTerminals } from './terminal/sandboxTerminal';
+import { languageDiagnostics } from './diagnostics/languageDiagnostics';
+import { profileFor } from './languages/runnable';
 import type { OutputFiles } from './views/outputFiles';
 import type { OutputPanel } from './views/outputPanel';
 
@@ -117,16 +119,12 @@ export class RunController implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'warmbox.runningFiles', [...new Set(paths)]);
   }
 
-  /** The profile for a document: the one picked for it, the language mapping, then the profiles by file extension. */
+  /** The profile for a document: the one picked for it, then the user's mapping and the daemon's answer (languages/runnable.ts). */
   async profileFor(doc: vscode.TextDocument): Promise<string | undefined> {
     const picked = this.picked.get(doc.uri.toString());
     if (picked) return picked;
-    const byLang = readSettings().profileByLanguage[doc.languageId];
-    if (byLang) return byLang;
-    const client = await this.conn.ensure();
-    const profiles = await client.request<ProfileInfo[]>(Methods.profilesList, {}, REQUEST_TIMEOUT_MS);
-    const name = doc.fileName.toLowerCase();
-    return profiles.find((p) => p.extensions.some((e) => name.endsWith(e)))?.name;
+    const r = await profileFor(this.conn, doc);
+    return 'error' in r ? undefined : r.profile;
   }
 
   /** Profiles picked for documents no profile matches (an untitled plain-text editor), for this window's life. */
@@ -361,9 +359,15 @@ export class RunController implements vscode.Disposable {
     if (ed) void vscode.window.showTextDocument(ed.document, { viewColumn: ed.viewColumn, preserveFocus: false, preview: false });
   }
 
-  /** Every frame of a Python traceback that points into the project, mapped back to its file. */
+  /** Compiler messages and stack traces (every frame that points into the project), mapped back to their files. */
   private async markTraceback(c: Current, r: RunResult): Promise<void> {
-    if (c.profile !== 'python' || r.outcome !== 'exited' || r.exitCode === 0) return;
+    if (c.profile !== 'python') {
+      const marks = await languageDiagnostics(c.profile, r, c.text, { doc: c.doc, sandboxPath: c.sandboxPath, lineOffset: c.lineOffset, root: c.root, cwd: c.cwd });
+      if ([...this.live.values()].some((o) => o.seq > c.seq)) return;
+      for (const { uri, diagnostics } of marks.values()) this.diagnostics.set(uri, diagnostics);
+      return;
+    }
+    if (r.outcome !== 'exited' || r.exitCode === 0) return;
     const tb = parsePythonFrames(c.text);
     if (!tb) return;
     const marks = await tracebackDiagnostics(tb, { doc: c.doc, sandboxPath: c.sandboxPath, lineOffset: c.lineOffset, root: c.root, cwd: c.cwd });

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Builds the sandbox images that are missing: from the Dockerfiles when base images can be pulled,
-# otherwise offline (busybox-static and debootstrap from Debian's packages, then `docker import`).
-# Usage: images/build.sh [python|node|shell ...]   (default: all)   WARMBOX_OFFLINE=1 skips the pull attempt.
+# otherwise offline: ONE Debian bookworm rootfs (debootstrap, then `docker import` as warmbox/base:2) that every
+# language image derives from (`FROM warmbox/base:2` + `apt-get install --no-install-recommends` from Debian's mirror,
+# built with --network host), so the rootfs is downloaded and unpacked once, and the images share that layer on disk.
+# Usage: images/build.sh [python node shell typescript c cpp go rust java ruby php perl lua ...]   (default: all)
+# WARMBOX_OFFLINE=1 skips the pull attempt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 version=2
-profiles=("$@"); [ ${#profiles[@]} -gt 0 ] || profiles=(python node shell)
+all=(python node shell typescript c cpp go rust java ruby php perl lua)
+profiles=("$@"); [ ${#profiles[@]} -gt 0 ] || profiles=("${all[@]}")
 log() { printf '[images %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 docker info >/dev/null 2>&1 || { echo "images: Docker is not reachable (is dockerd running? try: sudo systemctl start docker)" >&2; exit 2; }
@@ -58,17 +62,40 @@ offline_shell() {
   rm -rf "$dir"
 }
 
-offline_debian() { # name include-package env...
-  local name=$1 pkg=$2; shift 2
+# The shared rootfs: Debian bookworm minbase, apt pointed at the mirror, dpkg told to skip docs in every derived image.
+offline_base() {
+  local name="warmbox/base:$version" t0=$SECONDS
+  docker image inspect "$name" >/dev/null 2>&1 && return 0
   need_root_pkg debootstrap debootstrap
   local bb; bb=$(static_busybox)
   local dir; dir=$(mktemp -d)
-  log "$name: debootstrap bookworm + $pkg from $(mirror) (about a minute)"
-  debootstrap --variant=minbase --include="$pkg" bookworm "$dir" "$(mirror)" > "$dir.log" 2>&1 || { tail -20 "$dir.log" >&2; exit 1; }
+  log "$name: debootstrap bookworm from $(mirror) (the shared layer, about a minute)"
+  debootstrap --variant=minbase bookworm "$dir" "$(mirror)" > "$dir.log" 2>&1 || { tail -20 "$dir.log" >&2; exit 1; }
+  printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-exclude /usr/share/man/*' 'path-exclude /usr/share/info/*' \
+    'path-exclude /usr/share/locale/*' 'path-exclude /usr/share/lintian/*' > "$dir/etc/dpkg/dpkg.cfg.d/01-warmbox-nodoc"
+  printf '%s\n' 'APT::Install-Recommends "false";' 'APT::Install-Suggests "false";' > "$dir/etc/apt/apt.conf.d/01-warmbox"
   rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* "$dir"/usr/share/doc "$dir"/usr/share/man "$dir"/usr/share/locale "$dir"/usr/share/info
   add_runtime "$dir" "$bb"
-  import "$dir" "$name" 'PATH=/usr/local/bin:/usr/bin:/bin' 'HOME=/work' "$@"
+  import "$dir" "$name" 'PATH=/usr/local/bin:/usr/bin:/bin' 'HOME=/work'
   rm -rf "$dir" "$dir.log"
+  log "$name built in $((SECONDS - t0)) s"
+}
+
+# A language image: the shared rootfs + Debian packages. $1 name, $2 packages, $3 extra shell after the install, then ENV lines.
+offline_derived() {
+  local name=$1 pkgs=$2 extra=$3; shift 3
+  local df; df=$(mktemp -d)
+  {
+    echo "FROM warmbox/base:$version"
+    echo "RUN mkdir -p /usr/share/man/man1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkgs >/dev/null \\"
+    echo " && ${extra:-true} \\"
+    echo " && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/* /usr/share/doc /usr/share/man /usr/share/locale /usr/share/info"
+    for e in "$@"; do echo "ENV $e"; done
+    echo "LABEL dev.warmbox.image=${name#warmbox/}"
+  } > "$df/Dockerfile"
+  log "$name: apt-get install $pkgs (over warmbox/base:$version)"
+  docker build --network host -q -t "$name" "$df" >/dev/null 2>"$df/err" || { tail -20 "$df/err" >&2; rm -rf "$df"; exit 1; }
+  rm -rf "$df"
 }
 
 build_one() {
@@ -83,9 +110,19 @@ build_one() {
   fi
   case $p in
     shell) offline_shell "$name" ;;
-    python) offline_debian "$name" python3 'PYTHONUNBUFFERED=1' 'PYTHONDONTWRITEBYTECODE=1' ;;
-    node) offline_debian "$name" nodejs ;;
-    *) echo "images: unknown profile image '$p'" >&2; exit 2 ;;
+    python) offline_derived "$name" python3 '' 'PYTHONUNBUFFERED=1' 'PYTHONDONTWRITEBYTECODE=1' ;;
+    node) offline_derived "$name" nodejs '' ;;
+    typescript) offline_derived "$name" 'nodejs esbuild' '' ;;
+    c) offline_derived "$name" 'gcc libc6-dev' '' ;;
+    cpp) offline_derived "$name" 'g++ libc6-dev' '' ;;
+    go) offline_derived "$name" 'golang-go libc6-dev' '' 'CGO_ENABLED=0' 'GOFLAGS=-mod=mod' 'GOTOOLCHAIN=local' 'GOPROXY=off' ;;
+    rust) offline_derived "$name" 'rustc libc6-dev' '' ;;
+    java) offline_derived "$name" 'default-jdk-headless' 'rm -rf /usr/lib/jvm/*/lib/src.zip /usr/lib/jvm/*/jmods' ;;
+    ruby) offline_derived "$name" ruby '' ;;
+    php) offline_derived "$name" php-cli '' ;;
+    perl) offline_derived "$name" perl '' ;;
+    lua) offline_derived "$name" lua5.4 '' ;;
+    *) echo "images: unknown profile image '$p' (known: ${all[*]})" >&2; exit 2 ;;
   esac
   log "$name built offline in $((SECONDS - t0)) s ($(docker image inspect -f '{{.Size}}' "$name" | awk '{printf "%.0f MB", $1/1e6}'))"
 }
@@ -94,9 +131,25 @@ missing=()
 for p in "${profiles[@]}"; do docker image inspect "warmbox/$p:$version" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -gt 0 ] || { log "all images present: ${profiles[*]}"; exit 0; }
 # Tools for the offline recipe, installed once before the parallel builds (dpkg takes one install at a time).
-case " ${missing[*]} " in *" python "*|*" node "*) need_root_pkg debootstrap debootstrap ;; esac
 static_busybox >/dev/null # every image carries warmbox's runtime
-pids=()
-for p in "${missing[@]}"; do build_one "$p" & pids+=($!); done
-rc=0; for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
+t_all=$SECONDS
+log "building ${#missing[@]} image(s): ${missing[*]}"
+# The shared layer first (only the offline recipe uses it), then the images two at a time: dpkg/apt inside each build
+# is CPU-bound, more in parallel only queues on a small machine. WARMBOX_IMAGE_JOBS overrides.
+if docker image inspect "warmbox/base:$version" >/dev/null 2>&1; then
+  export WARMBOX_OFFLINE=1 # the shared layer is here: derive from it rather than pulling public bases
+elif [ "${missing[*]}" != shell ]; then
+  if [ "${WARMBOX_OFFLINE:-}" = 1 ] || ! timeout 120 docker pull -q debian:bookworm-slim >/dev/null 2>&1; then
+    export WARMBOX_OFFLINE=1 # no public base image: every image takes the offline recipe
+    offline_base
+  fi
+fi
+jobs=${WARMBOX_IMAGE_JOBS:-2}
+rc=0; running=0; done_n=0
+for p in "${missing[@]}"; do
+  if [ "$running" -ge "$jobs" ]; then wait -n || rc=1; running=$((running - 1)); done_n=$((done_n + 1)); log "progress: $done_n/${#missing[@]} done"; fi
+  build_one "$p" & running=$((running + 1))
+done
+while [ "$running" -gt 0 ]; do wait -n || rc=1; running=$((running - 1)); done_n=$((done_n + 1)); log "progress: $done_n/${#missing[@]} done"; done
+log "finished in $((SECONDS - t_all)) s"
 exit $rc

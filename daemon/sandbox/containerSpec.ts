@@ -1,6 +1,6 @@
 // What a sandbox container is made of: its labels and the engine's HostConfig with warmbox's hardening.
 import type Docker from 'dockerode';
-import { PRIVATE_DIR } from '../armScript';
+import { BUILD_DIR, PRIVATE_DIR } from '../armScript';
 import type { Profile } from '../profiles';
 
 export const LABEL = {
@@ -28,6 +28,9 @@ export function hostConfig(profile: Profile): Docker.HostConfig {
       '/work': `rw,nosuid,nodev,exec,size=${l.workspaceMb}m,mode=0700`,
       '/tmp': `rw,nosuid,nodev,noexec,size=${l.workspaceMb}m,mode=1777`,
       [PRIVATE_DIR]: 'rw,nosuid,nodev,noexec,size=64k,mode=0711',
+      // Build outputs must execute (/tmp may not): a tmpfs of their own, the program's uid's (PID 1 chowns it), off
+      // the read-only root. Only profiles with a build step get it; its pages count against the memory limit.
+      ...(profile.compile ? { [BUILD_DIR]: `rw,nosuid,nodev,exec,size=${Math.max(l.workspaceMb, 512)}m,mode=0700` } : {}),
     },
     CapDrop: ['ALL'],
     CapAdd: ['SETUID', 'SETGID', 'KILL', 'CHOWN'],

@@ -13,6 +13,8 @@ export interface ProjectRunFiles {
   cwd: string;
   delta?: Buffer;
   deleted?: string[];
+  /** The project as it is now (the build cache's key covers it). */
+  snapshot?: Snapshot;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function projectRunFiles(copy: ProjectCopy, held: Snapshot | undefi
     cwd: p.cwd === 'root' ? '.' : dir,
     delta: changed.length || overlays.size ? await copy.pack(now, changed, overlays) : undefined,
     deleted: deleted.length ? deleted : undefined,
+    snapshot: now,
   };
 }
 

@@ -42,6 +42,7 @@ function writeWorkspace(dir, workspaceSettings = {}) {
     'traceback.py': 'import sys\n\n\nprint("about to fail", flush=True)\nx = 1 / 0\n',
     'echo.py': 'name = input("name? ")\nprint(f"hello, {name}!")\n',
     'indented.py': 'def f():\n    a = 1\n    b = 0\n    print("in f", flush=True)\n    print(a / b)\n\n\nf()\n',
+    ...LANGUAGE_FILES,
     ...PROJECT_FILES,
     ...TERMINAL_FILES,
   };
@@ -51,6 +52,14 @@ function writeWorkspace(dir, workspaceSettings = {}) {
   }
   fs.writeFileSync(path.join(dir, '.vscode/settings.json'), JSON.stringify(workspaceSettings, null, 2));
 }
+
+/** Compiled languages (issue 10): the ▶ shows for them, they run, a compile error lands in the Problems panel. */
+const LANGUAGE_FILES = {
+  'lang/t.ts': 'const n: number = 6 * 7;\nconsole.log(`typescript says ${n}`);\n',
+  'lang/m.go': 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("go says", 6*7) }\n',
+  'lang/broken.go': 'package main\n\nfunc main() {\n\tundefinedName()\n}\n',
+  'lang/notes.txt': 'not a program\n',
+};
 
 /**
  * A small Python project (issue 9): main.py imports helper.py and reads data/x.csv from its own folder; fail.py

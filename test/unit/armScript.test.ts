@@ -13,7 +13,7 @@ describe('arm script and run framing', () => {
     const code = Buffer.from('print("é")\n');
     const delta = Buffer.from('tar-bytes');
     const h = encodeHeader({ secret: 's3', nonce: 'n1', sync: 'y1', file: 'src/my main.py', cwd: 'src', env: { A: "it's" }, code, delta, deleted: ['old.py'], args: ['x y'], backstopS: 35 });
-    const meta = `f='src/my main.py'; cwd='src'; wbenv=${shQuote(shQuote("A=it's"))}; set -- 'x y'\n`;
+    const meta = `f='src/my main.py'; cwd='src'; wbenv=${shQuote(shQuote("A=it's"))}; wbc=; wbalen=0; set -- 'x y'\n`;
     const line = `WBRUN s3 n1 y1 ${Buffer.byteLength(meta)} ${code.length} ${delta.length} ${'old.py\n'.length} 0 0 35\n`;
     assert.equal(h.toString(), line + meta + code.toString() + 'tar-bytes' + 'old.py\n');
     // What PID 1 evaluates gives back exactly the words that went in.

@@ -1,11 +1,14 @@
 import { strict as assert } from 'assert';
 import { buildConfig, ConfigError } from '../../daemon/config';
-import { profileForFile, safeFileName } from '../../daemon/profiles';
+import { safeFileName } from '../../daemon/profiles';
+import { resolveProfileFor } from '../../daemon/languages/resolve';
 
 describe('config', () => {
-  it('has python, node and shell with hardened defaults', () => {
+  it('has the thirteen built-in languages with hardened defaults', () => {
     const c = buildConfig({}, {});
-    assert.deepEqual([...c.profiles.keys()], ['python', 'node', 'shell']);
+    assert.deepEqual([...c.profiles.keys()], ['python', 'node', 'shell', 'typescript', 'c', 'cpp', 'go', 'rust', 'java', 'ruby', 'php', 'perl', 'lua']);
+    // Only python, node and shell are kept warm from the start; the others once used.
+    assert.deepEqual([...c.profiles.values()].filter((p) => !p.warmOnUse).map((p) => p.name), ['python', 'node', 'shell']);
     const py = c.profiles.get('python')!;
     assert.equal(py.minSize, 2);
     assert.equal(py.maxSize, 5);
@@ -17,16 +20,17 @@ describe('config', () => {
 
   it('adds user profiles and applies overrides', () => {
     const c = buildConfig(
-      { profiles: { ruby: { image: 'ruby:3', command: ['ruby', '{file}'], extensions: ['.rb'], minSize: 0 } }, limits: { memoryMb: 512 } },
+      { profiles: { myruby: { image: 'ruby:3', command: ['ruby', '{file}'], extensions: ['.rbx'], minSize: 0 } }, limits: { memoryMb: 512 } },
       { WARMBOX_POOL: 'off' },
       { pool: { python: { minSize: 1, maxSize: 3 } }, idleShutdownMs: 5000 },
     );
-    const rb = c.profiles.get('ruby')!;
+    const rb = c.profiles.get('myruby')!;
     assert.equal(rb.limits.memoryMb, 512);
     assert.equal(c.idleShutdownMs, 5000);
     assert.equal(c.profiles.get('python')!.maxSize, 3);
     assert.equal(c.pooling, false);
-    assert.equal(profileForFile(c.profiles.values(), '/x/y/Script.RB')?.name, 'ruby');
+    assert.deepEqual(resolveProfileFor(c.profiles.values(), { fileName: '/x/y/Script.RBX' }), { profile: 'myruby', by: 'extension' });
+    assert.deepEqual(resolveProfileFor(c.profiles.values(), { fileName: '/x/y/Script.RB' }), { profile: 'ruby', by: 'extension' });
   });
 
   it('names the field that is wrong', () => {

@@ -1,0 +1,204 @@
+// The thirteen built-in languages against a real engine and their real images: hello + args + stdin + exit code,
+// a compile error on the right line, a runtime error, the build cache (hit, miss, a program that tampers with its
+// build), and the profile chosen in the daemon (extension, language id, shebang).
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Methods, ProfileResolveResult, RunStartParams } from '../../daemon/protocol';
+import { engineContainers, runToEnd, startDaemon, TestDaemon } from '../helpers/daemon';
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+interface Lang {
+  name: string;
+  file: string;
+  /** Prints `hello <args>`, echoes all of stdin, exits 3. */
+  echo: string;
+  /** Fails at runtime, saying "boom". */
+  crash: string;
+  /** A compile error on line 3 (compiled languages). */
+  broken?: string;
+}
+
+const LANGS: Lang[] = [
+  { name: 'python', file: 'main.py', echo: 'import sys\nprint("hello", *sys.argv[1:])\nsys.stdout.write(sys.stdin.read())\nsys.exit(3)\n', crash: 'raise ValueError("boom")\n' },
+  { name: 'node', file: 'main.js', echo: 'console.log("hello " + process.argv.slice(2).join(" "));\nprocess.stdout.write(require("fs").readFileSync(0, "utf8"));\nprocess.exitCode = 3;\n', crash: 'throw new Error("boom");\n' },
+  { name: 'shell', file: 'main.sh', echo: 'echo "hello $*"\ncat\nexit 3\n', crash: 'echo boom >&2\nexit 9\n' },
+  {
+    name: 'typescript',
+    file: 'main.ts',
+    echo: 'const args: string[] = process.argv.slice(2);\nconsole.log(`hello ${args.join(" ")}`);\nconst input: string = require("fs").readFileSync(0, "utf8");\nprocess.stdout.write(input);\nprocess.exitCode = 3;\n',
+    crash: 'const n: number = 1;\n\nthrow new Error("boom" + n);\n',
+    broken: 'const a = 1;\nconst b = 2;\nconst c = ;\n',
+  },
+  {
+    name: 'c',
+    file: 'main.c',
+    echo: '#include <stdio.h>\nint main(int argc, char **argv) {\n  printf("hello");\n  for (int i = 1; i < argc; i++) printf(" %s", argv[i]);\n  printf("\\n");\n  int ch;\n  while ((ch = getchar()) != EOF) putchar(ch);\n  return 3;\n}\n',
+    crash: '#include <stdio.h>\n#include <stdlib.h>\nint main(void) { fprintf(stderr, "boom\\n"); abort(); }\n',
+    broken: '#include <stdio.h>\nint main(void) {\n  return undefined_name;\n}\n',
+  },
+  {
+    name: 'cpp',
+    file: 'main.cpp',
+    echo: '#include <iostream>\n#include <iterator>\n#include <string>\nint main(int argc, char **argv) {\n  std::cout << "hello";\n  for (int i = 1; i < argc; i++) std::cout << " " << argv[i];\n  std::cout << "\\n";\n  std::string all((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());\n  std::cout << all;\n  return 3;\n}\n',
+    crash: '#include <stdexcept>\nint main() { throw std::runtime_error("boom"); }\n',
+    broken: '#include <iostream>\nint main() {\n  return undefined_name;\n}\n',
+  },
+  {
+    name: 'go',
+    file: 'main.go',
+    echo: 'package main\n\nimport (\n\t"fmt"\n\t"io"\n\t"os"\n\t"strings"\n)\n\nfunc main() {\n\tfmt.Println("hello " + strings.Join(os.Args[1:], " "))\n\tb, _ := io.ReadAll(os.Stdin)\n\tos.Stdout.Write(b)\n\tos.Exit(3)\n}\n',
+    crash: 'package main\n\nfunc main() { panic("boom") }\n',
+    broken: 'package main\n\nfunc main() { undefinedName() }\n',
+  },
+  {
+    name: 'rust',
+    file: 'main.rs',
+    echo: 'use std::io::Read;\nfn main() {\n    let args: Vec<String> = std::env::args().skip(1).collect();\n    println!("hello {}", args.join(" "));\n    let mut s = String::new();\n    std::io::stdin().read_to_string(&mut s).unwrap();\n    print!("{}", s);\n    std::process::exit(3);\n}\n',
+    crash: 'fn main() {\n    panic!("boom");\n}\n',
+    broken: 'fn main() {\n    let x = 1;\n    undefined_name(x);\n}\n',
+  },
+  {
+    name: 'java',
+    file: 'Main.java',
+    echo: 'import java.io.*;\npublic class Main {\n  public static void main(String[] args) throws IOException {\n    System.out.println("hello " + String.join(" ", args));\n    System.out.print(new String(System.in.readAllBytes()));\n    System.out.flush();\n    System.exit(3);\n  }\n}\n',
+    crash: 'public class Main {\n  public static void main(String[] a) { throw new RuntimeException("boom"); }\n}\n',
+    broken: 'public class Main {\n  public static void main(String[] a) {\n    undefinedName();\n  }\n}\n',
+  },
+  { name: 'ruby', file: 'main.rb', echo: 'puts "hello #{ARGV.join(" ")}"\nprint STDIN.read\nexit 3\n', crash: 'raise "boom"\n' },
+  { name: 'php', file: 'main.php', echo: '<?php\necho "hello " . implode(" ", array_slice($argv, 1)) . "\\n";\necho stream_get_contents(STDIN);\nexit(3);\n', crash: '<?php\nthrow new Exception("boom");\n' },
+  { name: 'perl', file: 'main.pl', echo: 'print "hello @ARGV\\n";\nlocal $/;\nprint <STDIN>;\nexit 3;\n', crash: 'die "boom\\n";\n' },
+  { name: 'lua', file: 'main.lua', echo: 'print("hello " .. table.concat(arg, " "))\nio.write(io.read("a"))\nos.exit(3)\n', crash: 'error("boom")\n' },
+];
+
+describe('languages (real engine, real images)', function () {
+  this.timeout(180_000);
+  let d: TestDaemon;
+
+  before(async () => {
+    // One warm sandbox per language at most: thirteen images on a shared machine.
+    const profiles = Object.fromEntries(LANGS.map((l) => [l.name, { minSize: 0, maxSize: 2 }]));
+    d = await startDaemon({ profiles, limits: { timeoutMs: 30_000, memoryMb: 512 } });
+  });
+  after(async () => {
+    await d.stop();
+    assert.deepEqual(engineContainers(d.scope), [], 'containers left behind after shutdown');
+  });
+
+  const run = (p: RunStartParams) => runToEnd(d.client, p);
+
+  for (const l of LANGS) {
+    describe(l.name, () => {
+      it('says hello with its args, echoes all of stdin, exits with its code', async () => {
+        const r = await run({ profile: l.name, code: l.echo, fileName: l.file, args: ['a b', 'c'], stdin: b64('line1\nline2 ü\n') });
+        assert.equal(r.result.outcome, 'exited', `${r.result.message ?? ''}\n${r.stderr}`);
+        assert.equal(r.stdout.toString(), 'hello a b c\nline1\nline2 ü\n', r.stderr.toString());
+        assert.equal(r.result.exitCode, 3);
+      });
+
+      it('reports a runtime error as the program exiting, never as an infra-error', async () => {
+        const r = await run({ profile: l.name, code: l.crash, fileName: l.file });
+        assert.equal(r.result.outcome, 'exited', r.result.message);
+        assert.notEqual(r.result.exitCode, 0);
+        assert.match(r.stderr.toString() + r.stdout.toString(), /boom/);
+      });
+
+      if (l.broken) {
+        it('reports a compile error as compile-error, with the line', async () => {
+          const r = await run({ profile: l.name, code: l.broken!, fileName: l.file });
+          assert.equal(r.result.outcome, 'compile-error', r.result.message);
+          const msgs = r.result.compile?.messages ?? '';
+          assert.match(msgs, new RegExp(`${l.file.replace('.', '\\.')}:3:`), msgs);
+          // Every client sees the messages as stderr too.
+          assert.match(r.stderr.toString(), new RegExp(`${l.file.replace('.', '\\.')}:3:`));
+          assert.equal(r.stdout.length, 0);
+        });
+      }
+    });
+  }
+
+  it('maps a TypeScript runtime error to the .ts line (source map)', async () => {
+    const r = await run({ profile: 'typescript', code: LANGS.find((l) => l.name === 'typescript')!.crash, fileName: 'main.ts' });
+    assert.match(r.stderr.toString(), /main\.ts:3/);
+  });
+
+  it('caches a build: the same source runs without the compiler, one changed character compiles again', async () => {
+    const code = (s: string) => `#include <stdio.h>\nint main(void) { puts("${s}"); return 0; }\n`;
+    const first = await run({ profile: 'c', code: code('cache-a'), fileName: 'main.c' });
+    assert.equal(first.result.compile?.cached, false);
+    assert.equal(first.stdout.toString(), 'cache-a\n');
+    const again = await run({ profile: 'c', code: code('cache-a'), fileName: 'main.c' });
+    assert.equal(again.result.compile?.cached, true);
+    assert.equal(again.stdout.toString(), 'cache-a\n');
+    const edited = await run({ profile: 'c', code: code('cache-b'), fileName: 'main.c' });
+    assert.equal(edited.result.compile?.cached, false);
+    assert.equal(edited.stdout.toString(), 'cache-b\n');
+  });
+
+  it('keeps the cache out of reach: a program that overwrites its own build does not change what later runs execute', async () => {
+    // The program replaces /build/out/main (its own binary, writable by it) with a script, then the same source runs
+    // again from the cache: it must print what the compiler made, not the program's replacement.
+    const code = '#include <stdio.h>\n#include <stdlib.h>\nint main(void) {\n  FILE *f = fopen("/build/out/main", "w");\n  if (f) { fputs("#!/bin/sh\\necho tampered\\n", f); fclose(f); }\n  puts(f ? "wrote" : "refused");\n  return 0;\n}\n';
+    const first = await run({ profile: 'c', code, fileName: 'main.c' });
+    assert.equal(first.result.outcome, 'exited');
+    const again = await run({ profile: 'c', code, fileName: 'main.c' });
+    assert.equal(again.result.compile?.cached, true);
+    assert.notEqual(again.stdout.toString(), 'tampered\n');
+    assert.match(again.stdout.toString(), /^(wrote|refused)\n$/);
+    // And the host's cache folder is not in the sandbox at all.
+    const cacheDir = path.join(d.env.WARMBOX_RUNTIME_DIR!, 'build-cache');
+    assert.ok(fs.existsSync(cacheDir));
+    const probe = await run({ profile: 'shell', code: `ls ${cacheDir} >/dev/null 2>&1 && echo seen; touch ${cacheDir}/x.tar 2>/dev/null || echo cannot-write`, fileName: 'main.sh' });
+    assert.match(probe.stdout.toString(), /cannot-write/);
+    assert.doesNotMatch(probe.stdout.toString(), /seen/);
+  });
+
+  it('runs a Java file named after its public class', async () => {
+    const r = await run({ profile: 'java', code: 'public class Hello {\n  public static void main(String[] a) { System.out.println("hi from Hello"); }\n}\n', fileName: 'Hello.java' });
+    assert.equal(r.result.outcome, 'exited', r.stderr.toString());
+    assert.equal(r.stdout.toString(), 'hi from Hello\n');
+  });
+
+  it('builds a Go module package and a C program with a header from its folder', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wblang-'));
+    try {
+      fs.mkdirSync(path.join(root, 'app'));
+      fs.writeFileSync(path.join(root, 'app/go.mod'), 'module example.com/app\n\ngo 1.19\n');
+      fs.writeFileSync(path.join(root, 'app/util.go'), 'package main\n\nfunc greet() string { return "from util.go" }\n');
+      const goMain = 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println(greet()) }\n';
+      fs.writeFileSync(path.join(root, 'app/main.go'), goMain);
+      const g = await run({ profile: 'go', code: goMain, project: { root, file: 'app/main.go' } });
+      assert.equal(g.result.outcome, 'exited', `${g.result.message}\n${g.stderr}`);
+      assert.equal(g.stdout.toString(), 'from util.go\n');
+
+      fs.mkdirSync(path.join(root, 'csrc'));
+      fs.writeFileSync(path.join(root, 'csrc/greet.h'), '#define GREETING "from greet.h"\n');
+      const cMain = '#include <stdio.h>\n#include <math.h>\n#include <pthread.h>\n#include "greet.h"\nint main(void) { printf("%s %.0f\\n", GREETING, sqrt(49.0)); return 0; }\n';
+      const c = await run({ profile: 'c', code: cMain, project: { root, file: 'csrc/main.c' } });
+      assert.equal(c.result.outcome, 'exited', `${c.result.message}\n${c.stderr}`);
+      assert.equal(c.stdout.toString(), 'from greet.h 7\n');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('runs several threads and deep recursion in C++', async () => {
+    const code = '#include <thread>\n#include <vector>\n#include <atomic>\n#include <cstdio>\nstd::atomic<int> n{0};\nint depth(int k) { return k == 0 ? 0 : 1 + depth(k - 1); }\nint main() {\n  std::vector<std::thread> ts;\n  for (int i = 0; i < 8; i++) ts.emplace_back([] { n++; });\n  for (auto &t : ts) t.join();\n  printf("%d %d\\n", n.load(), depth(100000));\n}\n';
+    const r = await run({ profile: 'cpp', code, fileName: 'main.cpp' });
+    assert.equal(r.result.outcome, 'exited', r.stderr.toString());
+    assert.equal(r.stdout.toString(), '8 100000\n');
+  });
+
+  it('chooses the profile in the daemon: extension, VS Code language id, shebang; a clear error otherwise', async () => {
+    const resolve = (q: object) => d.client.request<ProfileResolveResult>(Methods.profileResolve, q);
+    assert.deepEqual(await resolve({ fileName: '/x/t.ts' }), { profile: 'typescript', by: 'extension' });
+    assert.deepEqual(await resolve({ fileName: 'm.go' }), { profile: 'go', by: 'extension' });
+    assert.deepEqual(await resolve({ fileName: 'Untitled-1', languageId: 'rust' }), { profile: 'rust', by: 'languageId' });
+    assert.deepEqual(await resolve({ fileName: 'tool', firstLine: '#!/usr/bin/env python3' }), { profile: 'python', by: 'shebang' });
+    assert.deepEqual(await resolve({ fileName: 'tool', firstLine: '#!/bin/bash -e' }), { profile: 'shell', by: 'shebang' });
+    const none = await resolve({ fileName: 'notes.txt' });
+    assert.ok('error' in none && /known: .*typescript/.test(none.error), JSON.stringify(none));
+  });
+});
