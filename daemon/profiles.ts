@@ -29,6 +29,10 @@ export interface Profile {
   maxUses: number;
   isolation: IsolationMode;
   limits: Limits;
+  /** Start the interpreter before each run (python and node commands only; see daemon/prestart/). */
+  prestart: boolean;
+  /** Modules a pre-started interpreter imports before the run arrives. */
+  preload: string[];
   /** OCI runtime for its containers (e.g. gVisor's `runsc`); absent: the engine's default. */
   runtime?: string;
   builtin: boolean;
@@ -46,7 +50,7 @@ export const DEFAULT_LIMITS: Limits = {
 
 export const POOL_DEFAULTS = { minSize: 2, maxSize: 5, maxAgeMs: 30 * 60_000, maxUses: 50 };
 
-type BuiltinSpec = Pick<Profile, 'name' | 'command' | 'fileName' | 'extensions' | 'health' | 'env'>;
+type BuiltinSpec = Pick<Profile, 'name' | 'command' | 'fileName' | 'extensions' | 'health' | 'env' | 'prestart'>;
 
 const BUILTINS: BuiltinSpec[] = [
   {
@@ -56,6 +60,7 @@ const BUILTINS: BuiltinSpec[] = [
     extensions: ['.py'],
     health: ['python3', '-c', 'print("HEALTH_OK")'],
     env: { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+    prestart: true,
   },
   {
     name: 'node',
@@ -64,6 +69,7 @@ const BUILTINS: BuiltinSpec[] = [
     extensions: ['.js', '.mjs', '.cjs'],
     health: ['node', '-e', 'console.log("HEALTH_OK")'],
     env: {},
+    prestart: true,
   },
   {
     name: 'shell',
@@ -72,12 +78,14 @@ const BUILTINS: BuiltinSpec[] = [
     extensions: ['.sh'],
     health: ['sh', '-c', 'echo HEALTH_OK'],
     env: {},
+    prestart: false,
   },
 ];
 
 export function builtinProfiles(): Profile[] {
   return BUILTINS.map((b) => ({
     ...b,
+    preload: [],
     image: `warmbox/${b.name}:${IMAGE_VERSION}`,
     ...POOL_DEFAULTS,
     isolation: 'fresh',
