@@ -96,13 +96,8 @@ async function cmdRun(argv: string[]): Promise<number> {
   const env = envOf(a.lists.env ?? []);
 
   const client = await connect();
-  let profile = a.options.profile;
-  if (!profile) {
-    const profiles = await client.request<ProfileInfo[]>(Methods.profilesList);
-    const lower = file.toLowerCase();
-    profile = profiles.find((p) => p.extensions.some((ext) => lower.endsWith(ext)))?.name;
-    if (!profile) fail(`cannot tell the profile from "${path.basename(file)}"; pass --profile (known: ${profiles.map((p) => p.name).join(', ')})`, 2);
-  }
+  // Without --profile the daemon chooses it by the file's extension: no round trip before the run.
+  const profile = a.options.profile;
 
   let stdinBytes: Buffer | undefined;
   let stdinSource: NodeJS.ReadableStream | undefined;
@@ -155,7 +150,7 @@ async function cmdRun(argv: string[]): Promise<number> {
     );
   } catch (e) {
     if (e instanceof RequestTooLargeError) fail(e.message, 2);
-    if (isRpcError(e) && (e.code === ErrorCodes.UnknownProfile || e.code === ErrorCodes.InvalidParams)) fail(e.message, 2);
+    if (isRpcError(e) && (e.code === ErrorCodes.UnknownProfile || e.code === ErrorCodes.InvalidParams)) fail(e.message.replace('; name one', '; pass --profile'), 2);
     if (isRpcError(e)) fail(e.message);
     throw e;
   }

@@ -7,7 +7,7 @@ import { noteEngineKind } from './engine';
 import { kindOf } from './engine/probe';
 import type { Logger } from './log';
 import { PoolOptions, ProfilePool } from './pool';
-import type { Profile } from './profiles';
+import { profileForFile, type Profile } from './profiles';
 import type { ContainerInfo, EngineInfo, PoolStats, RunStartParams } from './protocol';
 import { LABEL, Sandbox } from './sandbox';
 import type { ProjectCopy } from './workspace/project';
@@ -123,7 +123,7 @@ export class PoolManager {
    * The set a run gets and the profile it runs with: the profile resolved from the config and the run's own settings
    * (workspace values only tighten), and the set of that shape — made on first use. Undefined for an unknown profile.
    */
-  forRun(params: Pick<RunStartParams, 'profile' | 'isolation' | 'timeoutMs' | 'settings' | 'workspaceSettings' | 'project'>): { pool: ProfilePool; profile: Profile } | undefined {
+  forRun(params: Pick<RunStartParams, 'isolation' | 'timeoutMs' | 'settings' | 'workspaceSettings' | 'project'> & { profile: string }): { pool: ProfilePool; profile: Profile } | undefined {
     const base = this.config.profiles.get(params.profile);
     if (!base) return undefined;
     const user = { ...params.settings };
@@ -142,6 +142,11 @@ export class PoolManager {
       this.onChange();
     }
     return { pool, profile };
+  }
+
+  /** The profile a file name's extension selects (see profileForFile), by name. */
+  profileForFile(fileName: string): string | undefined {
+    return profileForFile(this.config.profiles.values(), fileName)?.name;
   }
 
   profileNames(): string[] {

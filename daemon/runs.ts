@@ -98,7 +98,11 @@ export class RunManager {
 
   /** Validates and queues the run; the result and output arrive through the sink. */
   start(params: RunStartParams, clientId: number, sink: RunSink, runId?: string): string {
-    const target = this.pools.forRun(params);
+    if (!params.profile) params = { ...params, profile: this.pools.profileForFile(params.fileName ?? '') };
+    if (!params.profile) {
+      throw new RunRequestError('unknown-profile', `cannot tell the profile from "${params.fileName}"; name one (known: ${this.pools.profileNames().join(', ')})`);
+    }
+    const target = this.pools.forRun({ ...params, profile: params.profile });
     if (!target) {
       const known = this.pools.profileNames().join(', ');
       throw new RunRequestError('unknown-profile', `unknown profile "${params.profile}" (known: ${known})`);
@@ -297,7 +301,7 @@ export class RunManager {
       exitCode: d.exitCode,
       message: d.message,
       infraReason: d.infraReason,
-      profile: run.params.profile,
+      profile: run.profile.name,
       containerId: sb?.id ?? null,
       warm: run.lease?.warm ?? false,
       isolation: pool.isolation,
