@@ -1,7 +1,7 @@
 // Bundles: the extension (node, cjs, vscode external), the daemon in two parts (a small entry that binds the socket,
 // then the core with dockerode), the CLI, and later the webview page. `--production` minifies. Types: `npm run typecheck`.
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'fs';
+import { chmodSync, readFileSync } from 'fs';
 import { fileURLToPath } from 'url';
 
 const production = process.argv.includes('--production');
@@ -17,6 +17,14 @@ const dockerodeBuildkitStub = {
     );
   },
 };
+
+// The CLI is both a shell script and JavaScript: sh runs line 2 (\`:\` with an argument, then the rest), Node reads
+// it as a directive and a comment. The shell drops NODE_EXTRA_CA_CERTS before Node starts: Node parses that bundle
+// at start-up, tens of milliseconds a CLI talking to a Unix socket never needs (kept aside for a daemon it spawns).
+const CLI_BANNER = [
+  '#!/bin/sh',
+  '":" // ; [ -z "${NODE_EXTRA_CA_CERTS-}" ] || export WARMBOX_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; exec node "$0" "$@"',
+].join('\n');
 
 const node = {
   bundle: true,
@@ -36,7 +44,7 @@ const builds = [
   { ...node, entryPoints: { extension: 'extension/main.ts' } },
   { ...node, entryPoints: { daemon: 'daemon/main.ts' } },
   { ...node, entryPoints: { daemonCore: 'daemon/core.ts' } },
-  { ...node, entryPoints: { cli: 'cli/main.ts' }, banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { cli: 'cli/main.ts' }, banner: { js: CLI_BANNER } },
   { bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning', entryPoints: { panel: 'media/src/panel.ts' }, outdir: 'media' },
 ];
 
@@ -45,5 +53,7 @@ if (watch) {
   for (const b of builds) await (await esbuild.context({ outdir: 'dist', ...b })).watch();
 } else {
   await Promise.all(builds.map((b) => esbuild.build({ outdir: 'dist', ...b })));
+  // Run as a program (`dist/cli.js run x.py`), as npm's bin link does.
+  chmodSync('dist/cli.js', 0o755);
   console.log(`[esbuild] built ${builds.length} bundles in ${Date.now() - t0} ms${production ? ' (production)' : ''}`);
 }

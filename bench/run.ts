@@ -10,6 +10,7 @@ import { IMAGE_VERSION } from '../daemon/profiles';
 import { runtimePaths } from '../daemon/socketPath';
 import { gvisorSection } from './gvisor';
 import { languagesSection } from './languages';
+import { prestartSection } from './prestart';
 import { benchProjects } from './projects';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -175,6 +176,11 @@ async function main(): Promise<void> {
     console.log((await languagesSection(DAEMON, N, Number(process.env.BENCH_FIRST_RUNS ?? 5))).join('\n'));
     return;
   }
+  // Just the pre-started and CLI rows (printed, RESULTS.md left alone): BENCH_ONLY=prestart npm run bench
+  if (process.env.BENCH_ONLY === 'prestart') {
+    console.log((await prestartSection(N)).join('\n'));
+    return;
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wbbench-'));
   const cfg = path.join(dir, 'config.json');
   fs.writeFileSync(cfg, JSON.stringify({ queueTimeoutMs: 60_000, profiles: { python: { minSize: 4, maxSize: 32, maxUses: 10_000 }, node: { minSize: 2, maxSize: 4 }, shell: { minSize: 2, maxSize: 4 } } }));
@@ -202,7 +208,7 @@ async function main(): Promise<void> {
         'docker exec (CLI, warm container)': () => timeProcess('docker', ['exec', helpers[p.image], ...p.argv], p.expect),
         'warmbox fresh (protocol)': () => timeWarmbox(client, p, 'fresh'),
         'warmbox reuse (protocol)': () => timeWarmbox(client, p, 'reuse'),
-        'warmbox run (CLI)': () => timeProcess(process.execPath, [CLI, 'run', path.join(dir, p.file), '--no-stdin', '--no-project', '--profile', p.profile], p.expect, env),
+        'warmbox run (CLI)': () => timeProcess(CLI, ['run', path.join(dir, p.file), '--no-stdin', '--no-project', '--profile', p.profile], p.expect, env),
       };
       fs.writeFileSync(path.join(dir, p.file), p.code);
       // The slow per-run container only for the headline program: it costs seconds per sample.
@@ -294,6 +300,7 @@ async function main(): Promise<void> {
     }
     out.push('');
     out.push('## Sustained throughput (Python print, each run checks its own unique output)', '', '| isolation | concurrency | runs | runs/s | p99 ms | errors |', '|---|---|---|---|---|---|', ...tp, '');
+    out.push(...(await prestartSection(N)));
     process.stdout.write('[bench] runc vs gVisor (runsc)\n');
     out.push(...(await gvisorSection(Math.min(N, 20))));
     process.stdout.write('[bench] compiled languages\n');

@@ -109,13 +109,8 @@ async function cmdRun(argv: string[]): Promise<number> {
   }
 
   const client = await connect();
-  let profile = a.options.profile;
-  if (!profile) {
-    // The daemon decides (extension, then a shebang on the first line): the same answer as the editor's.
-    const r = await client.request<ProfileResolveResult>(Methods.profileResolve, { fileName: path.basename(file), firstLine: code.slice(0, 4096).split('\n', 1)[0] });
-    if ('error' in r) fail(`cannot tell the profile from "${path.basename(file)}": ${r.error}; pass --profile`, 2);
-    else profile = r.profile;
-  }
+  // Without --profile the daemon chooses it (extension, then a shebang): no round trip before the run.
+  const profile = a.options.profile;
 
   let stdinBytes: Buffer | undefined;
   let stdinSource: NodeJS.ReadableStream | undefined;
@@ -169,7 +164,7 @@ async function cmdRun(argv: string[]): Promise<number> {
     );
   } catch (e) {
     if (e instanceof RequestTooLargeError) fail(e.message, 2);
-    if (isRpcError(e) && (e.code === ErrorCodes.UnknownProfile || e.code === ErrorCodes.InvalidParams)) fail(e.message, 2);
+    if (isRpcError(e) && (e.code === ErrorCodes.UnknownProfile || e.code === ErrorCodes.InvalidParams)) fail(e.message.replace('; name one', '; pass --profile'), 2);
     if (isRpcError(e)) fail(e.message);
     throw e;
   }

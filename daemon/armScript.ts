@@ -21,6 +21,7 @@
 // When the daemon goes away its end of stdin closes: PID 1 (or the relay, mid-run) sees EOF and ends the container.
 import { hasPlaceholder, shellArg } from './languages/placeholders';
 import type { IsolationMode } from './protocol';
+import { PRESTART_RUN, prestartArm, type PrestartOptions } from './prestart/script';
 
 export const READY = 'WBREADY';
 /** Begins PID 1's end-of-run markers (then the run's nonce): RS, a byte no prompt ends with. */
@@ -54,6 +55,8 @@ export interface ArmOptions {
   isolation: IsolationMode;
   /** The sandbox's own uid (and gid) for the program. */
   uid: number;
+  /** An interpreter started before each run (daemon/prestart/); absent: every run starts the program plainly. */
+  prestart?: PrestartOptions;
 }
 
 /** The shell PID 1 runs: helpers, arming, then one run after another (reuse) or one run (fresh). */
@@ -179,7 +182,7 @@ case "$h" in *HEALTH_OK*) ;; *) printf '${UNHEALTHY} %.300s\\n' "$h" | $bb tr '\
 prepare
 $bb mkfifo -m 600 ${PRIVATE_DIR}/in || exit 94
 # A background job's stdin would be /dev/null: keep ours on fd 4 for the stdin relay.
-exec 4<&0
+exec 4<&0${o.prestart ? `\n${prestartArm(o.prestart, o.command, dropTo(o), o.uid)}` : ''}
 echo ${READY}`;
 }
 
@@ -207,7 +210,7 @@ function runLoop(o: ArmOptions): string {
   # Files newer than this stamp may be the run's outputs. busybox find compares whole seconds, so the stamp is a
   # second old: what is merely unchanged in that second the daemon drops by content.
   [ "$outn" -gt 0 ] && $bb touch -d "@$(($($bb date +%s) - 1))" ${PRIVATE_DIR}/stamp
-  if [ "$cwd" = . ] && [ -z "$wbenv" ]; then
+  ${o.prestart ? PRESTART_RUN : 'if'} [ "$cwd" = . ] && [ -z "$wbenv" ]; then
     ${run} ${cmd} "$@" < ${PRIVATE_DIR}/in 4<&- 2>&$eo
   else
     ([ -z "$wbenv" ] || eval "export $wbenv"; exec ${run} $bb sh -c 'cd "$0" && exec "$@"' "/work/$cwd" ${cmd} "$@") < ${PRIVATE_DIR}/in 4<&- 2>&$eo
@@ -242,7 +245,7 @@ function reset(o: ArmOptions): string {
     for t in shm msg sem; do [ -r /proc/sysvipc/$t ] || continue; [ "$($0 wc -l < /proc/sysvipc/$t)" -le 1 ] || exit 95; done
     exit 0' $bb || exit 95
   echo ${WIPED}
-  prepare
+  prepare${o.prestart ? '\n  pstart' : ''}
   echo ${READY}`;
 }
 

@@ -1,11 +1,11 @@
 // Connect to the user's warmboxd, or spawn it detached when none answers; handshake; runs with streamed output.
 // Shared by the CLI and the extension: it imports neither `vscode` nor dockerode.
-import { spawn } from 'child_process';
+import type * as ChildProcessModule from 'child_process';
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
-import * as crypto from 'crypto';
+import type * as CryptoModule from 'crypto';
 import type { Writable } from 'stream';
 import { JSONRPCClient, JSONRPCErrorException } from 'json-rpc-2.0';
 import {
@@ -24,6 +24,12 @@ import {
 import { tailFile } from './log';
 import { ensurePrivateDir, runtimePaths } from './socketPath';
 import { stdinWriter } from './stdinWriter';
+
+// Loaded on first use: a CLI process that finds its daemon running never spawns, and each module costs start-up time.
+const lazy = {
+  childProcess: (): typeof ChildProcessModule => require('child_process'),
+  crypto: (): typeof CryptoModule => require('crypto'),
+};
 
 export interface ConnectOptions {
   client: string;
@@ -175,9 +181,12 @@ export class DaemonClient extends EventEmitter {
     const out = fs.openSync(paths.log, 'a', 0o600);
     const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), ELECTRON_RUN_AS_NODE: '1' };
     // Node reads and parses that CA bundle before running any script (~40 ms here); the daemon talks TLS only to a
-    // tcp:// Docker host, which brings its own certificates (DOCKER_CERT_PATH).
-    if (!/^tcp:|^https:/.test(env.DOCKER_HOST ?? '')) delete env.NODE_EXTRA_CA_CERTS;
-    const child = spawn(opts.nodePath ?? process.execPath, [daemonPath], {
+    // tcp:// Docker host, which brings its own certificates (DOCKER_CERT_PATH). The CLI's launcher set it aside.
+    const ca = env.NODE_EXTRA_CA_CERTS ?? env.WARMBOX_NODE_EXTRA_CA_CERTS;
+    delete env.NODE_EXTRA_CA_CERTS;
+    delete env.WARMBOX_NODE_EXTRA_CA_CERTS;
+    if (ca && /^tcp:|^https:/.test(env.DOCKER_HOST ?? '')) env.NODE_EXTRA_CA_CERTS = ca;
+    const child = lazy.childProcess().spawn(opts.nodePath ?? process.execPath, [daemonPath], {
       detached: true,
       stdio: ['ignore', out, out],
       env,
@@ -220,7 +229,7 @@ export class DaemonClient extends EventEmitter {
     if (stdinBytes > MAX_CODE_BYTES) {
       throw new RequestTooLargeError(`stdin given up front is ${mib(stdinBytes)}; at most ${mib(MAX_CODE_BYTES)} (stream larger input instead)`);
     }
-    const runId = params.runId ?? crypto.randomUUID();
+    const runId = params.runId ?? lazy.crypto().randomUUID();
     let resolve!: (r: RunResult) => void;
     let reject!: (e: Error) => void;
     const result = new Promise<RunResult>((res, rej) => ((resolve = res), (reject = rej)));

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { RUNTIME_NAME } from './engine/runtime';
+import { prestartKind } from './prestart/script';
 import type { ConfigOverrides, IsolationMode, SandboxSettings } from './protocol';
 import { BUILD_CACHE_DEFAULT_MB } from './languages/buildCache';
 import { builtinProfiles, COMPILE_TIMEOUT_MS, DEFAULT_LIMITS, Limits, POOL_DEFAULTS, Profile } from './profiles';
@@ -117,6 +118,20 @@ export function resolveProfile(base: Profile, user: SandboxSettings = {}, worksp
   return { ...base, isolation, limits };
 }
 
+/** `prestart` (a user's profile: off unless asked; a built-in's own can be turned off) and `preload`. */
+function prestartOf(p: Record<string, unknown>, name: string, command: string[], base: Profile | undefined): Pick<Profile, 'prestart' | 'preload'> {
+  if (p.prestart !== undefined && typeof p.prestart !== 'boolean') throw new ConfigError(`profiles.${name}.prestart must be true or false`);
+  const prestart = (p.prestart as boolean | undefined) ?? (base?.prestart === true && p.command === undefined);
+  if (prestart && !prestartKind(command)) {
+    throw new ConfigError(`profiles.${name}.prestart needs a python3 or node command ending in "{file}" (got ${JSON.stringify(command)})`);
+  }
+  const preload = (p.preload === undefined ? undefined : strArray(p.preload, `profiles.${name}.preload`)) ?? base?.preload ?? [];
+  for (const m of preload) {
+    if (!/^[A-Za-z0-9@_][A-Za-z0-9@_./-]{0,199}$/.test(m)) throw new ConfigError(`profiles.${name}.preload: "${m}" is not a module name`);
+  }
+  return { prestart, preload };
+}
+
 /** Builds the config from a parsed file (or {}), the environment and client overrides. Throws ConfigError with the field named. */
 export function buildConfig(file: unknown, env: NodeJS.ProcessEnv, overrides: ConfigOverrides = {}, source = 'defaults'): DaemonConfig {
   const raw = obj(file, 'config');
@@ -159,6 +174,7 @@ export function buildConfig(file: unknown, env: NodeJS.ProcessEnv, overrides: Co
       isolation: isolationOf(p.isolation, `profiles.${name}.isolation`) ?? isolation,
       limits: limitsFrom(obj(p.limits, `profiles.${name}.limits`), limits, `profiles.${name}.limits`),
       runtime: runtimeOf(p.runtime, `profiles.${name}.runtime`) ?? base?.runtime ?? runtime,
+      ...prestartOf(p, name, command, base),
       builtin: base?.builtin ?? false,
     });
   }

@@ -8,7 +8,8 @@ import { kindOf } from './engine/probe';
 import type { Logger } from './log';
 import { PoolOptions, ProfilePool } from './pool';
 import type { Profile } from './profiles';
-import type { ContainerInfo, EngineInfo, PoolStats, RunStartParams } from './protocol';
+import { resolveProfileFor } from './languages/resolve';
+import type { ContainerInfo, EngineInfo, PoolStats, ProfileResolveParams, ProfileResolveResult, RunStartParams } from './protocol';
 import { LABEL, Sandbox } from './sandbox';
 import type { ProjectCopy } from './workspace/project';
 import { projectLabel, ProjectRegistry } from './workspace/registry';
@@ -124,7 +125,7 @@ export class PoolManager {
    * The set a run gets and the profile it runs with: the profile resolved from the config and the run's own settings
    * (workspace values only tighten), and the set of that shape — made on first use. Undefined for an unknown profile.
    */
-  forRun(params: Pick<RunStartParams, 'profile' | 'isolation' | 'timeoutMs' | 'settings' | 'workspaceSettings' | 'project'>): { pool: ProfilePool; profile: Profile } | undefined {
+  forRun(params: Pick<RunStartParams, 'isolation' | 'timeoutMs' | 'settings' | 'workspaceSettings' | 'project'> & { profile: string }): { pool: ProfilePool; profile: Profile } | undefined {
     const base = this.config.profiles.get(params.profile);
     if (!base) return undefined;
     const user = { ...params.settings };
@@ -143,6 +144,11 @@ export class PoolManager {
       this.onChange();
     }
     return { pool, profile };
+  }
+
+  /** The profile for a file (languages/resolve.ts: the one rule every client gets). */
+  resolveProfile(q: ProfileResolveParams): ProfileResolveResult {
+    return resolveProfileFor(this.config.profiles.values(), q);
   }
 
   profileNames(): string[] {

@@ -39,6 +39,10 @@ export interface Profile {
   maxUses: number;
   isolation: IsolationMode;
   limits: Limits;
+  /** Start the interpreter before each run (python and node commands only; see daemon/prestart/). */
+  prestart: boolean;
+  /** Modules a pre-started interpreter imports before the run arrives. */
+  preload: string[];
   /** OCI runtime for its containers (e.g. gVisor's `runsc`); absent: the engine's default. */
   runtime?: string;
   builtin: boolean;
@@ -58,7 +62,7 @@ export const POOL_DEFAULTS = { minSize: 2, maxSize: 5, maxAgeMs: 30 * 60_000, ma
 
 export const COMPILE_TIMEOUT_MS = 30_000;
 
-type BuiltinSpec = Pick<Profile, 'name' | 'command' | 'fileName' | 'extensions' | 'health' | 'env' | 'languageIds' | 'shebangs'> & { compile?: string[] };
+type BuiltinSpec = Pick<Profile, 'name' | 'command' | 'fileName' | 'extensions' | 'health' | 'env' | 'languageIds' | 'shebangs'> & { compile?: string[]; prestart?: boolean };
 
 const BUILTINS: BuiltinSpec[] = [
   {
@@ -70,6 +74,7 @@ const BUILTINS: BuiltinSpec[] = [
     shebangs: ['python3', 'python'],
     health: ['python3', '-c', 'print("HEALTH_OK")'],
     env: { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+    prestart: true,
   },
   {
     name: 'node',
@@ -80,6 +85,7 @@ const BUILTINS: BuiltinSpec[] = [
     shebangs: ['node', 'nodejs'],
     health: ['node', '-e', 'console.log("HEALTH_OK")'],
     env: {},
+    prestart: true,
   },
   {
     name: 'shell',
@@ -90,6 +96,7 @@ const BUILTINS: BuiltinSpec[] = [
     shebangs: ['sh', 'bash', 'dash', 'ash'],
     health: ['sh', '-c', 'echo HEALTH_OK'],
     env: {},
+    prestart: false,
   },
 ];
 
@@ -97,6 +104,8 @@ export function builtinProfiles(): Profile[] {
   const always = new Set(BUILTINS.map((b) => b.name));
   return [...BUILTINS, ...LANGUAGES].map((b) => ({
     ...b,
+    prestart: 'prestart' in b && b.prestart === true,
+    preload: [],
     image: `warmbox/${b.name}:${IMAGE_VERSION}`,
     compileTimeoutMs: COMPILE_TIMEOUT_MS,
     warmOnUse: !always.has(b.name),

@@ -2,7 +2,7 @@
 // Imported by all three; it must import neither `vscode` nor dockerode.
 
 /** Bumped on any incompatible change; a client that sees another version asks the daemon to step down. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export const Methods = {
   hello: 'daemon/hello',
@@ -89,7 +89,8 @@ export interface ConfigSetParams { overrides: ConfigOverrides }
 export interface RunStartParams {
   /** Chosen by the client so it knows the id before any notification (1-64 of A-Z a-z 0-9 _ -); made up when absent. */
   runId?: string;
-  profile: string;
+  /** Absent: the profile whose extensions match `fileName` (the CLI saves a round trip that way). */
+  profile?: string;
   /** The program's source text. */
   code: string;
   /** Shown in tracebacks; a plain file name (no folders), default from the profile. */

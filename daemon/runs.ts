@@ -113,7 +113,15 @@ export class RunManager {
 
   /** Validates and queues the run; the result and output arrive through the sink. */
   start(params: RunStartParams, clientId: number, sink: RunSink, runId?: string): string {
-    const target = this.pools.forRun(params);
+    // No profile named: the daemon's one rule (extension, then a shebang), as profile/resolve answers it.
+    let name = params.profile;
+    if (!name) {
+      const r = this.pools.resolveProfile({ fileName: params.fileName, firstLine: params.code.slice(0, 4096).split('\n', 1)[0] });
+      if ('error' in r) throw new RunRequestError('unknown-profile', `cannot tell the profile: ${r.error}`);
+      name = r.profile;
+      params = { ...params, profile: name };
+    }
+    const target = this.pools.forRun({ ...params, profile: name });
     if (!target) {
       const known = this.pools.profileNames().join(', ');
       throw new RunRequestError('unknown-profile', `unknown profile "${params.profile}" (known: ${known})`);
@@ -372,7 +380,7 @@ export class RunManager {
       message: d.message,
       infraReason: d.infraReason,
       cancelReason: d.cancelReason,
-      profile: run.params.profile,
+      profile: run.profile.name,
       containerId: sb?.id ?? null,
       warm: run.lease?.warm ?? false,
       isolation: pool.isolation,

@@ -11,6 +11,7 @@ import { engineKindAt, refusalAt as engineRefusalAt, uidRangeAt } from './engine
 import { adaptHostConfig } from './engine/adapt';
 import { hostConfig, LABEL } from './sandbox/containerSpec';
 import { allocateUid, releaseUid } from './sandbox/uids';
+import { prestartOf } from './prestart/options';
 import { attachStdio } from './engine/attach';
 import type { Logger } from './log';
 import { MarkerScanner } from './markerScanner';
@@ -160,7 +161,7 @@ export class Sandbox extends EventEmitter {
         ENGINE_CALL_MS,
         this.env.docker.createContainer({
           Image: p.image,
-          Cmd: containerCmd(armScript({ command: p.command, compile: p.compile, health: p.health, isolation: this.isolation, uid: this.uid })),
+          Cmd: containerCmd(armScript({ command: p.command, compile: p.compile, health: p.health, isolation: this.isolation, uid: this.uid, prestart: prestartOf(p) })),
           Entrypoint: [],
           User: '0:0',
           WorkingDir: '/work',

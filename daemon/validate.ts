@@ -76,7 +76,7 @@ function optSettings(o: Record<string, unknown>, k: string): SandboxSettings | u
 export function runStartParams(raw: unknown): RunStartParams {
   const o = object(raw);
   const profile = optString(o, 'profile', 64);
-  if (!profile) throw invalid('profile is required (e.g. "python")');
+  if (!profile && !o.fileName) throw invalid('profile is required (e.g. "python"), or a fileName to choose it by');
   const code = o.code;
   if (typeof code !== 'string') throw invalid('code must be a string (the program text)');
   if (Buffer.byteLength(code) > MAX_CODE_BYTES) throw invalid(`code is larger than ${MAX_CODE_BYTES / 1024 / 1024} MiB`);

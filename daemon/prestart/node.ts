@@ -1,0 +1,60 @@
+// The pre-started Node interpreter's launcher, loaded with `node -r <this> <placeholder> <preload...>` by PID 1 as the
+// sandbox's uid at arming. Node's bootstrap runs it before the main module: it requires the preload modules, blocks
+// on the private channel (fd 5) until a run's spec arrives, makes process.argv, process.execArgv and stdin those of
+// `node /work/<file> <args>`, and hands Node's own Module.runMain the program's path, so the program is loaded by
+// the same code (CommonJS or ES module) with the same frames below it as a plain start.
+// The spec: `[m]<argc>\0<file>\0<arg>\0...` (file relative to /work; m: stderr into stdout). (No backticks or dollar-brace: a template string.)
+export const NODE_LAUNCHER = String.raw`'use strict';
+(function () {
+  // Workers run the -r modules too: only the main thread takes a run.
+  if (!require('worker_threads').isMainThread) return;
+  const fs = require('fs');
+  const path = require('path');
+  const Module = require('module');
+  const me = __filename;
+  for (const m of process.argv.slice(2)) {
+    try { require(m); } catch (e) {}
+  }
+  let data = Buffer.alloc(0);
+  let parts = [];
+  const chunk = Buffer.allocUnsafe(65536);
+  for (;;) {
+    const n = fs.readSync(5, chunk, 0, chunk.length, null);
+    if (n === 0) process.reallyExit(0);
+    data = Buffer.concat([data, chunk.subarray(0, n)]);
+    parts = [];
+    let s = 0;
+    for (let i = 0; i < data.length; i++) if (data[i] === 0) { parts.push(data.subarray(s, i).toString()); s = i + 1; }
+    if (parts.length >= 2 && parts.length >= Number(parts[0].replace(/^m/, '')) + 2) break;
+  }
+  fs.closeSync(5);
+  const argc = Number(parts[0].replace(/^m/, ''));
+  const file = path.resolve('/work', parts[1]);
+  const argv0 = process.argv[0];
+  process.argv.length = 0;
+  process.argv.push(argv0, file, ...parts.slice(2, 2 + argc));
+  process.execArgv.length = 0;
+  // The program's stdin on fd 0: the FIFO PID 1's relay feeds (open blocks until the relay opens it, as a plain
+  // start's would); Node has no dup2, but open takes the lowest free descriptor.
+  fs.closeSync(0);
+  fs.openSync('/run/warmbox/in', 'r');
+  // The run's streams merged (an m before the count): fd 2 becomes stdout's pipe, opened again (lowest free fd).
+  if (parts[0].startsWith('m')) {
+    fs.closeSync(2);
+    fs.openSync('/proc/self/fd/1', 'w');
+  }
+  delete require.cache[me];
+  for (const k of Object.keys(Module._pathCache)) if (Module._pathCache[k] === me) delete Module._pathCache[k];
+  // run_main_module calls Module.runMain(<placeholder>): the first look-up puts Node's own function back and
+  // returns it bound to the program's path (a bound call adds no frame to a stack trace).
+  const desc = Object.getOwnPropertyDescriptor(Module, 'runMain');
+  Object.defineProperty(Module, 'runMain', {
+    configurable: true,
+    enumerable: desc.enumerable,
+    get() {
+      Object.defineProperty(Module, 'runMain', desc);
+      return desc.value.bind(Module, file);
+    },
+  });
+})();
+`;

@@ -1,0 +1,147 @@
+// Pre-started interpreters against plain starts, in the same image: every case runs both ways, in both isolation
+// modes, and stdout, stderr, exit status and outcome must match byte for byte (see daemon/prestart/).
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { IMAGE_VERSION } from '../../../daemon/profiles';
+import type { IsolationMode, RunStartParams } from '../../../daemon/protocol';
+import { runToEnd, startDaemon, TestDaemon } from '../../helpers/daemon';
+
+const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
+
+interface Case {
+  name: string;
+  code: string;
+  fileName?: string;
+  args?: string[];
+  stdin?: string | Buffer;
+  /** Other files of the project around the program (a project run). */
+  project?: Record<string, string>;
+  /** Node's `(node:<pid>)` prefix: a pid is not the same in two starts of any kind. */
+  maskPid?: boolean;
+}
+
+// Python: what a program sees of how it was started.
+const PY: Case[] = [
+  { name: 'argv, __file__, __name__, sys.path[0], cwd', args: ['a b', "it's", '', '-x'], code: 'import sys, os\nprint(sys.argv, __file__, __name__, sys.path[0], sys.path[1:], os.getcwd(), sys.orig_argv, sys.executable, sys.flags)\n' },
+  { name: "__main__'s globals and loader", code: '"""doc"""\nimport __main__\nprint(list(globals()), __doc__, __package__, __spec__, __cached__, type(__loader__).__name__, __loader__.name, __loader__.path, __main__ is __import__("sys").modules["__main__"])\n' },
+  { name: 'sys.modules at start', code: 'import sys\nprint(sorted(sys.modules))\n' },
+  { name: 'stdin text', stdin: 'one\ntwo\r\nthree', code: 'import sys\nprint(repr(sys.stdin.readline()), repr(sys.stdin.read()))\n' },
+  { name: 'stdin binary', stdin: Buffer.from(Array.from({ length: 256 }, (_, i) => i)), code: 'import sys\nd = sys.stdin.buffer.read()\nprint(len(d), d == bytes(range(256)))\n' },
+  { name: 'input() then EOF', stdin: 'ada\n', code: 'print("hi", input("name? "))\ninput()\n' },
+  { name: 'stdio objects and isatty', code: 'import sys, os\nfor s in (sys.stdin, sys.stdout, sys.stderr):\n  print(s.isatty(), s.encoding, s.errors, s.line_buffering, s.write_through, s.mode, s.name, s.buffer.raw.name, s.seekable(), type(s.buffer).__name__, s is getattr(sys, "__" + s.name.strip("<>") + "__"))\nprint(sorted(os.listdir("/proc/self/fd")), os.open("/dev/null", 0), [os.get_inheritable(i) for i in (0, 1, 2)])\n' },
+  { name: 'sys.exit(n)', code: 'import sys\nprint("bye")\nsys.exit(3)\n' },
+  { name: 'exit()', code: 'print("x")\nexit()\n' },
+  { name: 'sys.exit(message)', code: 'import sys\nsys.exit("it failed")\n' },
+  { name: 'uncaught exception with a cause', code: 'def f():\n    try:\n        1/0\n    except ZeroDivisionError as e:\n        raise ValueError("bad") from e\nprint("before")\nf()\n' },
+  { name: 'syntax error', code: 'print("never"\nx = = 1\n' },
+  { name: 'KeyboardInterrupt', code: 'import atexit\natexit.register(print, "at exit")\nraise KeyboardInterrupt\n' },
+  { name: 'atexit after an exception', code: 'import atexit, sys\natexit.register(lambda: print("bye", sys.last_value if hasattr(sys, "last_value") else None))\nraise RuntimeError("r")\n' },
+  { name: 'signal dispositions', code: 'import signal\nprint([(int(s), signal.getsignal(s)) for s in sorted(signal.valid_signals()) if s not in (signal.SIGKILL, signal.SIGSTOP)])\nprint([l for l in open("/proc/self/status") if l.startswith(("SigBlk", "SigIgn", "SigCgt"))])\n' },
+  { name: 'warnings', code: 'import warnings, sys\nwarnings.warn("careful")\nwarnings.warn("old", DeprecationWarning)\nprint(sys.warnoptions, warnings.filters)\n' },
+  { name: 'environment and PYTHON* settings', code: 'import os, sys\nprint(sorted((k, v) for k, v in os.environ.items() if k != "HOSTNAME"), sys.dont_write_bytecode, sys.flags.unbuffered if hasattr(sys.flags, "unbuffered") else None)\n' },
+  { name: 'process identity', code: 'import os, resource\nprint(os.getppid(), os.getpgrp(), os.getsid(0), os.getuid() == os.getgid(), os.getgroups(), oct(os.umask(0)), [resource.getrlimit(r) for r in (resource.RLIMIT_NOFILE, resource.RLIMIT_CORE, resource.RLIMIT_NPROC)])\n' },
+  { name: 'a project module next to the program', project: { 'helper.py': 'X = 42\n' }, code: 'import helper, sys\nprint(helper.X, helper.__file__, sys.path[0])\n' },
+];
+
+// Node: the same questions.
+const NODE: Case[] = [
+  { name: 'argv, execArgv, require.main, __filename', args: ['a b', '--flag', ''], code: 'console.log(process.argv, process.argv0, process.execArgv, require.main === module, __filename, __dirname, module.id, process.cwd(), Object.keys(require.cache), module.paths)\n' },
+  { name: 'an ES module (.mjs)', fileName: 'main.mjs', args: ['x'], code: 'console.log(import.meta.url, process.argv, typeof require)\nthrow new Error("from esm")\n' },
+  { name: '"type": "module" in package.json', project: { 'package.json': '{"type": "module"}' }, code: 'console.log(import.meta.url, process.argv.slice(1), typeof module)\n' },
+  { name: 'process.exitCode', code: 'process.exitCode = 7\nconsole.log("set")\n' },
+  { name: 'process.exit(n)', code: 'process.on("exit", (c) => console.log("exit", c))\nprocess.exit(3)\n' },
+  { name: 'uncaught error', code: 'function f() { throw new TypeError("nope") }\nconsole.log("before")\nf()\n' },
+  { name: 'unhandled rejection', code: 'Promise.reject(new Error("rejected"))\nsetTimeout(() => console.log("never"), 100)\n' },
+  { name: 'stdin text', stdin: 'one\ntwo\n', code: 'let s = ""\nprocess.stdin.setEncoding("utf8")\nprocess.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.stringify(s), process.stdin.isTTY, process.stdout.isTTY, process.stderr.isTTY))\n' },
+  { name: 'stdin binary (readFileSync(0))', stdin: Buffer.from(Array.from({ length: 256 }, (_, i) => i)), code: 'const d = require("fs").readFileSync(0)\nconsole.log(d.length, d.every((b, i) => b === i))\n' },
+  { name: 'stdin EOF', code: 'process.stdin.on("data", () => {}).on("end", () => console.log("eof"))\n' },
+  { name: 'signals, fds, environment', code: 'const fs = require("fs")\nconsole.log(fs.readFileSync("/proc/self/status", "utf8").split("\\n").filter((l) => /^Sig(Blk|Ign|Cgt)/.test(l)), fs.readdirSync("/proc/self/fd").sort(), Object.entries(process.env).filter(([k]) => k !== "HOSTNAME").sort())\n' },
+  // (the pid in the warning is the process's own, whichever way it started: it is masked)
+  { name: 'warnings', code: 'process.emitWarning("careful")\nnew Buffer(1)\nconsole.log("done")\n', maskPid: true },
+];
+
+function projectDir(files: Record<string, string>, main: string, code: string): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wbeq-'));
+  for (const [f, text] of Object.entries({ ...files, [main]: code })) fs.writeFileSync(path.join(root, f), text);
+  return root;
+}
+
+function params(profile: string, c: Case, isolation: IsolationMode, defaultFile: string): RunStartParams {
+  const fileName = c.fileName ?? defaultFile;
+  const p: RunStartParams = { profile, code: c.code, fileName, args: c.args ?? [], isolation, stdin: c.stdin === undefined ? undefined : b64(c.stdin) };
+  if (c.project) p.project = { root: projectDir(c.project, fileName, c.code), file: fileName };
+  return p;
+}
+
+const PY_ENV = { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' };
+
+describe('pre-started interpreters: equivalence with a plain start (real engine)', function () {
+  this.timeout(120_000);
+  let d: TestDaemon;
+
+  before(async () => {
+    d = await startDaemon({
+      profiles: {
+        python: { minSize: 1, maxSize: 2 },
+        node: { minSize: 1, maxSize: 2 },
+        shell: { minSize: 0 },
+        // The same images and commands, started plainly.
+        pyplain: { image: `warmbox/python:${IMAGE_VERSION}`, command: ['python3', '{file}'], fileName: 'main.py', health: ['python3', '-c', 'print("HEALTH_OK")'], env: PY_ENV, minSize: 1, maxSize: 2 },
+        nodeplain: { image: `warmbox/node:${IMAGE_VERSION}`, command: ['node', '{file}'], fileName: 'main.js', health: ['node', '-e', 'console.log("HEALTH_OK")'], minSize: 1, maxSize: 2 },
+      },
+      limits: { timeoutMs: 20_000 },
+    });
+  });
+  after(async () => {
+    await d?.stop();
+  });
+
+  for (const isolation of ['fresh', 'reuse'] as const) {
+    describe(`${isolation} sandboxes`, () => {
+      it('Python: the built-in profile really runs in a pre-started interpreter, the plain one does not', async () => {
+        const code = 'print(open("/proc/self/cmdline", "rb").read().split(b"\\0")[1].decode())\n';
+        const pre = await runToEnd(d.client, params('python', { name: '', code }, isolation, 'main.py'));
+        const plain = await runToEnd(d.client, params('pyplain', { name: '', code }, isolation, 'main.py'));
+        assert.equal(pre.stdout.toString(), '/run/warmbox/prestart.py\n');
+        assert.equal(plain.stdout.toString(), '/work/main.py\n');
+      });
+      it('Node: the built-in profile really runs in a pre-started interpreter, the plain one does not', async () => {
+        const code = 'console.log(require("fs").readFileSync("/proc/self/cmdline", "utf8").split("\\0").filter(Boolean).slice(1, 3).join(" "))\n';
+        const pre = await runToEnd(d.client, params('node', { name: '', code }, isolation, 'main.js'));
+        const plain = await runToEnd(d.client, params('nodeplain', { name: '', code }, isolation, 'main.js'));
+        assert.equal(pre.stdout.toString(), '-r /run/warmbox/prestart.js\n');
+        assert.equal(plain.stdout.toString(), '/work/main.js\n');
+      });
+      if (isolation === 'reuse') {
+        it('reuse: every run gets a new interpreter, nothing of the last run in it', async () => {
+          const first = await runToEnd(d.client, params('python', { name: '', code: 'import builtins, sys\nbuiltins.leak = 1\nsys.modules["leaked"] = sys\nprint("set")\n' }, isolation, 'main.py'));
+          assert.equal(first.stdout.toString(), 'set\n');
+          // The next runs until one lands in the same container (the pool may hand out another first).
+          for (let i = 0; i < 6; i++) {
+            const next = await runToEnd(d.client, params('python', { name: '', code: 'import builtins, sys\nprint(hasattr(builtins, "leak"), "leaked" in sys.modules)\n' }, isolation, 'main.py'));
+            assert.equal(next.stdout.toString(), 'False False\n');
+            if (next.result.containerId === first.result.containerId) return;
+          }
+          assert.fail('no run landed in the first run\'s container');
+        });
+      }
+      for (const [lang, cases, pre, plain, file] of [
+        ['Python', PY, 'python', 'pyplain', 'main.py'],
+        ['Node', NODE, 'node', 'nodeplain', 'main.js'],
+      ] as const) {
+        for (const c of cases) {
+          it(`${lang}: ${c.name}`, async () => {
+            const a = await runToEnd(d.client, params(pre, c, isolation, file));
+            const b = await runToEnd(d.client, params(plain, c, isolation, file));
+            const mask = (t: string) => (c.maskPid ? t.replace(/\(node:\d+\)/g, '(node:PID)') : t);
+            const show = (r: typeof a) => ({ outcome: r.result.outcome, exitCode: r.result.exitCode, stdout: r.stdout.toString('latin1'), stderr: mask(r.stderr.toString('latin1')) });
+            assert.deepEqual(show(a), show(b));
+            assert.notEqual(a.result.outcome, 'infra-error');
+          });
+        }
+      }
+    });
+  }
+});
