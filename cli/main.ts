@@ -9,6 +9,7 @@ import { tailFile } from '../daemon/log';
 import { runtimePaths } from '../daemon/socketPath';
 import { parseArgs, CliUsageError, Parsed } from './args';
 import { exitCodeFor, formatAge, formatStats, formatContainers } from './format';
+import { cmdEnv, ENV_HELP, showProgress } from './env';
 
 const HELP = `warmbox — run code in warm, hardened Docker sandboxes
 
@@ -24,6 +25,7 @@ Usage:
   warmbox stats [--json]          pool state per profile
   warmbox ls [--json]             the pool's containers
   warmbox profiles [--json]       known profiles
+${ENV_HELP}
   warmbox daemon start|stop|status
   warmbox logs [-n LINES]         the daemon's log
 
@@ -120,6 +122,8 @@ async function cmdRun(argv: string[]): Promise<number> {
 
   const json = !!a.flags.json;
   let outputHeld = false;
+  // While the run waits for its project's environment, that build's steps go to stderr.
+  let stopProgress: (() => void) | undefined;
   let handle;
   try {
     handle = await client.run(
@@ -137,6 +141,11 @@ async function cmdRun(argv: string[]): Promise<number> {
         outputs: a.options.out !== undefined ? {} : undefined,
       },
       {
+        onNotice: (message) => {
+          if (!json) process.stderr.write(`warmbox: ${message}\n`);
+          if (!json && project && !stopProgress && message.startsWith('waiting for')) stopProgress = showProgress(client, project.root);
+        },
+        onStarted: () => stopProgress?.(),
         onOutput: (stream, data) => {
           if (json || stdoutGone) return;
           const out = stream === 'stdout' ? process.stdout : process.stderr;
@@ -326,6 +335,9 @@ async function main(): Promise<void> {
         break;
       case 'profiles':
         code = await cmdProfiles(rest);
+        break;
+      case 'env':
+        code = await cmdEnv(rest, () => connect());
         break;
       case 'daemon':
         code = await cmdDaemon(rest);

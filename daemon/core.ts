@@ -22,6 +22,7 @@ import type { Conn } from './server';
 import * as v from './validate';
 import * as path from 'path';
 import { checkProject } from './workspace/check';
+import { EnvironmentManager } from './environments/manager';
 
 export interface CoreContext {
   rpc: JSONRPCServer<Conn>;
@@ -59,6 +60,10 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
   const opening = openEngine({ configHost: config.dockerHost, ssh: { controlDir: path.dirname(ctx.logPath) } });
   let pools!: PoolManager;
   let runs!: RunManager;
+  let envs!: EnvironmentManager;
+  const broadcast = (method: string, params: unknown) => {
+    for (const c of ctx.conns) c.notify(method, params);
+  };
 
   let notifyTimer: NodeJS.Timeout | undefined;
   const poolChanged = () => {
@@ -81,6 +86,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
         started: (n) => void conn.notify(Notifications.runStarted, n),
         output: (runId, stream, data) => conn.notify(Notifications.runOutput, { runId, stream, data: data.toString('base64') }),
         exit: (result) => void conn.notify(Notifications.runExit, { result }),
+        notice: (runId, message) => void conn.notify(Notifications.runNotice, { runId, message }),
         whenDrained: (fn) => conn.whenDrained(fn),
       }, params.runId);
       return { runId };
@@ -137,6 +143,31 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     return { ok: true };
   });
   rpc.addMethod(Methods.profilesList, () => [...config.profiles.values()].map(profileInfo));
+  rpc.addMethod(Methods.envList, () => envs.list());
+  rpc.addMethod(Methods.envBuild, async (raw) => {
+    const p = v.envBuildParams(raw);
+    const profiles = p.profile ? [config.profiles.get(p.profile)] : [...config.profiles.values()];
+    if (profiles.some((x) => !x)) throw new JSONRPCErrorException(`unknown profile "${p.profile}" (known: ${[...config.profiles.keys()].join(', ')})`, ErrorCodes.UnknownProfile);
+    try {
+      return { builds: await envs.build(p.root, profiles.map((x) => x!)) };
+    } catch (e) {
+      throw v.invalid((e as Error).message);
+    }
+  });
+  rpc.addMethod(Methods.envCancel, (raw) => {
+    const p = v.envCancelParams(raw);
+    return { ok: envs.cancel(p.root, p.profile) };
+  });
+  rpc.addMethod(Methods.envRemove, async (raw) => {
+    const p = v.envRemoveParams(raw);
+    try {
+      await envs.remove(p.image);
+    } catch (e) {
+      throw v.invalid((e as Error).message);
+    }
+    return { ok: true };
+  });
+  rpc.addMethod(Methods.envPrune, (raw) => envs.prune(v.envPruneParams(raw).keep));
   rpc.addMethod(Methods.configSet, (raw) => {
     const next = v.configSetParams(raw);
     const merged: ConfigOverrides = { ...overrides, ...Object.fromEntries(Object.entries(next).filter(([, x]) => x !== undefined)) };
@@ -174,6 +205,14 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     runtime: defaultRuntime,
   };
   pools.startError = engine.error;
+  envs = new EnvironmentManager({
+    docker,
+    log,
+    settings: () => config.environments,
+    runtimeDir: path.dirname(ctx.logPath),
+    progress: (n) => broadcast(Notifications.envProgress, n),
+    imagesInUse: () => pools.images(),
+  });
   runs = new RunManager(
     pools,
     log,
@@ -182,6 +221,11 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
       poolChanged();
     },
     path.join(path.dirname(ctx.logPath), 'outputs'),
+    async (params, signal, notice) => {
+      const profile = params.project && pools.resolve(params);
+      if (!profile) return undefined;
+      return envs.imageFor(params.project!.root, profile, { whileBuilding: params.whileBuilding, signal, notice });
+    },
   );
 
   await pools.start();
@@ -198,6 +242,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
       const t0 = Date.now();
       runs.cancelAll(`warmbox is shutting down (${reason})`);
       const n = pools.containers().length;
+      envs.close();
       await pools.close(`daemon shutting down: ${reason}`);
       watchdog.release();
       closeEngine(engine);

@@ -14,6 +14,8 @@ import type { ProjectCopy } from './workspace/project';
 import { projectLabel, ProjectRegistry } from './workspace/registry';
 
 const MAINTAIN_EVERY_MS = 2_000;
+
+export type RunShape = Pick<RunStartParams, 'profile' | 'isolation' | 'timeoutMs' | 'settings' | 'workspaceSettings' | 'project'>;
 /** The longest the pool waits on one engine call before it says the engine is not answering and carries on. */
 export const ENGINE_CALL_TIMEOUT_MS = 5_000;
 
@@ -35,7 +37,7 @@ export function setLabel(p: Profile, base: Profile | undefined): string {
   if (p.isolation !== base.isolation) d.push(p.isolation);
   for (const k of ['memoryMb', 'cpus', 'pids', 'workspaceMb'] as const) if (p.limits[k] !== base.limits[k]) d.push(`${k}=${p.limits[k]}`);
   if (p.limits.network !== base.limits.network) d.push(p.limits.network ? 'network' : 'no-network');
-  if (p.image !== base.image) d.push(`image=${p.image}`);
+  if (p.image !== base.image) d.push(p.image.startsWith('warmbox/env-') ? p.image.replace(/^warmbox\/env-[a-z0-9-]+?-([0-9a-f]{12})(:latest)?$/, 'env-$1') : `image=${p.image}`);
   if (p.runtime !== base.runtime) d.push(`runtime=${p.runtime ?? 'default'}`);
   if (!d.length && poolKey(p) !== poolKey(base)) d.push('earlier-settings');
   return d.length ? `${p.name}:${d.join(',')}` : p.name;
@@ -123,15 +125,11 @@ export class PoolManager {
    * The set a run gets and the profile it runs with: the profile resolved from the config and the run's own settings
    * (workspace values only tighten), and the set of that shape — made on first use. Undefined for an unknown profile.
    */
-  forRun(params: Pick<RunStartParams, 'profile' | 'isolation' | 'timeoutMs' | 'settings' | 'workspaceSettings' | 'project'>): { pool: ProfilePool; profile: Profile } | undefined {
-    const base = this.config.profiles.get(params.profile);
-    if (!base) return undefined;
-    const user = { ...params.settings };
-    if (params.isolation) user.isolation = params.isolation;
-    if (params.timeoutMs !== undefined) user.timeoutMs = params.timeoutMs;
-    const profile = resolveProfile(base, user, params.workspaceSettings);
-    // Without pooling every run gets a container of its own: isolation does not shape anything.
-    if (!this.config.pooling) profile.isolation = base.isolation;
+  forRun(params: RunShape, image?: string): { pool: ProfilePool; profile: Profile } | undefined {
+    const profile = this.resolve(params);
+    if (!profile) return undefined;
+    // A project's environment (daemon/environments/): the same profile on the image with its packages.
+    if (image) profile.image = image;
     const project = params.project ? this.projects.get(params.project) : undefined;
     let pool = this.pools.get(poolKey(profile, project?.key));
     if (!pool) {
@@ -142,6 +140,24 @@ export class PoolManager {
       this.onChange();
     }
     return { pool, profile };
+  }
+
+  /** The profile a run of this shape runs with (before any environment image); undefined for an unknown profile. */
+  resolve(params: RunShape): Profile | undefined {
+    const base = this.config.profiles.get(params.profile);
+    if (!base) return undefined;
+    const user = { ...params.settings };
+    if (params.isolation) user.isolation = params.isolation;
+    if (params.timeoutMs !== undefined) user.timeoutMs = params.timeoutMs;
+    const profile = resolveProfile(base, user, params.workspaceSettings);
+    // Without pooling every run gets a container of its own: isolation does not shape anything.
+    if (!this.config.pooling) profile.isolation = base.isolation;
+    return profile;
+  }
+
+  /** The images the sets run on now (environment images among them are never pruned). */
+  images(): Set<string> {
+    return new Set([...this.pools.values()].map((p) => p.profile.image));
   }
 
   profileNames(): string[] {

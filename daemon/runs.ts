@@ -23,6 +23,8 @@ export interface RunSink {
   /** False when the client is not keeping up: the run then holds the program's output until `whenDrained`. */
   output(runId: string, stream: StreamKind, data: Buffer): boolean;
   exit(result: RunResult): void;
+  /** Told before the program starts: it waits for its environment, or runs without it. */
+  notice?(runId: string, message: string): void;
   /** Calls `fn` once the client has taken what was queued for it; returns a function that cancels the call. */
   whenDrained(fn: () => void): () => void;
 }
@@ -73,13 +75,16 @@ class Run {
     readonly clientId: number,
     readonly params: RunStartParams,
     readonly sink: RunSink,
-    readonly pool: ProfilePool,
+    /** Chosen once the run's environment is known (see RunManager.execute). */
+    public pool: ProfilePool | undefined,
     /** Resolved for this run: its set's shape, plus its own timeout and output cap. */
-    readonly profile: Profile,
+    public profile: Profile | undefined,
   ) {
     this.stdinOpen = !!params.stdinOpen;
   }
 }
+
+export type EnvironmentOf = (params: RunStartParams, signal: AbortSignal, notice: (message: string) => void) => Promise<string | undefined>;
 
 export class RunManager {
   private readonly runs = new Map<string, Run>();
@@ -90,6 +95,8 @@ export class RunManager {
     private readonly onIdleChange: () => void,
     /** Where runs' output files are kept (a folder only the daemon's user can enter). */
     private readonly outputsRoot?: string,
+    /** A project's environment image for a run (daemon/environments/): may wait for its first build. */
+    private readonly environmentOf?: EnvironmentOf,
   ) {}
 
   get active(): number {
@@ -98,14 +105,16 @@ export class RunManager {
 
   /** Validates and queues the run; the result and output arrive through the sink. */
   start(params: RunStartParams, clientId: number, sink: RunSink, runId?: string): string {
-    const target = this.pools.forRun(params);
-    if (!target) {
+    // A project's run gets its set once its environment is known (execute); the profile is checked now.
+    const later = !!(params.project && this.environmentOf);
+    const target = later ? undefined : this.pools.forRun(params);
+    if (later ? !this.pools.resolve(params) : !target) {
       const known = this.pools.profileNames().join(', ');
       throw new RunRequestError('unknown-profile', `unknown profile "${params.profile}" (known: ${known})`);
     }
     const id = runId ?? crypto.randomUUID();
     if (this.runs.has(id)) throw new RunRequestError('invalid', `a run with id ${id} is already going`);
-    const run = new Run(id, clientId, params, sink, target.pool, target.profile);
+    const run = new Run(id, clientId, params, sink, target?.pool, target?.profile);
     this.runs.set(id, run);
     this.onIdleChange();
     // After the reply to run/start has gone out, so the client knows the id before any notification.
@@ -153,9 +162,10 @@ export class RunManager {
 
   private async execute(run: Run): Promise<void> {
     const p = run.params;
-    const pool = run.pool;
-    const profile = run.profile;
     if (run.decision) return this.finish(run);
+    if (!run.pool && !(await this.chooseSet(run))) return this.finish(run);
+    const pool = run.pool!;
+    const profile = run.profile!;
     try {
       run.lease = await pool.acquire(run.abort.signal);
     } catch (e) {
@@ -254,6 +264,22 @@ export class RunManager {
     this.finish(run);
   }
 
+  /** The run's set, on its project's environment image; false when the run ended meanwhile. */
+  private async chooseSet(run: Run): Promise<boolean> {
+    try {
+      const image = await this.environmentOf!(run.params, run.abort.signal, (m) => run.sink.notice?.(run.id, m));
+      if (run.decision) return false;
+      const target = this.pools.forRun(run.params, image);
+      if (!target) throw new Error(`unknown profile "${run.params.profile}"`);
+      run.pool = target.pool;
+      run.profile = target.profile;
+      return true;
+    } catch (e) {
+      if (!run.decision) this.decide(run, { outcome: 'infra-error', exitCode: null, message: (e as Error).message, infraReason: 'docker-error' });
+      return false;
+    }
+  }
+
   /** The first decision wins; anything but a normal exit kills the sandbox at once. */
   private decide(run: Run, d: Decision): void {
     if (run.decision) return;
@@ -300,7 +326,7 @@ export class RunManager {
       profile: run.params.profile,
       containerId: sb?.id ?? null,
       warm: run.lease?.warm ?? false,
-      isolation: pool.isolation,
+      isolation: pool?.isolation ?? run.profile?.isolation ?? 'fresh',
       acquireMs: run.acquireMs,
       durationMs: Date.now() - run.t0,
       stdoutBytes: run.stdoutBytes,
