@@ -10,7 +10,8 @@ export const ENV_HELP = `  warmbox env ls [--json]         environment images: s
   warmbox env build [DIR] [--profile NAME] [--json]
                                   build DIR's environments now (DIR: the project of the
                                   current folder); steps on stderr
-  warmbox env prune [--keep N]    remove unused environment images but the N last used (5)
+  warmbox env prune [--keep N] [--project DIR]
+                                  remove unused environment images but the N last used (5)
   warmbox env rm IMAGE            remove one unused environment image`;
 
 /** Prints a build's steps on stderr as they come (the installer's lines only with `lines`). */
@@ -77,11 +78,11 @@ export async function cmdEnv(argv: string[], client: () => Promise<DaemonClient>
     return failed ? 1 : 0;
   }
   if (sub === 'prune') {
-    const a = parseArgs(rest, { flags: ['json'], options: ['keep'] });
+    const a = parseArgs(rest, { flags: ['json'], options: ['keep', 'project'] });
     const keep = a.options.keep === undefined ? undefined : Number(a.options.keep);
     if (keep !== undefined && !(Number.isInteger(keep) && keep >= 0)) throw new CliUsageError('--keep takes a count (0 or more)');
     const c = await client();
-    const r = await c.request<EnvPruneResult>(Methods.envPrune, { keep });
+    const r = await c.request<EnvPruneResult>(Methods.envPrune, { keep, project: a.options.project ? path.resolve(a.options.project) : undefined });
     c.close();
     if (a.flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
     else process.stdout.write(r.removed.length ? `removed ${r.removed.join(', ')}; ${r.kept.length} kept\n` : `nothing to remove; ${r.kept.length} kept\n`);

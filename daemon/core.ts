@@ -167,7 +167,10 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     }
     return { ok: true };
   });
-  rpc.addMethod(Methods.envPrune, (raw) => envs.prune(v.envPruneParams(raw).keep));
+  rpc.addMethod(Methods.envPrune, (raw) => {
+    const p = v.envPruneParams(raw);
+    return envs.prune(p.keep, p.project);
+  });
   rpc.addMethod(Methods.configSet, (raw) => {
     const next = v.configSetParams(raw);
     const merged: ConfigOverrides = { ...overrides, ...Object.fromEntries(Object.entries(next).filter(([, x]) => x !== undefined)) };

@@ -361,6 +361,8 @@ export interface EnvRemoveParams { image: string }
 export interface EnvPruneParams {
   /** How many unused environment images to keep (default: the daemon's, 5). */
   keep?: number;
+  /** Only the images of this project root. */
+  project?: string;
 }
 export interface EnvPruneResult { removed: string[]; kept: string[] }
 

@@ -135,7 +135,10 @@ export function envRemoveParams(raw: unknown): EnvRemoveParams {
 }
 
 export function envPruneParams(raw: unknown): EnvPruneParams {
-  return { keep: optNumber(object(raw ?? {}), 'keep', 0, 1000) };
+  const o = object(raw ?? {});
+  const project = optString(o, 'project', 4096);
+  if (project !== undefined && !path.isAbsolute(project)) throw invalid('project must be an absolute folder');
+  return { keep: optNumber(o, 'keep', 0, 1000), project };
 }
 
 function optStrings(o: Record<string, unknown>, k: string, maxItems: number): string[] | undefined {

@@ -10,6 +10,9 @@ export interface Settings {
   clearOutputBeforeRun: boolean;
   dockerHost: string;
   runtime: string;
+  /** From the user's own settings only: a workspace must not choose the network its builds get. */
+  buildNetwork: string;
+  whileBuilding: 'wait' | 'base';
   trace: 'off' | 'messages' | 'verbose';
 }
 
@@ -23,6 +26,8 @@ export function readSettings(): Settings {
     dockerHost: c.get<string>('dockerHost', ''),
     // Restricted like dockerHost: in an untrusted workspace VS Code returns only the user's own value.
     runtime: c.get<string>('runtime', ''),
+    buildNetwork: c.inspect<string>('buildNetwork')?.globalValue ?? '',
+    whileBuilding: c.get<string>('whileBuilding', 'wait') === 'base' ? 'base' : 'wait',
     trace: c.get<'off' | 'messages' | 'verbose'>('trace.server', 'off'),
   };
 }
@@ -48,6 +53,7 @@ export function daemonEnv(s: Settings): NodeJS.ProcessEnv {
   // Not DOCKER_HOST: the setting may name a context, and the daemon reports it as the setting (see daemon/engine).
   if (s.dockerHost) env.WARMBOX_DOCKER_HOST = s.dockerHost;
   if (s.runtime) env.WARMBOX_RUNTIME = s.runtime;
+  if (s.buildNetwork) env.WARMBOX_BUILD_NETWORK = s.buildNetwork;
   return env;
 }
 

@@ -11,6 +11,8 @@ import * as showOutput from './commands/showOutput';
 import * as stop from './commands/stop';
 import { daemonEnv, daemonWide, readSettings } from './config';
 import { DaemonConnection } from './connection';
+import { BuildProgress } from './environments/buildProgress';
+import { EnvironmentsTree } from './environments/envTree';
 import { ArgsStore } from './project/argsStore';
 import { RunController } from './runController';
 import { ContainersTree } from './views/containersTree';
@@ -36,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
   const tree = new ContainersTree();
   const status = new PoolStatusBar();
   const ctx: Ctx = { conn, runs, panel, tree };
+  const environments = new EnvironmentsTree(conn);
 
   const currentProfile = () => {
     const lang = vscode.window.activeTextEditor?.document.languageId;
@@ -56,6 +59,9 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     tree,
     status,
     vscode.window.registerTreeDataProvider('warmbox.containers', tree),
+    environments,
+    vscode.window.registerTreeDataProvider('warmbox.environments', environments),
+    new BuildProgress(conn),
     run.register(ctx),
     runSelection.register(ctx),
     runWithArgs.register(ctx),
@@ -80,7 +86,7 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('warmbox')) return;
-      if (e.affectsConfiguration('warmbox.dockerHost') || e.affectsConfiguration('warmbox.runtime')) {
+      if (e.affectsConfiguration('warmbox.dockerHost') || e.affectsConfiguration('warmbox.runtime') || e.affectsConfiguration('warmbox.buildNetwork')) {
         void vscode.window.showInformationMessage('warmbox: the Docker host and runtime are used when the daemon starts.', 'Restart daemon').then((p) => p && vscode.commands.executeCommand('warmbox.restartDaemon'));
       }
       // Sandbox settings travel with each run; only the daemon-wide ones are pushed.

@@ -184,9 +184,9 @@ export class EnvironmentManager {
     this.h.log.info(`environment ${e.image} removed`);
   }
 
-  /** Keeps the `keep` most recently used unused images; never touches one in use. */
-  async prune(keep = this.h.settings().keepUnused): Promise<EnvPruneResult> {
-    const all = await this.list();
+  /** Keeps the `keep` most recently used unused images (of one project, with `project`); never touches one in use. */
+  async prune(keep = this.h.settings().keepUnused, project?: string): Promise<EnvPruneResult> {
+    const all = (await this.list()).filter((e) => !project || e.project === project);
     const unused = all.filter((e) => !e.inUse);
     const removed: string[] = [];
     for (const e of unused.slice(keep)) {
@@ -254,10 +254,11 @@ export class EnvironmentManager {
     return planned;
   }
 
-  private fail(st: EnvState, failKey: string, message: string): void {
+  /** Records a failure and tells every client, once per change (the same failure again is not news). */
+  private fail(st: EnvState, failKey: string, message: string, build?: { image: string; logPath: string }): void {
     if (st.failed?.key === failKey) return;
     st.failed = { key: failKey, message, told: false };
-    this.h.progress({ root: st.root, profile: st.profile.name, image: '', state: 'failed', message });
+    this.h.progress({ root: st.root, profile: st.profile.name, image: '', ...build, state: 'failed', message });
   }
 
   /** A failure is told to one run, once per change; every client hears it once through env/progress. */
@@ -331,9 +332,7 @@ export class EnvironmentManager {
         const lines = e instanceof BuildFailed && e.lastLines.length ? `\n${e.lastLines.map((l) => `  ${l}`).join('\n')}` : '';
         const message = `the ${st.profile.name} environment of ${projectLabel(st.root)} failed to build: ${e.message}${lines}`;
         this.h.log.warn(`environment ${plan.tag}: ${e.message} (after ${(ms / 1000).toFixed(1)} s; log ${logPath})`);
-        st.failed = undefined;
-        this.fail(st, plan.hash, message);
-        this.h.progress({ ...base, state: 'failed', message });
+        this.fail(st, plan.hash, message, { image: plan.tag, logPath });
         return { profile: st.profile.name, status: 'failed', image: plan.tag, message, durationMs: ms };
       },
     );
