@@ -7,7 +7,7 @@ import { CliUsageError, parseArgs } from './args';
 import { formatAge } from './format';
 
 export const ENV_HELP = `  warmbox env ls [--json]         environment images: size, age, last use, project, in use
-  warmbox env build [DIR] [--profile NAME] [--json]
+  warmbox env build [DIR] [--profile NAME] [--no-cache] [--json]
                                   build DIR's environments now (DIR: the project of the
                                   current folder); steps on stderr
   warmbox env prune [--keep N] [--project DIR]
@@ -58,12 +58,12 @@ export async function cmdEnv(argv: string[], client: () => Promise<DaemonClient>
     return 0;
   }
   if (sub === 'build') {
-    const a = parseArgs(rest, { flags: ['json'], options: ['profile'] });
+    const a = parseArgs(rest, { flags: ['json', 'no-cache'], options: ['profile'] });
     const dir = a.positional[0];
     const root = dir ? path.resolve(dir) : findProjectRoot(path.join(process.cwd(), '.'));
     const c = await client();
     const stop = showProgress(c, root, true);
-    const r = await c.request<EnvBuildResult>(Methods.envBuild, { root, profile: a.options.profile });
+    const r = await c.request<EnvBuildResult>(Methods.envBuild, { root, profile: a.options.profile, noCache: a.flags['no-cache'] || undefined });
     stop();
     c.close();
     if (a.flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');

@@ -149,7 +149,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     const profiles = p.profile ? [config.profiles.get(p.profile)] : [...config.profiles.values()];
     if (profiles.some((x) => !x)) throw new JSONRPCErrorException(`unknown profile "${p.profile}" (known: ${[...config.profiles.keys()].join(', ')})`, ErrorCodes.UnknownProfile);
     try {
-      return { builds: await envs.build(p.root, profiles.map((x) => x!)) };
+      return { builds: await envs.build(p.root, profiles.map((x) => x!), { noCache: p.noCache }) };
     } catch (e) {
       throw v.invalid((e as Error).message);
     }

@@ -346,6 +346,8 @@ export interface EnvBuildParams {
   root: string;
   /** One profile; absent: every profile the project asks packages for. */
   profile?: string;
+  /** Build every step again, without Docker's layer cache (a fresh look at the indexes). */
+  noCache?: boolean;
 }
 export interface EnvBuildOutcome {
   profile: string;

@@ -118,7 +118,7 @@ function absRoot(o: Record<string, unknown>): string {
 
 export function envBuildParams(raw: unknown): EnvBuildParams {
   const o = object(raw);
-  return { root: absRoot(o), profile: optString(o, 'profile', 64) };
+  return { root: absRoot(o), profile: optString(o, 'profile', 64), noCache: optBool(o, 'noCache') };
 }
 
 export function envCancelParams(raw: unknown): EnvCancelParams {

@@ -17,6 +17,7 @@ export interface BuildOptions {
   /** `host` where the engine has no bridge; undefined: Docker's default. */
   network?: string;
   buildArgs: Record<string, string>;
+  noCache?: boolean;
   signal: AbortSignal;
   onProgress(p: BuildProgress): void;
   /** Every line Docker printed (the build log). */
@@ -65,6 +66,7 @@ export async function buildImage(docker: Docker, plan: EnvPlan, o: BuildOptions)
     rm: true,
     forcerm: true,
     networkmode: o.network,
+    nocache: o.noCache,
     buildargs: o.buildArgs,
   })) as NodeJS.ReadableStream & { destroy(): void };
   let step = 0;

@@ -106,7 +106,7 @@ export class EnvironmentManager {
   }
 
   /** Builds (or finds built) the environments of a project, for `warmbox env build` and Rebuild. */
-  async build(root: string, profiles: Profile[]): Promise<EnvBuildOutcome[]> {
+  async build(root: string, profiles: Profile[], o: { noCache?: boolean } = {}): Promise<EnvBuildOutcome[]> {
     const out: EnvBuildOutcome[] = [];
     for (const profile of profiles) {
       const t0 = Date.now();
@@ -122,13 +122,13 @@ export class EnvironmentManager {
         continue;
       }
       const plan = p.plan;
-      if (st.building?.plan.hash !== plan.hash && (await this.exists(plan.tag))) {
+      if (!o.noCache && st.building?.plan.hash !== plan.hash && (await this.exists(plan.tag))) {
         st.current = { tag: plan.tag, hash: plan.hash };
         st.failed = undefined;
         out.push({ profile: profile.name, status: 'cached', image: plan.tag, summary: plan.summary, durationMs: Date.now() - t0 });
         continue;
       }
-      if (st.building?.plan.hash !== plan.hash) this.startBuild(st, plan);
+      if (st.building?.plan.hash !== plan.hash || o.noCache) this.startBuild(st, plan, o.noCache);
       const r = await st.building!.done;
       if (r.status === 'failed' && st.failed) st.failed.told = true; // the caller shows it
       out.push({ ...r, durationMs: Date.now() - t0 });
@@ -276,7 +276,7 @@ export class EnvironmentManager {
       .catch(() => false);
   }
 
-  private startBuild(st: EnvState, plan: EnvPlan): void {
+  private startBuild(st: EnvState, plan: EnvPlan, noCache = false): void {
     if (st.building) st.building.abort.abort(); // an older plan: the newer one wins
     const abort = new AbortController();
     const s = this.h.settings();
@@ -299,6 +299,7 @@ export class EnvironmentManager {
     b.done = buildImage(this.h.docker, plan, {
       network: s.buildNetwork,
       buildArgs,
+      noCache,
       signal: abort.signal,
       timeoutMs: s.buildTimeoutMs,
       onLog: (l) => logFile.write(l + '\n'),
