@@ -227,7 +227,8 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     async (params, signal, notice) => {
       const profile = params.project && pools.resolve(params);
       if (!profile) return undefined;
-      return envs.imageFor(params.project!.root, profile, { whileBuilding: params.whileBuilding, signal, notice });
+      const image = await envs.imageFor(params.project!.root, profile, { whileBuilding: params.whileBuilding, signal, notice });
+      return { image, preload: envs.preloadFor(params.project!.root, profile.name) };
     },
   );
 

@@ -15,6 +15,12 @@ import { projectLabel, ProjectRegistry } from './workspace/registry';
 
 const MAINTAIN_EVERY_MS = 2_000;
 
+/** What a project adds to its runs' profile (daemon/environments/): its environment image and warmbox.json's preload. */
+export interface ProjectEnvironment {
+  image?: string;
+  preload?: string[];
+}
+
 export type RunShape = Pick<RunStartParams, 'profile' | 'isolation' | 'timeoutMs' | 'settings' | 'workspaceSettings' | 'project'>;
 /** The longest the pool waits on one engine call before it says the engine is not answering and carries on. */
 export const ENGINE_CALL_TIMEOUT_MS = 5_000;
@@ -27,7 +33,7 @@ export const ENGINE_CALL_TIMEOUT_MS = 5_000;
 export function poolKey(p: Profile, project?: string): string {
   const l = p.limits;
   // A project's sandboxes are armed with its copy (ProjectRegistry's key: root, excludes, caps).
-  return JSON.stringify([p.name, p.image, p.command, p.health, p.env, p.isolation, l.memoryMb, l.cpus, l.pids, l.network, l.workspaceMb, p.runtime ?? null, project ?? null]);
+  return JSON.stringify([p.name, p.image, p.command, p.health, p.env, p.isolation, l.memoryMb, l.cpus, l.pids, l.network, l.workspaceMb, p.runtime ?? null, project ?? null, p.preload ?? []]);
 }
 
 /** A set's name for people: the profile's alone for its default set, else what differs from it. */
@@ -125,11 +131,12 @@ export class PoolManager {
    * The set a run gets and the profile it runs with: the profile resolved from the config and the run's own settings
    * (workspace values only tighten), and the set of that shape — made on first use. Undefined for an unknown profile.
    */
-  forRun(params: RunShape, image?: string): { pool: ProfilePool; profile: Profile } | undefined {
+  forRun(params: RunShape, env?: ProjectEnvironment): { pool: ProfilePool; profile: Profile } | undefined {
     const profile = this.resolve(params);
     if (!profile) return undefined;
     // A project's environment (daemon/environments/): the same profile on the image with its packages.
-    if (image) profile.image = image;
+    if (env?.image) profile.image = env.image;
+    if (env?.preload?.length) profile.preload = env.preload;
     const project = params.project ? this.projects.get(params.project) : undefined;
     let pool = this.pools.get(poolKey(profile, project?.key));
     if (!pool) {

@@ -31,6 +31,8 @@ export interface Profile {
   limits: Limits;
   /** OCI runtime for its containers (e.g. gVisor's `runsc`); absent: the engine's default. */
   runtime?: string;
+  /** Modules to import before a run arrives: a project's warmbox.json `preload` (used by the zero-start work). */
+  preload?: string[];
   builtin: boolean;
 }
 

@@ -4,7 +4,7 @@ import { InfraError } from './docker';
 import type { Logger } from './log';
 import { CancelledError, Lease, ProfilePool } from './pool';
 import type { Sandbox } from './sandbox';
-import type { PoolManager } from './poolManager';
+import type { PoolManager, ProjectEnvironment } from './poolManager';
 import { Profile, safeFileName } from './profiles';
 import * as path from 'path';
 import { dropUnchanged, projectRunFiles, ProjectRunFiles, saveOutputs } from './workspace/runFiles';
@@ -84,7 +84,7 @@ class Run {
   }
 }
 
-export type EnvironmentOf = (params: RunStartParams, signal: AbortSignal, notice: (message: string) => void) => Promise<string | undefined>;
+export type EnvironmentOf = (params: RunStartParams, signal: AbortSignal, notice: (message: string) => void) => Promise<ProjectEnvironment | undefined>;
 
 export class RunManager {
   private readonly runs = new Map<string, Run>();
@@ -267,9 +267,9 @@ export class RunManager {
   /** The run's set, on its project's environment image; false when the run ended meanwhile. */
   private async chooseSet(run: Run): Promise<boolean> {
     try {
-      const image = await this.environmentOf!(run.params, run.abort.signal, (m) => run.sink.notice?.(run.id, m));
+      const env = await this.environmentOf!(run.params, run.abort.signal, (m) => run.sink.notice?.(run.id, m));
       if (run.decision) return false;
-      const target = this.pools.forRun(run.params, image);
+      const target = this.pools.forRun(run.params, env);
       if (!target) throw new Error(`unknown profile "${run.params.profile}"`);
       run.pool = target.pool;
       run.profile = target.profile;

@@ -19,7 +19,7 @@ const BUILD = '/opt/warmbox/build';
 
 /** Index and proxy settings an installer honours, passed to the build when the daemon's environment has them. */
 export const BUILD_ARGS = [
-  'PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_TRUSTED_HOST', 'PIP_FIND_LINKS', 'PIP_DEFAULT_TIMEOUT',
+  'PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_TRUSTED_HOST', 'PIP_DEFAULT_TIMEOUT',
   'npm_config_registry', 'NPM_CONFIG_REGISTRY', 'npm_config_strict_ssl',
   'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy',
 ];

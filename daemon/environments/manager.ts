@@ -105,6 +105,15 @@ export class EnvironmentManager {
     return this.use(st);
   }
 
+  /** warmbox.json's `preload` for a profile (the zero-start issue imports them before a run arrives); [] when broken. */
+  preloadFor(root: string, profile: string): string[] {
+    try {
+      return readProjectFile(root).profiles[profile]?.preload ?? [];
+    } catch {
+      return [];
+    }
+  }
+
   /** Builds (or finds built) the environments of a project, for `warmbox env build` and Rebuild. */
   async build(root: string, profiles: Profile[], o: { noCache?: boolean } = {}): Promise<EnvBuildOutcome[]> {
     const out: EnvBuildOutcome[] = [];

@@ -155,3 +155,27 @@ describe('environments: the generated Dockerfile', () => {
     assert.equal(p.steps.length, lines.length);
   });
 });
+
+describe('environments: settings and requests', () => {
+  it('config: buildNetwork (WARMBOX_BUILD_NETWORK over the file), whileBuilding, keepEnvironments; bad values named', async () => {
+    const { buildConfig, ConfigError } = await import('../../../daemon/config');
+    assert.deepEqual(buildConfig({}, {}).environments, { buildNetwork: undefined, whileBuilding: 'wait', keepUnused: 5, buildTimeoutMs: 30 * 60_000 });
+    assert.equal(buildConfig({ buildNetwork: 'host' }, {}).environments.buildNetwork, 'host');
+    assert.equal(buildConfig({ buildNetwork: 'host' }, { WARMBOX_BUILD_NETWORK: 'default' }).environments.buildNetwork, undefined);
+    assert.equal(buildConfig({ whileBuilding: 'base', keepEnvironments: 0 }, {}).environments.whileBuilding, 'base');
+    assert.throws(() => buildConfig({ buildNetwork: 'host; rm' }, {}), (e: Error) => e instanceof ConfigError && /^buildNetwork must be a Docker network name/.test(e.message));
+    assert.throws(() => buildConfig({ whileBuilding: 'later' }, {}), /whileBuilding must be "wait" or "base"/);
+    assert.equal(buildConfig({}, {}).maxSandboxes, 12);
+  });
+
+  it('requests: whileBuilding, env/build, env/remove and env/prune params are checked', async () => {
+    const v = await import('../../../daemon/validate');
+    assert.equal(v.runStartParams({ profile: 'python', code: '', whileBuilding: 'base' }).whileBuilding, 'base');
+    assert.throws(() => v.runStartParams({ profile: 'python', code: '', whileBuilding: 'now' }), /whileBuilding must be "wait" or "base"/);
+    assert.throws(() => v.envBuildParams({ root: 'relative/dir' }), /root must be an absolute folder/);
+    assert.deepEqual(v.envBuildParams({ root: '/p', profile: 'python', noCache: true }), { root: '/p', profile: 'python', noCache: true });
+    assert.throws(() => v.envRemoveParams({ image: 'debian:12' }), /image must be an environment image/);
+    assert.equal(v.envRemoveParams({ image: 'warmbox/env-python-0123456789ab:latest' }).image, 'warmbox/env-python-0123456789ab:latest');
+    assert.throws(() => v.envPruneParams({ keep: -1 }), /keep must be a number/);
+  });
+});
