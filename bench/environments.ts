@@ -22,7 +22,7 @@ export async function environmentsSection(daemonPath: string, n: number): Promis
   fs.writeFileSync(path.join(root, 'main.py'), 'import numpy; print(numpy.__version__)\n');
   const cfg = path.join(dir, 'config.json');
   // This machine's engine has no bridge: builds use the host's network unless BENCH_BUILD_NETWORK says otherwise.
-  fs.writeFileSync(cfg, JSON.stringify({ buildNetwork: process.env.BENCH_BUILD_NETWORK ?? 'host', profiles: { python: { minSize: 0, maxSize: 2 }, node: { minSize: 0 }, shell: { minSize: 0 } } }));
+  fs.writeFileSync(cfg, JSON.stringify({ buildNetwork: process.env.BENCH_BUILD_NETWORK ?? 'host', profiles: { python: { minSize: 1, maxSize: 2 }, node: { minSize: 0 }, shell: { minSize: 0 } } }));
   const env = { ...process.env, WARMBOX_RUNTIME_DIR: path.join(dir, 'rt'), WARMBOX_CONFIG: cfg };
   const client = await DaemonClient.connect({ client: 'bench', env, daemonPath });
   let image = '';
@@ -45,7 +45,7 @@ export async function environmentsSection(daemonPath: string, n: number): Promis
     process.stdout.write('[bench] warm runs of import numpy\n');
     const params: RunStartParams = { profile: 'python', code: fs.readFileSync(path.join(root, 'main.py'), 'utf8'), fileName: 'main.py', project: { root, file: 'main.py' } };
     const once = async () => {
-      // Armed before each run: the run is measured, not the refill.
+      // Armed before each run (a project's set keeps python's minSize, 1): the run is measured, not the refill.
       for (let i = 0; i < 600; i++) {
         const s = await client.request<PoolStats>(Methods.poolStats);
         const set = s.profiles.find((p) => p.image === image);

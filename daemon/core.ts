@@ -15,6 +15,7 @@ import {
   Methods,
   Notifications,
   PoolChangedNotification,
+  RunStartParams,
   RunStartResult,
 } from './protocol';
 import { RunManager, RunRequestError } from './runs';
@@ -215,7 +216,18 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     runtimeDir: path.dirname(ctx.logPath),
     progress: (n) => broadcast(Notifications.envProgress, n),
     imagesInUse: () => pools.images(),
+    // A rebuilt environment's set warms before runs move to it (the shape of the project's last run).
+    warm: async (root, profile, image) => {
+      const params = lastRun.get(`${root}\0${profile.name}`);
+      const target = params && pools.forRun(params, { image, preload: envs.preloadFor(root, profile.name) });
+      if (!target || target.pool.profile.minSize === 0) return;
+      const t0 = Date.now();
+      while (Date.now() - t0 < 60_000 && !target.pool.stats().idle && !target.pool.stats().lastError) await new Promise((r) => setTimeout(r, 250));
+      log.info(`environment ${image}: its set ${target.pool.key} ${target.pool.stats().idle ? 'is warm' : 'is not warm yet'} after ${Date.now() - t0} ms; runs move to it`);
+    },
   });
+  /** The last run's shape per project and profile: what a rebuilt environment's set is warmed for. */
+  const lastRun = new Map<string, RunStartParams>();
   runs = new RunManager(
     pools,
     log,
@@ -227,6 +239,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     async (params, signal, notice) => {
       const profile = params.project && pools.resolve(params);
       if (!profile) return undefined;
+      lastRun.set(`${params.project!.root}\0${profile.name}`, { ...params, code: '', stdin: undefined, project: { ...params.project!, overlays: undefined } });
       const image = await envs.imageFor(params.project!.root, profile, { whileBuilding: params.whileBuilding, signal, notice });
       return { image, preload: envs.preloadFor(params.project!.root, profile.name) };
     },

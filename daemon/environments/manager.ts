@@ -48,8 +48,8 @@ export interface EnvHooks {
   progress(n: EnvProgressNotification): void;
   /** Images the pool's sandboxes run on now. */
   imagesInUse(): Set<string>;
-  /** A new environment is ready: start warming its set before runs move to it. */
-  built?(root: string, profile: Profile, image: string): void;
+  /** A new environment is built: warm its set; runs move to it once this resolves (bounded by the caller). */
+  warm?(root: string, profile: Profile, image: string): Promise<void>;
 }
 
 /** A plan is read again after this long even without a watcher event (wheels in subfolders, a rebuilt base image). */
@@ -101,7 +101,8 @@ export class EnvironmentManager {
     }
     o.notice(`waiting for ${name} to build (${plan.summary}; now: ${st.building?.step ?? 'starting'})`);
     const out = await abortable(st.building!.done, o.signal);
-    if (out.status !== 'built') this.tell(st, o.notice);
+    if (out.status === 'cancelled') o.notice(`the build of ${name} was cancelled; this run uses ${profile.image} as it is`);
+    else if (out.status !== 'built') this.tell(st, o.notice);
     return this.use(st);
   }
 
@@ -321,14 +322,15 @@ export class EnvironmentManager {
         this.h.progress({ ...base, state: 'line', step: p.step, steps: p.steps, label: p.label, line: p.line.slice(0, 300) });
       },
     }).then(
-      (): EnvBuildOutcome => {
+      async (): Promise<EnvBuildOutcome> => {
         const ms = Date.now() - t0;
+        // Runs keep the current environment until the new one's set has a warm sandbox.
+        if (st.current && this.h.warm) await this.h.warm(st.root, st.profile, plan.tag).catch(() => undefined);
         st.current = { tag: plan.tag, hash: plan.hash };
         st.failed = undefined;
         this.usage.touch(plan.tag, st.root);
         this.h.log.info(`environment ${plan.tag} built in ${(ms / 1000).toFixed(1)} s`);
         this.h.progress({ ...base, state: 'built', summary: plan.summary, message: `built in ${(ms / 1000).toFixed(1)} s` });
-        this.h.built?.(st.root, st.profile, plan.tag);
         if (!this.closed) void this.prune().catch((e: Error) => this.h.log.warn(`prune after a build: ${e.message}`));
         return { profile: st.profile.name, status: 'built', image: plan.tag, summary: plan.summary, durationMs: ms };
       },

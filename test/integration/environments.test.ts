@@ -77,7 +77,8 @@ describe('environments: a project\'s packages built into its image (real engine)
     d = await startDaemon({
       buildNetwork: BUILD_NETWORK,
       setIdleMs: 3000,
-      profiles: { python: { minSize: 0, maxSize: 2 }, node: { minSize: 0, maxSize: 2 }, shell: { minSize: 0 } },
+      // python keeps one warm: a rebuilt environment's set warms before runs move to it.
+      profiles: { python: { minSize: 1, maxSize: 2 }, node: { minSize: 0, maxSize: 2 }, shell: { minSize: 0 } },
     });
     d.client.on('notification', (method: string, params: unknown) => {
       if (method === Notifications.envProgress) progress.push(params as EnvProgressNotification);
@@ -93,6 +94,16 @@ describe('environments: a project\'s packages built into its image (real engine)
       if (ids.length) execFileSync('docker', ['rmi', '-f', ...new Set(ids)], { stdio: 'ignore' });
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it('a broken warmbox.json refuses the project\'s runs with the field named (its excludes may keep secrets out)', async () => {
+    const root = project({ 'warmbox.json': JSON.stringify({ exclude: ['.secrets/**'], profiles: { python: { apt: ['python3-numpy', 'numpy; rm -rf /'] } } }), 'main.py': 'print(1)\n' });
+    roots.push(root);
+    await assert.rejects(run(d.client, root, 'main.py'), (e: Error) => e.message === `${path.join(root, 'warmbox.json')}: profiles.python.apt[1] "numpy; rm -rf /" is not a Debian package name, e.g. "python3-numpy"`);
+    fs.writeFileSync(path.join(root, 'warmbox.json'), '{"exclude": [".secrets/**"]}');
+    const r = await run(d.client, root, 'main.py');
+    assert.equal(r.stdout, '1\n');
+    assert.deepEqual(r.notices, []);
   });
 
   it('node: package.json + lockfile of npm registry packages: require() works, and the run has no network though the build had', async () => {
