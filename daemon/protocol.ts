@@ -2,7 +2,7 @@
 // Imported by all three; it must import neither `vscode` nor dockerode.
 
 /** Bumped on any incompatible change; a client that sees another version asks the daemon to step down. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export const Methods = {
   hello: 'daemon/hello',
