@@ -12,6 +12,7 @@ import { gvisorSection } from './gvisor';
 import { languagesSection } from './languages';
 import { prestartSection } from './prestart';
 import { benchProjects } from './projects';
+import { environmentsSection, replaceSection } from './environments';
 
 const ROOT = path.resolve(__dirname, '../..');
 const PY = `warmbox/python:${IMAGE_VERSION}`;
@@ -181,6 +182,14 @@ async function main(): Promise<void> {
     console.log((await prestartSection(N)).join('\n'));
     return;
   }
+  // Just the environment rows: BENCH_ONLY=environments npm run bench (they replace that section of RESULTS.md).
+  if (process.env.BENCH_ONLY === 'environments') {
+    const section = await environmentsSection(DAEMON, Math.min(N, 20));
+    const file = path.join(ROOT, 'bench/RESULTS.md');
+    fs.writeFileSync(file, replaceSection(fs.readFileSync(file, 'utf8'), section));
+    console.log(section.join('\n'));
+    return;
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wbbench-'));
   const cfg = path.join(dir, 'config.json');
   fs.writeFileSync(cfg, JSON.stringify({ queueTimeoutMs: 60_000, profiles: { python: { minSize: 4, maxSize: 32, maxUses: 10_000 }, node: { minSize: 2, maxSize: 4 }, shell: { minSize: 2, maxSize: 4 } } }));
@@ -305,6 +314,8 @@ async function main(): Promise<void> {
     out.push(...(await gvisorSection(Math.min(N, 20))));
     process.stdout.write('[bench] compiled languages\n');
     out.push(...(await languagesSection(DAEMON, N, 5)));
+    process.stdout.write('[bench] environments\n');
+    out.push(...(await environmentsSection(DAEMON, Math.min(N, 20))));
     out.push('## Footprint', '');
     out.push(`- daemon RSS after the runs: ${(rssKb / 1024).toFixed(1)} MiB`);
     const byProfile = new Map<string, number[]>();

@@ -11,6 +11,7 @@ import { parseArgs, CliUsageError, Parsed } from './args';
 import { exitCodeFor, formatAge, formatStats, formatContainers } from './format';
 import { formatHistory } from './historyChart';
 import { chooseStreams, sameOutput } from './streams';
+import { cmdEnv, ENV_HELP, showProgress } from './env';
 
 const HELP = `warmbox — run code in warm, hardened Docker sandboxes
 
@@ -31,6 +32,7 @@ Usage:
                                   warm/busy/waiting per profile over the last minutes
   warmbox ls [--json]             the pool's containers
   warmbox profiles [--json]       known profiles
+${ENV_HELP}
   warmbox daemon start|stop|status
   warmbox logs [-n LINES]         the daemon's log
 
@@ -128,6 +130,8 @@ async function cmdRun(argv: string[]): Promise<number> {
 
   const json = !!a.flags.json;
   let outputHeld = false;
+  // While the run waits for its project's environment, that build's steps go to stderr.
+  let stopProgress: (() => void) | undefined;
   let handle;
   try {
     handle = await client.run(
@@ -146,6 +150,11 @@ async function cmdRun(argv: string[]): Promise<number> {
         streams,
       },
       {
+        onNotice: (message) => {
+          if (!json) process.stderr.write(`warmbox: ${message}\n`);
+          if (!json && project && !stopProgress && message.startsWith('waiting for')) stopProgress = showProgress(client, project.root);
+        },
+        onStarted: () => stopProgress?.(),
         onOutput: (stream, data) => {
           if (json || stdoutGone) return;
           const out = stream === 'stdout' ? process.stdout : process.stderr;
@@ -343,6 +352,9 @@ async function main(): Promise<void> {
         break;
       case 'profiles':
         code = await cmdProfiles(rest);
+        break;
+      case 'env':
+        code = await cmdEnv(rest, () => connect());
         break;
       case 'daemon':
         code = await cmdDaemon(rest);

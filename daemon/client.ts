@@ -19,6 +19,7 @@ import {
   RunOutputNotification,
   RunResult,
   RunStartedNotification,
+  RunNoticeNotification,
   RunStartParams,
 } from './protocol';
 import { tailFile } from './log';
@@ -61,6 +62,8 @@ export class RequestTooLargeError extends Error {}
 export interface RunHandlers {
   onStarted?(n: RunStartedNotification): void;
   onOutput?(stream: 'stdout' | 'stderr', data: Buffer): void;
+  /** Before the program starts: it waits for its project's environment, or runs without it (and why). */
+  onNotice?(message: string): void;
 }
 
 export interface RunHandle {
@@ -307,6 +310,9 @@ export class DaemonClient extends EventEmitter {
     } else if (method === Notifications.runStarted) {
       const n = params as RunStartedNotification;
       this.runs.get(n.runId)?.handlers.onStarted?.(n);
+    } else if (method === Notifications.runNotice) {
+      const n = params as RunNoticeNotification;
+      this.runs.get(n.runId)?.handlers.onNotice?.(n.message);
     } else if (method === Notifications.daemonExiting) {
       this.exitingReason = (params as { reason?: string })?.reason ?? 'stopped';
     } else if (method === Notifications.runExit) {

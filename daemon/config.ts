@@ -22,11 +22,23 @@ export interface DaemonConfig {
   /** The build cache's size cap (languages/buildCache.ts), in MB. */
   buildCacheMb: number;
   dockerHost?: string;
+  /** Environment builds (daemon/environments/). */
+  environments: EnvironmentSettings;
   /** Project copies: globs left out of every project (besides the built-in secrets and clutter), default caps. */
   workspace: { exclude: string[]; maxBytes?: number; maxFiles?: number };
   profiles: Map<string, Profile>;
   /** Where the file came from, for the log. */
   source: string;
+}
+
+export interface EnvironmentSettings {
+  /** The build's network: `host` where the engine has no bridge; undefined: Docker's default. Runs never get one. */
+  buildNetwork?: string;
+  /** Default for runs that do not say: wait for a project's first environment, or use the base image meanwhile. */
+  whileBuilding: 'wait' | 'base';
+  /** Unused environment images kept (the most recently used); the others are removed after a build or on prune. */
+  keepUnused: number;
+  buildTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -195,7 +207,8 @@ export function buildConfig(file: unknown, env: NodeJS.ProcessEnv, overrides: Co
   if (poolingRaw !== undefined && typeof poolingRaw !== 'boolean') throw new ConfigError('pooling must be true or false');
   const pooling = poolEnv === 'off' || poolEnv === '0' || poolEnv === 'false' ? false : (poolingRaw as boolean | undefined) ?? true;
 
-  const maxSandboxes = num(raw.maxSandboxes, 'maxSandboxes', 1, 1024) ?? 32;
+  // Across all warm sets (default sets, projects, environments): the least recently used sets give way first.
+  const maxSandboxes = num(raw.maxSandboxes, 'maxSandboxes', 1, 1024) ?? 12;
   // Sets warm only while in use (the built-in languages beyond python/node/shell) do not all warm at once.
   const warm = [...profiles.values()].reduce((n, p) => n + (p.warmOnUse ? 0 : p.minSize), 0);
   if (pooling && warm > maxSandboxes) throw new ConfigError(`maxSandboxes (${maxSandboxes}) is smaller than the profiles' minSize together (${warm})`);
@@ -215,8 +228,22 @@ export function buildConfig(file: unknown, env: NodeJS.ProcessEnv, overrides: Co
     buildCacheMb: num(raw.buildCacheMb, 'buildCacheMb', 1, 1024 * 1024) ?? BUILD_CACHE_DEFAULT_MB,
     dockerHost: str(raw.dockerHost, 'dockerHost'),
     workspace: workspaceFrom(obj(raw.workspace, 'workspace')),
+    environments: environmentsFrom(raw, env),
     profiles,
     source,
+  };
+}
+
+function environmentsFrom(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): EnvironmentSettings {
+  const net = str(env.WARMBOX_BUILD_NETWORK || undefined, 'WARMBOX_BUILD_NETWORK (setting warmbox.buildNetwork)') ?? str(raw.buildNetwork, 'buildNetwork');
+  if (net !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(net)) throw new ConfigError(`buildNetwork must be a Docker network name such as "host" (got ${JSON.stringify(net)})`);
+  const wb = raw.whileBuilding;
+  if (wb !== undefined && wb !== 'wait' && wb !== 'base') throw new ConfigError('whileBuilding must be "wait" or "base"');
+  return {
+    buildNetwork: net === 'default' ? undefined : net,
+    whileBuilding: (wb as 'wait' | 'base' | undefined) ?? 'wait',
+    keepUnused: num(raw.keepEnvironments, 'keepEnvironments', 0, 1000) ?? 5,
+    buildTimeoutMs: (num(raw.buildTimeoutMinutes, 'buildTimeoutMinutes', 1, 24 * 60) ?? 30) * 60_000,
   };
 }
 

@@ -17,10 +17,11 @@ import {
   PoolChangedNotification,
   PoolHistoryResult,
   PoolWantResult,
+  RunStartParams,
   RunStartResult,
 } from './protocol';
 import { PoolHistory } from './pool/history';
-import { Builds, RunManager, RunRequestError } from './runs';
+import { Builds, ResolvedRunParams, RunManager, RunRequestError } from './runs';
 import { BuildCache } from './languages/buildCache';
 import { ImageIds } from './languages/imageIds';
 import { resolveProfileFor } from './languages/resolve';
@@ -30,6 +31,7 @@ import type { Conn } from './server';
 import * as v from './validate';
 import * as path from 'path';
 import { checkProject } from './workspace/check';
+import { EnvironmentManager } from './environments/manager';
 
 export interface CoreContext {
   rpc: JSONRPCServer<Conn>;
@@ -79,6 +81,10 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
   const opening = openEngine({ configHost: config.dockerHost, ssh: { controlDir: path.dirname(ctx.logPath) } });
   let pools!: PoolManager;
   let runs!: RunManager;
+  let envs!: EnvironmentManager;
+  const broadcast = (method: string, params: unknown) => {
+    for (const c of ctx.conns) c.notify(method, params);
+  };
 
   // Kept here, not by the windows: every window and the CLI read the same pool history (pool/history).
   const history = new PoolHistory();
@@ -108,6 +114,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
         started: (n) => void conn.notify(Notifications.runStarted, n),
         output: (runId, stream, data) => conn.notify(Notifications.runOutput, { runId, stream, data: data.toString('base64') }),
         exit: (result) => void conn.notify(Notifications.runExit, { result }),
+        notice: (runId, message) => void conn.notify(Notifications.runNotice, { runId, message }),
         whenDrained: (fn) => conn.whenDrained(fn),
       }, params.runId);
       return { runId };
@@ -179,6 +186,34 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
   });
   rpc.addMethod(Methods.profilesList, () => [...config.profiles.values()].map(profileInfo));
   rpc.addMethod(Methods.profileResolve, (raw): ProfileResolveResult => resolveProfileFor(config.profiles.values(), v.profileResolveParams(raw)));
+  rpc.addMethod(Methods.envList, () => envs.list());
+  rpc.addMethod(Methods.envBuild, async (raw) => {
+    const p = v.envBuildParams(raw);
+    const profiles = p.profile ? [config.profiles.get(p.profile)] : [...config.profiles.values()];
+    if (profiles.some((x) => !x)) throw new JSONRPCErrorException(`unknown profile "${p.profile}" (known: ${[...config.profiles.keys()].join(', ')})`, ErrorCodes.UnknownProfile);
+    try {
+      return { builds: await envs.build(p.root, profiles.map((x) => x!), { noCache: p.noCache }) };
+    } catch (e) {
+      throw v.invalid((e as Error).message);
+    }
+  });
+  rpc.addMethod(Methods.envCancel, (raw) => {
+    const p = v.envCancelParams(raw);
+    return { ok: envs.cancel(p.root, p.profile) };
+  });
+  rpc.addMethod(Methods.envRemove, async (raw) => {
+    const p = v.envRemoveParams(raw);
+    try {
+      await envs.remove(p.image);
+    } catch (e) {
+      throw v.invalid((e as Error).message);
+    }
+    return { ok: true };
+  });
+  rpc.addMethod(Methods.envPrune, (raw) => {
+    const p = v.envPruneParams(raw);
+    return envs.prune(p.keep, p.project);
+  });
   rpc.addMethod(Methods.configSet, (raw) => {
     const next = v.configSetParams(raw);
     const merged: ConfigOverrides = { ...overrides, ...Object.fromEntries(Object.entries(next).filter(([, x]) => x !== undefined)) };
@@ -218,6 +253,25 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
   pools.startError = engine.error;
   // Started by a VS Code window: warm only what the windows ask for (pool/want) and what runs use.
   if (process.env.WARMBOX_WARM === 'wanted') pools.warmOnlyWanted();
+  envs = new EnvironmentManager({
+    docker,
+    log,
+    settings: () => config.environments,
+    runtimeDir: path.dirname(ctx.logPath),
+    progress: (n) => broadcast(Notifications.envProgress, n),
+    imagesInUse: () => pools.images(),
+    // A rebuilt environment's set warms before runs move to it (the shape of the project's last run).
+    warm: async (root, profile, image) => {
+      const params = lastRun.get(`${root}\0${profile.name}`);
+      const target = params && pools.forRun(params, { image, preload: envs.preloadFor(root, profile.name) });
+      if (!target || target.pool.profile.minSize === 0) return;
+      const t0 = Date.now();
+      while (Date.now() - t0 < 60_000 && !target.pool.stats().idle && !target.pool.stats().lastError) await new Promise((r) => setTimeout(r, 250));
+      log.info(`environment ${image}: its set ${target.pool.key} ${target.pool.stats().idle ? 'is warm' : 'is not warm yet'} after ${Date.now() - t0} ms; runs move to it`);
+    },
+  });
+  /** The last run's shape per project and profile: what a rebuilt environment's set is warmed for. */
+  const lastRun = new Map<string, ResolvedRunParams>();
   runs = new RunManager(
     pools,
     log,
@@ -227,6 +281,13 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     },
     path.join(path.dirname(ctx.logPath), 'outputs'),
     openBuilds(path.join(path.dirname(ctx.logPath), 'build-cache'), config.buildCacheMb, docker, log),
+    async (params, signal, notice) => {
+      const profile = params.project && pools.resolve(params);
+      if (!profile) return undefined;
+      lastRun.set(`${params.project!.root}\0${profile.name}`, { ...params, code: '', stdin: undefined, project: { ...params.project!, overlays: undefined } });
+      const image = await envs.imageFor(params.project!.root, profile, { whileBuilding: params.whileBuilding, signal, notice });
+      return { image, preload: envs.preloadFor(params.project!.root, profile.name) };
+    },
   );
 
   await pools.start();
@@ -245,6 +306,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
       clearInterval(historyTick);
       runs.cancelAll(`warmbox is shutting down (${reason})`);
       const n = pools.containers().length;
+      envs.close();
       await pools.close(`daemon shutting down: ${reason}`);
       watchdog.release();
       closeEngine(engine);

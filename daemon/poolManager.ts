@@ -15,6 +15,14 @@ import type { ProjectCopy } from './workspace/project';
 import { projectLabel, ProjectRegistry } from './workspace/registry';
 
 const MAINTAIN_EVERY_MS = 2_000;
+
+/** What a project adds to its runs' profile (daemon/environments/): its environment image and warmbox.json's preload. */
+export interface ProjectEnvironment {
+  image?: string;
+  preload?: string[];
+}
+
+export type RunShape = Pick<RunStartParams, 'isolation' | 'timeoutMs' | 'settings' | 'workspaceSettings' | 'project'> & { profile: string };
 /** The longest the pool waits on one engine call before it says the engine is not answering and carries on. */
 export const ENGINE_CALL_TIMEOUT_MS = 5_000;
 
@@ -26,7 +34,7 @@ export const ENGINE_CALL_TIMEOUT_MS = 5_000;
 export function poolKey(p: Profile, project?: string): string {
   const l = p.limits;
   // A project's sandboxes are armed with its copy (ProjectRegistry's key: root, excludes, caps).
-  return JSON.stringify([p.name, p.image, p.command, p.health, p.env, p.isolation, l.memoryMb, l.cpus, l.pids, l.network, l.workspaceMb, p.runtime ?? null, project ?? null]);
+  return JSON.stringify([p.name, p.image, p.command, p.health, p.env, p.isolation, l.memoryMb, l.cpus, l.pids, l.network, l.workspaceMb, p.runtime ?? null, project ?? null, p.preload ?? []]);
 }
 
 /** A set's name for people: the profile's alone for its default set, else what differs from it. */
@@ -36,7 +44,7 @@ export function setLabel(p: Profile, base: Profile | undefined): string {
   if (p.isolation !== base.isolation) d.push(p.isolation);
   for (const k of ['memoryMb', 'cpus', 'pids', 'workspaceMb'] as const) if (p.limits[k] !== base.limits[k]) d.push(`${k}=${p.limits[k]}`);
   if (p.limits.network !== base.limits.network) d.push(p.limits.network ? 'network' : 'no-network');
-  if (p.image !== base.image) d.push(`image=${p.image}`);
+  if (p.image !== base.image) d.push(p.image.startsWith('warmbox/env-') ? p.image.replace(/^warmbox\/env-[a-z0-9-]+?-([0-9a-f]{12})(:latest)?$/, 'env-$1') : `image=${p.image}`);
   if (p.runtime !== base.runtime) d.push(`runtime=${p.runtime ?? 'default'}`);
   if (!d.length && poolKey(p) !== poolKey(base)) d.push('earlier-settings');
   return d.length ? `${p.name}:${d.join(',')}` : p.name;
@@ -125,15 +133,12 @@ export class PoolManager {
    * The set a run gets and the profile it runs with: the profile resolved from the config and the run's own settings
    * (workspace values only tighten), and the set of that shape — made on first use. Undefined for an unknown profile.
    */
-  forRun(params: Pick<RunStartParams, 'isolation' | 'timeoutMs' | 'settings' | 'workspaceSettings' | 'project'> & { profile: string }): { pool: ProfilePool; profile: Profile } | undefined {
-    const base = this.config.profiles.get(params.profile);
-    if (!base) return undefined;
-    const user = { ...params.settings };
-    if (params.isolation) user.isolation = params.isolation;
-    if (params.timeoutMs !== undefined) user.timeoutMs = params.timeoutMs;
-    const profile = resolveProfile(base, user, params.workspaceSettings);
-    // Without pooling every run gets a container of its own: isolation does not shape anything.
-    if (!this.config.pooling) profile.isolation = base.isolation;
+  forRun(params: RunShape, env?: ProjectEnvironment): { pool: ProfilePool; profile: Profile } | undefined {
+    const profile = this.resolve(params);
+    if (!profile) return undefined;
+    // A project's environment (daemon/environments/): the same profile on the image with its packages.
+    if (env?.image) profile.image = env.image;
+    if (env?.preload?.length) profile.preload = env.preload;
     const project = params.project ? this.projects.get(params.project) : undefined;
     let pool = this.pools.get(poolKey(profile, project?.key));
     if (!pool) {
@@ -149,6 +154,24 @@ export class PoolManager {
   /** The profile for a file (languages/resolve.ts: the one rule every client gets). */
   resolveProfile(q: ProfileResolveParams): ProfileResolveResult {
     return resolveProfileFor(this.config.profiles.values(), q);
+  }
+
+  /** The profile a run of this shape runs with (before any environment image); undefined for an unknown profile. */
+  resolve(params: RunShape): Profile | undefined {
+    const base = this.config.profiles.get(params.profile);
+    if (!base) return undefined;
+    const user = { ...params.settings };
+    if (params.isolation) user.isolation = params.isolation;
+    if (params.timeoutMs !== undefined) user.timeoutMs = params.timeoutMs;
+    const profile = resolveProfile(base, user, params.workspaceSettings);
+    // Without pooling every run gets a container of its own: isolation does not shape anything.
+    if (!this.config.pooling) profile.isolation = base.isolation;
+    return profile;
+  }
+
+  /** The images the sets run on now (environment images among them are never pruned). */
+  images(): Set<string> {
+    return new Set([...this.pools.values()].map((p) => p.profile.image));
   }
 
   profileNames(): string[] {

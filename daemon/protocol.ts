@@ -21,6 +21,11 @@ export const Methods = {
   containersRemove: 'containers/remove',
   profilesList: 'profiles/list',
   profileResolve: 'profile/resolve',
+  envList: 'env/list',
+  envBuild: 'env/build',
+  envCancel: 'env/cancel',
+  envRemove: 'env/remove',
+  envPrune: 'env/prune',
 } as const;
 
 export const Notifications = {
@@ -28,6 +33,10 @@ export const Notifications = {
   runOutput: 'run/output',
   runExit: 'run/exit',
   poolChanged: 'pool/changed',
+  /** An environment build began, moved to a step, printed a line, or ended (to every client). */
+  envProgress: 'env/progress',
+  /** Something a run's user should know before it starts: it waits for its environment, or uses the base image. */
+  runNotice: 'run/notice',
   /** Sent to every client when the daemon begins a deliberate shutdown (stop, idle, signal): do not respawn it. */
   daemonExiting: 'daemon/exiting',
 } as const;
@@ -119,6 +128,8 @@ export interface RunStartParams {
    * their relative order is lost.
    */
   streams?: OutputStreams;
+  /** While the project's first environment builds: wait for it (default) or run on the profile's image as it is. */
+  whileBuilding?: 'wait' | 'base';
 }
 
 export type OutputStreams = 'separate' | 'merged';
@@ -390,3 +401,71 @@ export type ProfileResolveResult = { profile: string; by: 'extension' | 'languag
 
 export interface ShutdownParams { reason?: string }
 export interface DaemonExitingNotification { reason: string }
+
+// ---- environments ----
+
+/** One environment image (`warmbox/env-<profile>-<hash>`). */
+export interface EnvInfo {
+  image: string;
+  id: string;
+  profile: string;
+  /** The project it was built for (the last one, when several share it). */
+  project?: string;
+  /** The profile's image it builds on. */
+  base?: string;
+  sizeBytes: number;
+  createdAt: number;
+  /** Last run on it (this machine's daemons), if known. */
+  lastUsedAt?: number;
+  /** A project's current environment or a container's image: never pruned or removed. */
+  inUse: boolean;
+}
+
+export interface EnvBuildParams {
+  /** The project root (absolute). */
+  root: string;
+  /** One profile; absent: every profile the project asks packages for. */
+  profile?: string;
+  /** Build every step again, without Docker's layer cache (a fresh look at the indexes). */
+  noCache?: boolean;
+}
+export interface EnvBuildOutcome {
+  profile: string;
+  status: 'built' | 'cached' | 'nothing' | 'failed' | 'cancelled';
+  image?: string;
+  summary?: string;
+  message?: string;
+  durationMs: number;
+}
+export interface EnvBuildResult { builds: EnvBuildOutcome[] }
+export interface EnvCancelParams { root: string; profile: string }
+export interface EnvRemoveParams { image: string }
+export interface EnvPruneParams {
+  /** How many unused environment images to keep (default: the daemon's, 5). */
+  keep?: number;
+  /** Only the images of this project root. */
+  project?: string;
+}
+export interface EnvPruneResult { removed: string[]; kept: string[] }
+
+export interface EnvProgressNotification {
+  root: string;
+  profile: string;
+  image: string;
+  state: 'building' | 'step' | 'line' | 'built' | 'failed' | 'cancelled';
+  step?: number;
+  steps?: number;
+  /** The current step's short name, e.g. `pip install -r requirements.txt`. */
+  label?: string;
+  line?: string;
+  /** The end: for `failed`, the failing step and the installer's last lines. */
+  message?: string;
+  /** The full build log on the daemon's machine. */
+  logPath?: string;
+  summary?: string;
+}
+
+export interface RunNoticeNotification {
+  runId: string;
+  message: string;
+}

@@ -4,7 +4,7 @@ import { InfraError } from './docker';
 import type { Logger } from './log';
 import { CancelledError, Lease, ProfilePool } from './pool';
 import type { Sandbox } from './sandbox';
-import type { PoolManager } from './poolManager';
+import type { PoolManager, ProjectEnvironment } from './poolManager';
 import { Profile, safeFileName } from './profiles';
 import * as path from 'path';
 import { dropUnchanged, projectRunFiles, ProjectRunFiles, saveOutputs } from './workspace/runFiles';
@@ -35,6 +35,8 @@ export interface RunSink {
   /** False when the client is not keeping up: the run then holds the program's output until `whenDrained`. */
   output(runId: string, stream: StreamKind, data: Buffer): boolean;
   exit(result: RunResult): void;
+  /** Told before the program starts: it waits for its environment, or runs without it. */
+  notice?(runId: string, message: string): void;
   /** Calls `fn` once the client has taken what was queued for it; returns a function that cancels the call. */
   whenDrained(fn: () => void): () => void;
 }
@@ -85,15 +87,21 @@ class Run {
   constructor(
     readonly id: string,
     readonly clientId: number,
-    readonly params: RunStartParams,
+    readonly params: ResolvedRunParams,
     readonly sink: RunSink,
-    readonly pool: ProfilePool,
+    /** Chosen once the run's environment is known (see RunManager.execute). */
+    public pool: ProfilePool | undefined,
     /** Resolved for this run: its set's shape, plus its own timeout and output cap. */
-    readonly profile: Profile,
+    public profile: Profile | undefined,
   ) {
     this.stdinOpen = !!params.stdinOpen;
   }
 }
+
+/** A run's parameters once its profile is known (named by the client, or chosen by the daemon). */
+export type ResolvedRunParams = RunStartParams & { profile: string };
+
+export type EnvironmentOf = (params: ResolvedRunParams, signal: AbortSignal, notice: (message: string) => void) => Promise<ProjectEnvironment | undefined>;
 
 export class RunManager {
   private readonly runs = new Map<string, Run>();
@@ -105,6 +113,8 @@ export class RunManager {
     /** Where runs' output files are kept (a folder only the daemon's user can enter). */
     private readonly outputsRoot?: string,
     private readonly builds?: Builds,
+    /** A project's environment image for a run (daemon/environments/): may wait for its first build. */
+    private readonly environmentOf?: EnvironmentOf,
   ) {}
 
   get active(): number {
@@ -119,16 +129,18 @@ export class RunManager {
       const r = this.pools.resolveProfile({ fileName: params.fileName, firstLine: params.code.slice(0, 4096).split('\n', 1)[0] });
       if ('error' in r) throw new RunRequestError('unknown-profile', `cannot tell the profile: ${r.error}`);
       name = r.profile;
-      params = { ...params, profile: name };
     }
-    const target = this.pools.forRun({ ...params, profile: name });
-    if (!target) {
+    const shape: ResolvedRunParams = { ...params, profile: name };
+    // A project's run gets its set once its environment is known (execute); the profile is checked now.
+    const later = !!(params.project && this.environmentOf);
+    const target = later ? undefined : this.pools.forRun(shape);
+    if (later ? !this.pools.resolve(shape) : !target) {
       const known = this.pools.profileNames().join(', ');
       throw new RunRequestError('unknown-profile', `unknown profile "${params.profile}" (known: ${known})`);
     }
     const id = runId ?? crypto.randomUUID();
     if (this.runs.has(id)) throw new RunRequestError('invalid', `a run with id ${id} is already going`);
-    const run = new Run(id, clientId, params, sink, target.pool, target.profile);
+    const run = new Run(id, clientId, shape, sink, target?.pool, target?.profile);
     this.runs.set(id, run);
     this.onIdleChange();
     // After the reply to run/start has gone out, so the client knows the id before any notification.
@@ -176,9 +188,10 @@ export class RunManager {
 
   private async execute(run: Run): Promise<void> {
     const p = run.params;
-    const pool = run.pool;
-    const profile = run.profile;
     if (run.decision) return this.finish(run);
+    if (!run.pool && !(await this.chooseSet(run))) return this.finish(run);
+    const pool = run.pool!;
+    const profile = run.profile!;
     try {
       run.lease = await pool.acquire(run.abort.signal);
     } catch (e) {
@@ -335,6 +348,22 @@ export class RunManager {
     this.finish(run);
   }
 
+  /** The run's set, on its project's environment image; false when the run ended meanwhile. */
+  private async chooseSet(run: Run): Promise<boolean> {
+    try {
+      const env = await this.environmentOf!(run.params, run.abort.signal, (m) => run.sink.notice?.(run.id, m));
+      if (run.decision) return false;
+      const target = this.pools.forRun(run.params, env);
+      if (!target) throw new Error(`unknown profile "${run.params.profile}"`);
+      run.pool = target.pool;
+      run.profile = target.profile;
+      return true;
+    } catch (e) {
+      if (!run.decision) this.decide(run, { outcome: 'infra-error', exitCode: null, message: (e as Error).message, infraReason: 'docker-error' });
+      return false;
+    }
+  }
+
   /** The first decision wins; anything but a normal exit kills the sandbox at once. */
   private decide(run: Run, d: Decision): void {
     if (run.decision) return;
@@ -380,10 +409,10 @@ export class RunManager {
       message: d.message,
       infraReason: d.infraReason,
       cancelReason: d.cancelReason,
-      profile: run.profile.name,
+      profile: run.params.profile,
       containerId: sb?.id ?? null,
       warm: run.lease?.warm ?? false,
-      isolation: pool.isolation,
+      isolation: pool?.isolation ?? run.profile?.isolation ?? 'fresh',
       acquireMs: run.acquireMs,
       durationMs: Date.now() - run.t0,
       stdoutBytes: run.stdoutBytes,

@@ -3,7 +3,7 @@ import { JSONRPCErrorException } from 'json-rpc-2.0';
 import { LIMIT_RANGES, RUN_LIMITS } from './config';
 import * as path from 'path';
 import { ENV_NAME } from './armScript';
-import { ErrorCodes, IsolationMode, MAX_CODE_BYTES, OutputRequest, OutputStreams, RunProject, RunStartParams, RunStdinParams, ConfigOverrides, SandboxSettings, ProfileResolveParams } from './protocol';
+import { EnvBuildParams, EnvCancelParams, EnvPruneParams, EnvRemoveParams, ErrorCodes, IsolationMode, MAX_CODE_BYTES, OutputRequest, OutputStreams, RunProject, RunStartParams, RunStdinParams, ConfigOverrides, SandboxSettings, ProfileResolveParams } from './protocol';
 
 export { MAX_CODE_BYTES };
 
@@ -105,7 +105,48 @@ export function runStartParams(raw: unknown): RunStartParams {
     env: optEnv(o, 'env'),
     outputs: optOutputs(o, 'outputs'),
     streams: optStreams(o, 'streams'),
+    whileBuilding: optWhileBuilding(o),
   };
+}
+
+function optWhileBuilding(o: Record<string, unknown>): 'wait' | 'base' | undefined {
+  const v = o.whileBuilding;
+  if (v === undefined || v === null) return undefined;
+  if (v !== 'wait' && v !== 'base') throw invalid('whileBuilding must be "wait" or "base"');
+  return v;
+}
+
+// ---- environments ----
+
+function absRoot(o: Record<string, unknown>): string {
+  const root = optString(o, 'root', 4096);
+  if (!root || !path.isAbsolute(root)) throw invalid('root must be an absolute folder');
+  return path.resolve(root);
+}
+
+export function envBuildParams(raw: unknown): EnvBuildParams {
+  const o = object(raw);
+  return { root: absRoot(o), profile: optString(o, 'profile', 64), noCache: optBool(o, 'noCache') };
+}
+
+export function envCancelParams(raw: unknown): EnvCancelParams {
+  const o = object(raw);
+  const profile = optString(o, 'profile', 64);
+  if (!profile) throw invalid('profile is required');
+  return { root: absRoot(o), profile };
+}
+
+export function envRemoveParams(raw: unknown): EnvRemoveParams {
+  const image = optString(object(raw), 'image', 300);
+  if (!image || !/^(warmbox\/env-[a-z0-9-]+(:latest)?|sha256:[0-9a-f]{64})$/.test(image)) throw invalid('image must be an environment image (warmbox/env-…), see env/list');
+  return { image };
+}
+
+export function envPruneParams(raw: unknown): EnvPruneParams {
+  const o = object(raw ?? {});
+  const project = optString(o, 'project', 4096);
+  if (project !== undefined && !path.isAbsolute(project)) throw invalid('project must be an absolute folder');
+  return { keep: optNumber(o, 'keep', 0, 1000), project };
 }
 
 function optStrings(o: Record<string, unknown>, k: string, maxItems: number): string[] | undefined {

@@ -10,6 +10,9 @@ export interface Settings {
   clearOutputBeforeRun: boolean;
   dockerHost: string;
   runtime: string;
+  /** From the user's own settings only: a workspace must not choose the network its builds get. */
+  buildNetwork: string;
+  whileBuilding: 'wait' | 'base';
   trace: 'off' | 'messages' | 'verbose';
   /** Where a run's output shows: the sandbox terminal, the warmbox tab, or both. */
   output: OutputMode;
@@ -30,6 +33,8 @@ export function readSettings(): Settings {
     dockerHost: c.get<string>('dockerHost', ''),
     // Restricted like dockerHost: in an untrusted workspace VS Code returns only the user's own value.
     runtime: c.get<string>('runtime', ''),
+    buildNetwork: c.inspect<string>('buildNetwork')?.globalValue ?? '',
+    whileBuilding: c.get<string>('whileBuilding', 'wait') === 'base' ? 'base' : 'wait',
     trace: c.get<'off' | 'messages' | 'verbose'>('trace.server', 'off'),
     output: oneOf(c.get<string>('output'), ['both', 'terminal', 'panel'] as const, 'both'),
     terminalReuse: c.get<boolean>('terminal.reuse', true) !== false,
@@ -64,6 +69,7 @@ export function daemonEnv(s: Settings): NodeJS.ProcessEnv {
   if (s.runtime) env.WARMBOX_RUNTIME = s.runtime;
   // A daemon a window starts keeps warm only what windows ask for (pool/want) and what runs use.
   env.WARMBOX_WARM = 'wanted';
+  if (s.buildNetwork) env.WARMBOX_BUILD_NETWORK = s.buildNetwork;
   return env;
 }
 

@@ -21,6 +21,9 @@ export class DaemonConnection implements vscode.Disposable {
   readonly onDidChangeState = this.stateEmitter.event;
   private readonly poolEmitter = new vscode.EventEmitter<PoolChangedNotification>();
   readonly onPoolChanged = this.poolEmitter.event;
+  /** Every notification of the daemon (method, params), for features that follow their own (environments/). */
+  private readonly notificationEmitter = new vscode.EventEmitter<{ method: string; params: unknown }>();
+  readonly onNotification = this.notificationEmitter.event;
 
   private readonly policy = new RestartPolicy();
   private connecting?: Promise<DaemonClient>;
@@ -120,6 +123,7 @@ export class DaemonConnection implements vscode.Disposable {
         `${client.spawned ? 'started' : 'connected to'} warmboxd ${client.hello.daemonVersion} (pid ${client.hello.pid}) in ${Date.now() - t0} ms; log: ${client.hello.logPath}`,
       );
       client.on('notification', (method: string, params: unknown) => {
+        this.notificationEmitter.fire({ method, params });
         if (method === Notifications.poolChanged) {
           this.lastPool = params as PoolChangedNotification;
           this.poolEmitter.fire(this.lastPool);
@@ -198,5 +202,6 @@ export class DaemonConnection implements vscode.Disposable {
     this.client?.close();
     this.stateEmitter.dispose();
     this.poolEmitter.dispose();
+    this.notificationEmitter.dispose();
   }
 }

@@ -13,6 +13,8 @@ import { daemonEnv, daemonWide, readSettings } from './config';
 import { DaemonConnection, REQUEST_TIMEOUT_MS } from './connection';
 import { Methods, type ProfileInfo } from '../daemon/protocol';
 import { WorkspaceWishes } from './pool/wishes';
+import { BuildProgress } from './environments/buildProgress';
+import { EnvironmentsTree } from './environments/envTree';
 import { ArgsStore } from './project/argsStore';
 import { RunnableEditor } from './languages/runnable';
 import { RunController } from './runController';
@@ -49,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
   const treeView = vscode.window.createTreeView('warmbox.containers', { treeDataProvider: tree });
   tree.attach(treeView);
   const ctx: Ctx = { conn, runs, panel, tree, state: context.globalState };
+  const environments = new EnvironmentsTree(conn);
 
   const currentProfile = () => {
     const lang = vscode.window.activeTextEditor?.document.languageId;
@@ -71,6 +74,9 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     tree,
     status,
     treeView,
+    environments,
+    vscode.window.registerTreeDataProvider('warmbox.environments', environments),
+    new BuildProgress(conn),
     run.register(ctx),
     runSelection.register(ctx),
     runWithArgs.register(ctx),
@@ -100,7 +106,7 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     vscode.workspace.onDidOpenTextDocument((d) => d === vscode.window.activeTextEditor?.document && runnable()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('warmbox')) return;
-      if (e.affectsConfiguration('warmbox.dockerHost') || e.affectsConfiguration('warmbox.runtime')) {
+      if (e.affectsConfiguration('warmbox.dockerHost') || e.affectsConfiguration('warmbox.runtime') || e.affectsConfiguration('warmbox.buildNetwork')) {
         void vscode.window.showInformationMessage('warmbox: the Docker host and runtime are used when the daemon starts.', 'Restart daemon').then((p) => p && vscode.commands.executeCommand('warmbox.restartDaemon'));
       }
       // Sandbox settings travel with each run; only the daemon-wide ones are pushed.

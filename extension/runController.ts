@@ -256,8 +256,11 @@ export class RunController implements vscode.Disposable {
           project,
           env: Object.keys(env.env).length ? env.env : undefined,
           outputs: ps.collectOutputs ? { maxBytes: ps.outputsMaxBytes, maxFiles: ps.outputsMaxFiles } : undefined,
+          whileBuilding: project ? settings.whileBuilding : undefined,
         },
         {
+          // The run waits for its project's environment, or runs without it: said in the panel, dimmed, before any output.
+          onNotice: (message) => this.panel.post({ type: 'output', runId, stream: 'stdout', text: `\x1b[2m[warmbox] ${message.replace(/\n/g, '\n[warmbox] ')}\x1b[0m\n` }),
           onStarted: (n) => this.panel.post({ type: 'started', runId: n.runId, containerId: n.containerId, acquireMs: n.acquireMs, warm: n.warm }),
           onOutput: (stream, data) => this.output(current, stream, decoders[stream].decode(data, { stream: true })),
         },

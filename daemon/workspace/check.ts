@@ -1,6 +1,7 @@
 // A run's project, checked before the run is accepted: a folder that exists, within its caps.
 import * as fs from 'fs';
 import type { RunProject } from '../protocol';
+import { ProjectFileError } from '../environments/projectFile';
 import { invalid } from '../validate';
 import type { ProjectRegistry } from './registry';
 import { WorkspaceTooLarge } from './scan';
@@ -11,7 +12,7 @@ export async function checkProject(projects: ProjectRegistry, p: RunProject): Pr
   try {
     await projects.get(p).copy.snapshot();
   } catch (e) {
-    if (e instanceof WorkspaceTooLarge) throw invalid(e.message);
+    if (e instanceof WorkspaceTooLarge || e instanceof ProjectFileError) throw invalid(e.message);
     throw e;
   }
 }

@@ -110,6 +110,6 @@ describe('settings: what the daemon accepts', () => {
 
   it('bounds the total: maxSandboxes below the warm minimum is named', () => {
     assert.throws(() => buildConfig({ maxSandboxes: 3 }, {}), /maxSandboxes \(3\) is smaller than the profiles' minSize together \(6\)/);
-    assert.equal(buildConfig({}, {}).maxSandboxes, 32);
+    assert.equal(buildConfig({}, {}).maxSandboxes, 12);
   });
 });

@@ -1,0 +1,104 @@
+// Bench rows for project environments: the build of a Python environment (apt python3-numpy) from scratch and again
+// with Docker's layer cache, and a warm run of `import numpy` on it. `BENCH_ONLY=environments npm run bench` runs
+// just these rows and writes them into bench/RESULTS.md's "Environments" section.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { DaemonClient } from '../daemon/client';
+import { EnvBuildResult, Methods, PoolStats, RunStartParams } from '../daemon/protocol';
+
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)];
+const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+
+export const ENV_SECTION = '## Environments';
+
+export async function environmentsSection(daemonPath: string, n: number): Promise<string[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wbbench-env-'));
+  const root = path.join(dir, 'proj');
+  fs.mkdirSync(root);
+  fs.writeFileSync(path.join(root, 'warmbox.json'), JSON.stringify({ profiles: { python: { apt: ['python3-numpy'] } } }));
+  fs.writeFileSync(path.join(root, 'main.py'), 'import numpy; print(numpy.__version__)\n');
+  const cfg = path.join(dir, 'config.json');
+  // This machine's engine has no bridge: builds use the host's network unless BENCH_BUILD_NETWORK says otherwise.
+  fs.writeFileSync(cfg, JSON.stringify({ buildNetwork: process.env.BENCH_BUILD_NETWORK ?? 'host', profiles: { python: { minSize: 1, maxSize: 2 }, node: { minSize: 0 }, shell: { minSize: 0 } } }));
+  const env = { ...process.env, WARMBOX_RUNTIME_DIR: path.join(dir, 'rt'), WARMBOX_CONFIG: cfg };
+  const client = await DaemonClient.connect({ client: 'bench', env, daemonPath });
+  let image = '';
+  try {
+    const build = async (noCache: boolean) => {
+      const t0 = now();
+      const r = await client.request<EnvBuildResult>(Methods.envBuild, { root, profile: 'python', noCache });
+      const b = r.builds[0];
+      if (b.status !== 'built') throw new Error(`environment bench: build ${b.status}: ${b.message ?? ''}`);
+      image = b.image!;
+      return now() - t0;
+    };
+    process.stdout.write('[bench] environment build without cache\n');
+    const cold = await build(true);
+    // The tag goes, its layers stay: the next build finds every step in Docker's cache.
+    execFileSync('docker', ['rmi', '--no-prune', image], { stdio: 'ignore' });
+    process.stdout.write('[bench] environment build with Docker\'s cache\n');
+    const cached = await build(false);
+
+    process.stdout.write('[bench] warm runs of import numpy\n');
+    const params: RunStartParams = { profile: 'python', code: fs.readFileSync(path.join(root, 'main.py'), 'utf8'), fileName: 'main.py', project: { root, file: 'main.py' } };
+    const once = async () => {
+      // Armed before each run (a project's set keeps python's minSize, 1): the run is measured, not the refill.
+      for (let i = 0; i < 600; i++) {
+        const s = await client.request<PoolStats>(Methods.poolStats);
+        const set = s.profiles.find((p) => p.image === image);
+        if (set && set.idle >= 1 && set.warming === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const t0 = now();
+      const out: Buffer[] = [];
+      const h = await client.run(params, { onOutput: (_s, d) => out.push(d) });
+      const r = await h.result;
+      if (r.outcome !== 'exited' || !/^\d+\.\d+/.test(Buffer.concat(out).toString())) throw new Error(`environment bench: ${r.outcome} ${Buffer.concat(out).toString().slice(0, 200)}`);
+      return { ms: now() - t0, warm: r.warm };
+    };
+    await once(); // makes the set (and waits for its first sandbox)
+    for (let i = 0; i < 3; i++) await once();
+    const runs: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = await once();
+      if (r.warm) runs.push(r.ms);
+    }
+    const size = Number(execFileSync('docker', ['image', 'inspect', '-f', '{{.Size}}', image], { encoding: 'utf8' }).trim());
+    return [
+      ENV_SECTION,
+      '',
+      `A Python project with \`{"profiles": {"python": {"apt": ["python3-numpy"]}}}\` in warmbox.json (\`${image}\`, ${Math.round(size / 1e6)} MB; ` +
+        `build network ${process.env.BENCH_BUILD_NETWORK ?? 'host'}, packages from deb.debian.org). Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+      '',
+      '| what | time |',
+      '|---|---|',
+      `| environment build, first (\`--no-cache\`: every step runs, apt downloads) | **${(cold / 1000).toFixed(1)} s** |`,
+      `| environment build, unchanged (every step from Docker's layer cache) | **${(cached / 1000).toFixed(1)} s** |`,
+      `| warm run of \`import numpy; print(numpy.__version__)\`, request → exit, p50 / p90 over ${runs.length} | **${fmt(pct(runs, 0.5))} ms** / ${fmt(pct(runs, 0.9))} ms |`,
+      '',
+    ];
+  } finally {
+    await client.request(Methods.shutdown, {}).catch(() => undefined);
+    client.close();
+    await new Promise((r) => setTimeout(r, 1500));
+    if (image) execFileSync('docker', ['rmi', '-f', image], { stdio: 'ignore' });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Puts the section into RESULTS.md in place of an earlier one (before the footprint, or at the end). */
+export function replaceSection(results: string, section: string[]): string {
+  const lines = results.split('\n');
+  const start = lines.indexOf(ENV_SECTION);
+  const text = section.join('\n');
+  if (start >= 0) {
+    let end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
+    if (end < 0) end = lines.length;
+    return [...lines.slice(0, start), text, ...lines.slice(end)].join('\n');
+  }
+  const at = lines.indexOf('## Footprint');
+  return at >= 0 ? [...lines.slice(0, at), text, ...lines.slice(at)].join('\n') : results + '\n' + text;
+}

@@ -1,0 +1,210 @@
+// Project environments on the real engine: builds reach Debian's packages and the npm registry (not PyPI: pip gets a
+// wheel the test makes); runs on the built image have no network; failures are told once and the previous
+// environment serves; a manifest change rebuilds; prune never removes an image in use.
+import { strict as assert } from 'assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { DaemonClient } from '../../daemon/client';
+import { EnvInfo, EnvProgressNotification, EnvPruneResult, Methods, Notifications, RunResult, RunStartParams } from '../../daemon/protocol';
+import { CLI, engineContainers, startDaemon, TestDaemon, waitUntil } from '../helpers/daemon';
+
+/** This machine's engine has no bridge: builds use the host's network (override with WARMBOX_TEST_BUILD_NETWORK). */
+const BUILD_NETWORK = process.env.WARMBOX_TEST_BUILD_NETWORK ?? 'host';
+const PY_IMAGE = 'warmbox/python:2';
+
+function project(files: Record<string, string | Buffer>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-env-'));
+  for (const [rel, body] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), body);
+  }
+  return dir;
+}
+
+/** A pure-Python wheel made by Python's own zipfile (in the sandbox image: the host may have no Python). */
+function wheel(name: string, version: string, body: string): Buffer {
+  const script = `
+import base64, hashlib, io, sys, zipfile
+name, version, body = sys.argv[1], sys.argv[2], sys.argv[3]
+info = f"{name}-{version}.dist-info"
+files = {f"{name}.py": body, f"{info}/METADATA": f"Metadata-Version: 2.1\\nName: {name}\\nVersion: {version}\\n",
+         f"{info}/WHEEL": "Wheel-Version: 1.0\\nGenerator: warmbox-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
+h = lambda b: "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode()
+files[f"{info}/RECORD"] = "".join(f"{p},{h(c.encode())},{len(c.encode())}\\n" for p, c in files.items()) + f"{info}/RECORD,,\\n"
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w") as z:
+    for p, c in files.items():
+        z.writestr(zipfile.ZipInfo(p, (2024, 1, 1, 0, 0, 0)), c)
+sys.stdout.write(base64.b64encode(buf.getvalue()).decode())
+`;
+  const out = execFileSync('docker', ['run', '--rm', '-i', '--network', 'none', PY_IMAGE, 'python3', '-', name, version, body], { input: script, encoding: 'utf8' });
+  return Buffer.from(out, 'base64');
+}
+
+interface Ran {
+  result: RunResult;
+  stdout: string;
+  stderr: string;
+  notices: string[];
+}
+
+async function run(client: DaemonClient, root: string, file: string, extra: Partial<RunStartParams> = {}): Promise<Ran> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const notices: string[] = [];
+  const profile = file.endsWith('.js') ? 'node' : 'python';
+  const h = await client.run(
+    { profile, code: fs.readFileSync(path.join(root, file), 'utf8'), fileName: path.basename(file), project: { root, file }, ...extra },
+    { onOutput: (s, d) => (s === 'stdout' ? out : err).push(d), onNotice: (m) => notices.push(m) },
+  );
+  const result = await h.result;
+  return { result, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), notices };
+}
+
+describe('environments: a project\'s packages built into its image (real engine)', function () {
+  this.timeout(30 * 60_000);
+  let d: TestDaemon;
+  const roots: string[] = [];
+  const progress: EnvProgressNotification[] = [];
+  const ended = (root: string, state: 'built' | 'failed') => progress.filter((n) => n.root === root && n.state === state);
+  let nodeRoot = '';
+  let pyRoot = '';
+  let firstPyImage = '';
+
+  before(async () => {
+    d = await startDaemon({
+      buildNetwork: BUILD_NETWORK,
+      setIdleMs: 3000,
+      // python keeps one warm: a rebuilt environment's set warms before runs move to it.
+      profiles: { python: { minSize: 1, maxSize: 2 }, node: { minSize: 0, maxSize: 2 }, shell: { minSize: 0 } },
+    });
+    d.client.on('notification', (method: string, params: unknown) => {
+      if (method === Notifications.envProgress) progress.push(params as EnvProgressNotification);
+    });
+  });
+
+  after(async () => {
+    await d.stop();
+    assert.deepEqual(engineContainers(d.scope), []);
+    // Only the images these tests built: labelled with one of their project folders.
+    for (const root of roots) {
+      const ids = execFileSync('docker', ['images', '-q', '--filter', `label=dev.warmbox.env.project=${root}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      if (ids.length) execFileSync('docker', ['rmi', '-f', ...new Set(ids)], { stdio: 'ignore' });
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a broken warmbox.json refuses the project\'s runs with the field named (its excludes may keep secrets out)', async () => {
+    const root = project({ 'warmbox.json': JSON.stringify({ exclude: ['.secrets/**'], profiles: { python: { apt: ['python3-numpy', 'numpy; rm -rf /'] } } }), 'main.py': 'print(1)\n' });
+    roots.push(root);
+    await assert.rejects(run(d.client, root, 'main.py'), (e: Error) => e.message === `${path.join(root, 'warmbox.json')}: profiles.python.apt[1] "numpy; rm -rf /" is not a Debian package name, e.g. "python3-numpy"`);
+    fs.writeFileSync(path.join(root, 'warmbox.json'), '{"exclude": [".secrets/**"]}');
+    const r = await run(d.client, root, 'main.py');
+    assert.equal(r.stdout, '1\n');
+    assert.deepEqual(r.notices, []);
+  });
+
+  it('node: package.json + lockfile of npm registry packages: require() works, and the run has no network though the build had', async () => {
+    nodeRoot = project({
+      'package.json': JSON.stringify({ name: 'envtest', version: '1.0.0', private: true, dependencies: { 'is-number': '7.0.0' } }),
+      'src/main.js': 'const isNumber = require("is-number");\nconsole.log(isNumber(5), require.resolve("is-number"));\nconsole.log(Object.keys(require("os").networkInterfaces()).join(","));\n',
+    });
+    roots.push(nodeRoot);
+    // A real lockfile from the registry (the same one the build's npm ci reads).
+    execFileSync('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund'], { cwd: nodeRoot, stdio: 'ignore' });
+    assert.ok(fs.existsSync(path.join(nodeRoot, 'package-lock.json')));
+
+    const r = await run(d.client, nodeRoot, 'src/main.js');
+    assert.equal(r.result.outcome, 'exited', r.result.message);
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout, 'true /node_modules/is-number/index.js\nlo\n');
+    assert.equal(r.notices.length, 1);
+    assert.match(r.notices[0], /^waiting for the node environment of wb-env-\w+ to build \(npm ci \(package\.json \+ package-lock\.json\)/);
+    const built = ended(nodeRoot, 'built');
+    assert.equal(built.length, 1);
+    assert.match(built[0].image, /^warmbox\/env-node-[0-9a-f]{12}:latest$/);
+    assert.ok(progress.some((n) => n.root === nodeRoot && n.state === 'step' && n.label === 'npm ci'));
+    // Its environment is current now: the next run neither waits nor is told anything.
+    const again = await run(d.client, nodeRoot, 'src/main.js');
+    assert.equal(again.stdout, r.stdout);
+    assert.deepEqual(again.notices, []);
+  });
+
+  it('python: apt numpy + matplotlib and a local wheel: imports work, plt.show() gives a PNG output; with whileBuilding base a run meanwhile uses the base image and says so', async () => {
+    pyRoot = project({
+      'warmbox.json': JSON.stringify({ profiles: { python: { apt: ['python3-numpy', 'python3-matplotlib'], preload: ['numpy'] } } }),
+      'requirements.txt': '--no-index\n./wheels/wbhello-1.0-py3-none-any.whl\n',
+      'wheels/wbhello-1.0-py3-none-any.whl': wheel('wbhello', '1.0', 'def hi():\n    return "hi from a wheel"\n'),
+      'main.py': 'import numpy, wbhello\nprint(numpy.__version__.count(".") >= 1, wbhello.hi())\n',
+      'plot.py': 'import matplotlib.pyplot as plt\nplt.plot([1, 2, 3], [1, 4, 9])\nplt.show()\nprint("shown")\n',
+    });
+    roots.push(pyRoot);
+    const meanwhile = await run(d.client, pyRoot, 'main.py', { whileBuilding: 'base' });
+    assert.equal(meanwhile.notices.length, 1);
+    assert.match(meanwhile.notices[0], /^the python environment of wb-env-\w+ is building \(.*\); this run uses warmbox\/python:2 as it is$/);
+    assert.match(meanwhile.stderr, /ModuleNotFoundError: No module named 'numpy'/);
+
+    const r = await run(d.client, pyRoot, 'main.py');
+    assert.equal(r.result.outcome, 'exited', r.result.message + r.stderr);
+    assert.equal(r.stdout, 'True hi from a wheel\n');
+    assert.match(r.notices[0] ?? '', /^waiting for the python environment/);
+    firstPyImage = ended(pyRoot, 'built')[0]?.image;
+    assert.match(firstPyImage, /^warmbox\/env-python-[0-9a-f]{12}:latest$/);
+
+    const fig = await run(d.client, pyRoot, 'plot.py', { outputs: {} });
+    assert.equal(fig.result.outcome, 'exited', fig.stderr);
+    assert.equal(fig.stdout, 'shown\n');
+    const files = fig.result.outputs?.files.map((f) => f.path);
+    assert.deepEqual(files, ['figure-1.png']);
+    const png = fs.readFileSync(path.join(fig.result.outputs!.dir, 'figure-1.png'));
+    assert.equal(png.subarray(1, 4).toString(), 'PNG');
+  });
+
+  it('a broken requirement: the failing step and pip\'s last lines, told once; the previous environment serves; a fix rebuilds', async () => {
+    // Rebuild on change: nobody asks for a build, the watcher sees requirements.txt change.
+    fs.writeFileSync(path.join(pyRoot, 'requirements.txt'), '--no-index\n./wheels/wbhello-1.0-py3-none-any.whl\nno-such-package-wb==9.9\n');
+    const failed = await waitUntil(() => ended(pyRoot, 'failed').find((n) => n.image), 15 * 60_000, 500);
+    assert.ok(failed, 'the build of the broken requirements did not fail');
+    assert.match(failed.message!, /failed to build: step \d+\/\d+ \(pip install -r requirements\.txt\) failed: The command .* returned a non-zero code: 1/);
+    assert.match(failed.message!, /no-such-package-wb/);
+
+    const r1 = await run(d.client, pyRoot, 'main.py');
+    assert.equal(r1.stdout, 'True hi from a wheel\n');
+    assert.equal(r1.notices.length, 1);
+    assert.match(r1.notices[0], /no-such-package-wb[\s\S]*this run uses the previous environment warmbox\/env-python-/);
+    const r2 = await run(d.client, pyRoot, 'main.py');
+    assert.equal(r2.stdout, 'True hi from a wheel\n');
+    assert.deepEqual(r2.notices, [], 'the failure is told once per change');
+
+    fs.writeFileSync(path.join(pyRoot, 'requirements.txt'), '--no-index\n# fixed\n./wheels/wbhello-1.0-py3-none-any.whl\n');
+    const rebuilt = await waitUntil(() => ended(pyRoot, 'built').find((n) => n.image !== firstPyImage), 15 * 60_000, 500);
+    assert.ok(rebuilt, 'the fix did not rebuild');
+    const r3 = await run(d.client, pyRoot, 'main.py');
+    assert.equal(r3.stdout, 'True hi from a wheel\n');
+    assert.deepEqual(r3.notices, []);
+  });
+
+  it('prune removes unused environment images and keeps those in use; env ls shows them', async () => {
+    const list = () => d.client.request<EnvInfo[]>(Methods.envList);
+    // The replaced environment's warm set drains (setIdleMs) and the image is unused then.
+    const old = await waitUntil(async () => (await list()).find((e) => e.image === firstPyImage && !e.inUse), 60_000, 500);
+    assert.ok(old, `${firstPyImage} still in use`);
+    const inUse = (await list()).filter((e) => e.inUse && roots.includes(e.project ?? '')).map((e) => e.image);
+    assert.equal(inUse.length, 2, 'the node and the current python environment are in use');
+    const ls = execFileSync('node', [CLI, 'env', 'ls'], { env: d.env, encoding: 'utf8' });
+    for (const i of inUse) assert.match(ls, new RegExp(`${i.replace(/[/.]/g, '\\$&')}\\s+\\S+\\s+\\d+ MB.*yes`));
+
+    // Only this project's: other environment images on this engine are not the test's to remove.
+    const pruned = await d.client.request<EnvPruneResult>(Methods.envPrune, { keep: 0, project: pyRoot });
+    assert.ok(pruned.removed.includes(firstPyImage));
+    for (const i of inUse) assert.ok(!pruned.removed.includes(i), `${i} is in use and was removed`);
+    assert.ok((await d.client.request<EnvPruneResult>(Methods.envPrune, { keep: 0, project: nodeRoot })).removed.length === 0);
+    const after = (await list()).map((e) => e.image);
+    for (const i of inUse) assert.ok(after.includes(i));
+    assert.ok(!after.includes(firstPyImage));
+    // Removing one in use is refused with who uses it.
+    await assert.rejects(d.client.request(Methods.envRemove, { image: inUse[0] }), /is in use by /);
+  });
+});
