@@ -19,6 +19,8 @@
 // parsed, wipes the sandbox as the program's uid, checks it is empty, says WBWIPED, takes the project again (WBPROJ)
 // and says WBREADY. The daemon ends the container on any byte outside a run.
 // When the daemon goes away its end of stdin closes: PID 1 (or the relay, mid-run) sees EOF and ends the container.
+// A profile that pre-starts its interpreter (prestart/script.ts) also starts one before each WBREADY and hands it the
+// run's file and args through PID 1's private channel instead of starting the program.
 import type { IsolationMode } from './protocol';
 import { PRESTART_RUN, prestartArm, type PrestartOptions } from './prestart/script';
 
