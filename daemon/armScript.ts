@@ -13,12 +13,14 @@
 // the meta block (file, working directory, env, args as quoted shell words), the code, a tar of what changed in the
 // project since the sandbox took its copy, the paths deleted since, and then stdin in length-prefixed frames that a
 // root relay copies to the program. A header without the secret ends the container. When the program ends PID 1
-// kills what it left, waits until it is gone, prints `<nonce> <exit code> <oom kills> <out files>` on stdout
-// (followed by the run's output files when asked for) and `<nonce>` on stderr. In reuse mode it then discards its
+// kills what it left, waits until it is gone, prints RS `<nonce> <exit code> <oom kills> <out files>` on stdout
+// (followed by the run's output files when asked for) and RS `<nonce>` on stderr. In reuse mode it then discards its
 // stdin up to `WBSYNC <sync>` (which the daemon writes after the trailer), so stdin the program never read is never
 // parsed, wipes the sandbox as the program's uid, checks it is empty, says WBWIPED, takes the project again (WBPROJ)
 // and says WBREADY. The daemon ends the container on any byte outside a run.
 // When the daemon goes away its end of stdin closes: PID 1 (or the relay, mid-run) sees EOF and ends the container.
+// A profile that pre-starts its interpreter (prestart/script.ts) also starts one before each WBREADY and hands it the
+// run's file and args through PID 1's private channel instead of starting the program.
 import { hasPlaceholder, shellArg } from './languages/placeholders';
 import type { IsolationMode } from './protocol';
 import { PRESTART_RUN, prestartArm, type PrestartOptions } from './prestart/script';

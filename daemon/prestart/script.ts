@@ -55,7 +55,9 @@ pstart() { ${drop} "$prog" ${argv.join(' ')} 5<>${go()} < /dev/null 4<&- & ip=$!
 # Whether the run can go to the interpreter; if not, the idle one goes.
 pready() {
   [ -n "$ip" ] || return 1
-  [ "$cwd" = . ] && [ -z "$wbenv" ] && kill -0 "$ip" 2>/dev/null && return 0
+  # (alive: a zombie, one that died waiting, would pass kill -0)
+  st=; { read -r st < /proc/$ip/stat; } 2>/dev/null
+  case "$st" in ''|*") Z "*) ;; *) [ "$cwd" = . ] && [ -z "$wbenv" ] && return 0;; esac
   kill -9 "$ip" 2>/dev/null; wait "$ip"; ip=; return 1
 }
 # The spec, then wait for the interpreter as for a plain start (the root watchdog is the same backstop).

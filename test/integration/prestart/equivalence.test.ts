@@ -38,6 +38,7 @@ const PY: Case[] = [
   { name: 'syntax error', code: 'print("never"\nx = = 1\n' },
   { name: 'KeyboardInterrupt', code: 'import atexit\natexit.register(print, "at exit")\nraise KeyboardInterrupt\n' },
   { name: 'atexit after an exception', code: 'import atexit, sys\natexit.register(lambda: print("bye", sys.last_value if hasattr(sys, "last_value") else None))\nraise RuntimeError("r")\n' },
+  { name: 'killed by a signal', code: 'import os, signal\nprint("going", flush=True)\nos.kill(os.getpid(), signal.SIGTERM)\n' },
   { name: 'signal dispositions', code: 'import signal\nprint([(int(s), signal.getsignal(s)) for s in sorted(signal.valid_signals()) if s not in (signal.SIGKILL, signal.SIGSTOP)])\nprint([l for l in open("/proc/self/status") if l.startswith(("SigBlk", "SigIgn", "SigCgt"))])\n' },
   { name: 'warnings', code: 'import warnings, sys\nwarnings.warn("careful")\nwarnings.warn("old", DeprecationWarning)\nprint(sys.warnoptions, warnings.filters)\n' },
   { name: 'environment and PYTHON* settings', code: 'import os, sys\nprint(sorted((k, v) for k, v in os.environ.items() if k != "HOSTNAME"), sys.dont_write_bytecode, sys.flags.unbuffered if hasattr(sys.flags, "unbuffered") else None)\n' },
@@ -59,6 +60,7 @@ const NODE: Case[] = [
   { name: 'stdin EOF', code: 'process.stdin.on("data", () => {}).on("end", () => console.log("eof"))\n' },
   { name: 'signals, fds, environment', code: 'const fs = require("fs")\nconsole.log(fs.readFileSync("/proc/self/status", "utf8").split("\\n").filter((l) => /^Sig(Blk|Ign|Cgt)/.test(l)), fs.readdirSync("/proc/self/fd").sort(), Object.entries(process.env).filter(([k]) => k !== "HOSTNAME").sort())\n' },
   // (the pid in the warning is the process's own, whichever way it started: it is masked)
+  { name: 'killed by a signal', code: 'console.log("going")\nprocess.kill(process.pid, "SIGTERM")\n' },
   { name: 'warnings', code: 'process.emitWarning("careful")\nnew Buffer(1)\nconsole.log("done")\n', maskPid: true },
 ];
 
