@@ -51,6 +51,9 @@ interface Current {
   quiet?: NodeJS.Timeout;
   /** Later runs have higher numbers. */
   seq: number;
+  /** Resolves once the run has ended and its terminal is free. */
+  done: Promise<void>;
+  ended(): void;
 }
 
 export class RunController implements vscode.Disposable {
@@ -213,15 +216,18 @@ export class RunController implements vscode.Disposable {
     // The window's other runs end first (or, side by side, only this file's own).
     const uri = doc.uri.toString();
     const before = [...this.live.values()].filter((c) => settings.whileRunning === 'cancel' || c.doc.uri.toString() === uri);
-    await Promise.all(before.map((c) => this.stopRun(c)));
+    // Waited for until they have ended (a second at most), so the reused terminal is free again and their outcome
+    // lines come before this run's header.
+    await Promise.all(before.map((c) => this.stopRun(c).then(() => Promise.race([c.done, new Promise((r) => setTimeout(r, 1000))]))));
     this.diagnostics.clear();
 
     const decoders = { stdout: new TextDecoder('utf-8'), stderr: new TextDecoder('utf-8') };
     const runId = randomUUID();
     const current: Current = {
       runId, doc, lineOffset: 0, sandboxPath: project?.file ?? fileName ?? 'main.py', root: project?.root, cwd, profile, text: '', early: [],
-      tail: '', seq: ++this.seq,
+      tail: '', seq: ++this.seq, done: Promise.resolve(), ended: () => undefined,
     };
+    current.done = new Promise<void>((r) => (current.ended = r));
     this.live.set(runId, current);
     this.updateContext();
     this.shown = project ? { root: project.root, cwd } : undefined;
@@ -269,6 +275,7 @@ export class RunController implements vscode.Disposable {
       this.live.delete(runId);
       this.updateContext();
       current.terminal?.end(`\x1b[31m■ not started: ${(e as Error).message}\x1b[0m`);
+      current.ended();
       this.refused(e, !!project);
       return undefined;
     }
@@ -292,6 +299,7 @@ export class RunController implements vscode.Disposable {
     if (result.outputs?.files.length && settings.output === 'terminal') this.panel.show(true);
     this.panel.post({ type: 'exit', result, outputsBase: result.outputs && this.panel.outputsBase(result.outputs) });
     current.terminal?.end(outcomeLine(result));
+    current.ended();
     this.live.delete(runId);
     if (current.quiet) clearTimeout(current.quiet);
     this.updateContext();

@@ -51,11 +51,15 @@ describe('run experience (trusted workspace)', () => {
 
   it('whileRunning "cancel" (default): running another file cancels the run that goes', async () => {
     const a = await api();
+    const terminals = () => vscode.window.terminals.filter((t) => t.name.startsWith('warmbox')).length;
     const loop = await start(a, 'loop.py');
+    const before = terminals();
     const hello = await a.ctx.runs.run(await open('hello.py'), false);
     assert.equal(hello?.outcome, 'exited');
     assert.equal((await loop.end)?.outcome, 'cancelled');
     assert.deepEqual(a.ctx.runs.runningFiles, []);
+    // The cancelled run's terminal was free again in time: reused, not a new one per run.
+    assert.equal(terminals(), before);
   });
 
   it('whileRunning "parallel": two files run side by side, each in its own terminal; Stop names its file', async () => {
