@@ -9,7 +9,8 @@
 // and the like are read at start-up), PID 1 writes the spec there and waits for the interpreter as it would wait for
 // a plain start, under the same backstop; otherwise it kills the idle interpreter and starts the program plainly.
 // Either way everything is killed after the run, as before. A run that asks for its streams merged (stderr into
-// stdout, in the order written) has the launcher point the interpreter's fd 2 at its fd 1 before the program starts.
+// stdout, in the order written) has Python's launcher point fd 2 at fd 1 before the program starts; Node's such
+// runs start plainly (see sameStreams).
 import { PRIVATE_DIR, shQuote } from '../armScript';
 import { NODE_LAUNCHER } from './node';
 import { PYTHON_LAUNCHER } from './python';
@@ -43,6 +44,9 @@ export function prestartKind(command: string[]): PrestartKind | undefined {
  */
 export function prestartArm(p: PrestartOptions, command: string[], drop: string, uid: number): string {
   const file = `${PRIVATE_DIR}/prestart.${p.kind === 'python' ? 'py' : 'js'}`;
+  // Python points its fd 2 at fd 1 for a merged run (os.dup2); Node has no dup2 and cannot reopen the engine's pipe
+  // as the sandbox's uid, so its merged runs start plainly.
+  const sameStreams = p.kind === 'node' ? ' && [ "$eo" = 2 ]' : '';
   const opts = command.slice(1, -1).map(shQuote);
   const preload = p.preload.map(shQuote);
   const argv = p.kind === 'python' ? [...opts, file, ...preload] : [...opts, '-r', file, placeholder(), ...preload];
@@ -57,8 +61,9 @@ pready() {
   [ -n "$ip" ] || return 1
   # (alive: a zombie, one that died waiting, would pass kill -0)
   st=; { read -r st < /proc/$ip/stat; } 2>/dev/null
-  case "$st" in ''|*") Z "*) ;; *) [ "$cwd" = . ] && [ -z "$wbenv" ] && return 0;; esac
-  kill -9 "$ip" 2>/dev/null; wait "$ip"; ip=; return 1
+  case "$st" in ''|*") Z "*) ;; *) [ "$cwd" = . ] && [ -z "$wbenv" ]${sameStreams} && return 0;; esac
+  # (silent: the idle interpreter PID 1 ends is none of the run's business; ash would say "Killed" on its stderr)
+  kill -9 "$ip" 2>/dev/null; wait "$ip" 2>/dev/null; ip=; return 1
 }
 # The spec, then wait for the interpreter as for a plain start (the root watchdog is the same backstop).
 prun() {

@@ -20,6 +20,8 @@ interface Case {
   project?: Record<string, string>;
   /** Node's `(node:<pid>)` prefix: a pid is not the same in two starts of any kind. */
   maskPid?: boolean;
+  /** The run asks for stderr merged into stdout (as VS Code's terminal and a CLI on a terminal do). */
+  streams?: 'merged';
 }
 
 // Python: what a program sees of how it was started.
@@ -44,6 +46,7 @@ const PY: Case[] = [
   { name: 'environment and PYTHON* settings', code: 'import os, sys\nprint(sorted((k, v) for k, v in os.environ.items() if k != "HOSTNAME"), sys.dont_write_bytecode, sys.flags.unbuffered if hasattr(sys.flags, "unbuffered") else None)\n' },
   { name: 'process identity', code: 'import os, resource\nprint(os.getppid(), os.getpgrp(), os.getsid(0), os.getuid() == os.getgid(), os.getgroups(), oct(os.umask(0)), [resource.getrlimit(r) for r in (resource.RLIMIT_NOFILE, resource.RLIMIT_CORE, resource.RLIMIT_NPROC)])\n' },
   { name: 'a project module next to the program', project: { 'helper.py': 'X = 42\n' }, code: 'import helper, sys\nprint(helper.X, helper.__file__, sys.path[0])\n' },
+  { name: 'streams merged: stderr is stdout, in the order written', streams: 'merged', code: 'import sys, os\nprint("out 1")\nprint("err 1", file=sys.stderr)\nprint("out 2", os.fstat(1).st_ino == os.fstat(2).st_ino)\n1/0\n' },
 ];
 
 // Node: the same questions.
@@ -62,6 +65,7 @@ const NODE: Case[] = [
   // (the pid in the warning is the process's own, whichever way it started: it is masked)
   { name: 'killed by a signal', code: 'console.log("going")\nprocess.kill(process.pid, "SIGTERM")\n' },
   { name: 'warnings', code: 'process.emitWarning("careful")\nnew Buffer(1)\nconsole.log("done")\n', maskPid: true },
+  { name: 'streams merged: stderr is stdout, in the order written', streams: 'merged', code: 'const fs = require("fs")\nconsole.log("out 1")\nconsole.error("err 1")\nconsole.log("out 2", fs.fstatSync(1).ino === fs.fstatSync(2).ino)\nthrow new Error("boom")\n' },
 ];
 
 function projectDir(files: Record<string, string>, main: string, code: string): string {
@@ -72,7 +76,7 @@ function projectDir(files: Record<string, string>, main: string, code: string): 
 
 function params(profile: string, c: Case, isolation: IsolationMode, defaultFile: string): RunStartParams {
   const fileName = c.fileName ?? defaultFile;
-  const p: RunStartParams = { profile, code: c.code, fileName, args: c.args ?? [], isolation, stdin: c.stdin === undefined ? undefined : b64(c.stdin) };
+  const p: RunStartParams = { profile, code: c.code, fileName, args: c.args ?? [], isolation, stdin: c.stdin === undefined ? undefined : b64(c.stdin), streams: c.streams };
   if (c.project) p.project = { root: projectDir(c.project, fileName, c.code), file: fileName };
   return p;
 }
