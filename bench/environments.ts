@@ -44,7 +44,8 @@ export async function environmentsSection(daemonPath: string, n: number): Promis
 
     process.stdout.write('[bench] warm runs of import numpy\n');
     const params: RunStartParams = { profile: 'python', code: fs.readFileSync(path.join(root, 'main.py'), 'utf8'), fileName: 'main.py', project: { root, file: 'main.py' } };
-    const once = async () => {
+    const hello: RunStartParams = { ...params, code: 'print("hello")\n' };
+    const once = async (p: RunStartParams = params) => {
       // Armed before each run (a project's set keeps python's minSize, 1): the run is measured, not the refill.
       for (let i = 0; i < 600; i++) {
         const s = await client.request<PoolStats>(Methods.poolStats);
@@ -54,17 +55,23 @@ export async function environmentsSection(daemonPath: string, n: number): Promis
       }
       const t0 = now();
       const out: Buffer[] = [];
-      const h = await client.run(params, { onOutput: (_s, d) => out.push(d) });
+      const h = await client.run(p, { onOutput: (_s, d) => out.push(d) });
       const r = await h.result;
-      if (r.outcome !== 'exited' || !/^\d+\.\d+/.test(Buffer.concat(out).toString())) throw new Error(`environment bench: ${r.outcome} ${Buffer.concat(out).toString().slice(0, 200)}`);
+      if (r.outcome !== 'exited' || !/^(\d+\.\d+|hello)/.test(Buffer.concat(out).toString())) throw new Error(`environment bench: ${r.outcome} ${Buffer.concat(out).toString().slice(0, 200)}`);
       return { ms: now() - t0, warm: r.warm };
     };
     await once(); // makes the set (and waits for its first sandbox)
     for (let i = 0; i < 3; i++) await once();
+    // Interleaved with a print on the same set: what the import itself costs on this machine now.
     const runs: number[] = [];
+    const prints: number[] = [];
+    const load: number[] = [];
     for (let i = 0; i < n; i++) {
       const r = await once();
       if (r.warm) runs.push(r.ms);
+      const q = await once(hello);
+      if (q.warm) prints.push(q.ms);
+      load.push(os.loadavg()[0]);
     }
     const size = Number(execFileSync('docker', ['image', 'inspect', '-f', '{{.Size}}', image], { encoding: 'utf8' }).trim());
     return [
@@ -78,6 +85,9 @@ export async function environmentsSection(daemonPath: string, n: number): Promis
       `| environment build, first (\`--no-cache\`: every step runs, apt downloads) | **${(cold / 1000).toFixed(1)} s** |`,
       `| environment build, unchanged (every step from Docker's layer cache) | **${(cached / 1000).toFixed(1)} s** |`,
       `| warm run of \`import numpy; print(numpy.__version__)\`, request → exit, p50 / p90 over ${runs.length} | **${fmt(pct(runs, 0.5))} ms** / ${fmt(pct(runs, 0.9))} ms |`,
+      `| warm run of \`print("hello")\` on the same environment, interleaved, p50 / p90 over ${prints.length} | **${fmt(pct(prints, 0.5))} ms** / ${fmt(pct(prints, 0.9))} ms |`,
+      '',
+      `The machine's 1-minute load average during the runs: median ${pct(load, 0.5).toFixed(1)} on ${os.cpus().length} cores (other work shares it).`,
       '',
     ];
   } finally {

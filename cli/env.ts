@@ -60,7 +60,8 @@ export async function cmdEnv(argv: string[], client: () => Promise<DaemonClient>
   if (sub === 'build') {
     const a = parseArgs(rest, { flags: ['json', 'no-cache'], options: ['profile'] });
     const dir = a.positional[0];
-    const root = dir ? path.resolve(dir) : findProjectRoot(path.join(process.cwd(), '.'));
+    // findProjectRoot takes a file: a name in the current folder makes the search start there.
+    const root = dir ? path.resolve(dir) : findProjectRoot(path.join(process.cwd(), 'warmbox-env-build'));
     const c = await client();
     const stop = showProgress(c, root, true);
     const r = await c.request<EnvBuildResult>(Methods.envBuild, { root, profile: a.options.profile, noCache: a.flags['no-cache'] || undefined });

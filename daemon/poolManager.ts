@@ -46,6 +46,7 @@ export function setLabel(p: Profile, base: Profile | undefined): string {
   if (p.limits.network !== base.limits.network) d.push(p.limits.network ? 'network' : 'no-network');
   if (p.image !== base.image) d.push(p.image.startsWith('warmbox/env-') ? p.image.replace(/^warmbox\/env-[a-z0-9-]+?-([0-9a-f]{12})(:latest)?$/, 'env-$1') : `image=${p.image}`);
   if (p.runtime !== base.runtime) d.push(`runtime=${p.runtime ?? 'default'}`);
+  if ((p.preload ?? []).join() !== (base.preload ?? []).join()) d.push('preload');
   if (!d.length && poolKey(p) !== poolKey(base)) d.push('earlier-settings');
   return d.length ? `${p.name}:${d.join(',')}` : p.name;
 }

@@ -13,6 +13,8 @@ import { CLI, engineContainers, startDaemon, TestDaemon, waitUntil } from '../he
 /** This machine's engine has no bridge: builds use the host's network (override with WARMBOX_TEST_BUILD_NETWORK). */
 const BUILD_NETWORK = process.env.WARMBOX_TEST_BUILD_NETWORK ?? 'host';
 const PY_IMAGE = 'warmbox/python:2';
+/** In each manifest: this run's environments are its own, never found already built by a concurrent or earlier run. */
+const UNIQUE = `test run ${process.pid}-${Date.now()}`;
 
 function project(files: Record<string, string | Buffer>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-env-'));
@@ -108,7 +110,8 @@ describe('environments: a project\'s packages built into its image (real engine)
 
   it('node: package.json + lockfile of npm registry packages: require() works, and the run has no network though the build had', async () => {
     nodeRoot = project({
-      'package.json': JSON.stringify({ name: 'envtest', version: '1.0.0', private: true, dependencies: { 'is-number': '7.0.0' } }),
+      // The description makes this run's environment its own (another checkout's test run may build the same at once).
+      'package.json': JSON.stringify({ name: 'envtest', version: '1.0.0', private: true, description: UNIQUE, dependencies: { 'is-number': '7.0.0' } }),
       'src/main.js': 'const isNumber = require("is-number");\nconsole.log(isNumber(5), require.resolve("is-number"));\nconsole.log(Object.keys(require("os").networkInterfaces()).join(","));\n',
     });
     roots.push(nodeRoot);
@@ -135,7 +138,7 @@ describe('environments: a project\'s packages built into its image (real engine)
   it('python: apt numpy + matplotlib and a local wheel: imports work, plt.show() gives a PNG output; with whileBuilding base a run meanwhile uses the base image and says so', async () => {
     pyRoot = project({
       'warmbox.json': JSON.stringify({ profiles: { python: { apt: ['python3-numpy', 'python3-matplotlib'], preload: ['numpy'] } } }),
-      'requirements.txt': '--no-index\n./wheels/wbhello-1.0-py3-none-any.whl\n',
+      'requirements.txt': `--no-index\n# ${UNIQUE}\n./wheels/wbhello-1.0-py3-none-any.whl\n`,
       'wheels/wbhello-1.0-py3-none-any.whl': wheel('wbhello', '1.0', 'def hi():\n    return "hi from a wheel"\n'),
       'main.py': 'import numpy, wbhello\nprint(numpy.__version__.count(".") >= 1, wbhello.hi())\n',
       'plot.py': 'import matplotlib.pyplot as plt\nplt.plot([1, 2, 3], [1, 4, 9])\nplt.show()\nprint("shown")\n',
@@ -164,7 +167,7 @@ describe('environments: a project\'s packages built into its image (real engine)
 
   it('a broken requirement: the failing step and pip\'s last lines, told once; the previous environment serves; a fix rebuilds', async () => {
     // Rebuild on change: nobody asks for a build, the watcher sees requirements.txt change.
-    fs.writeFileSync(path.join(pyRoot, 'requirements.txt'), '--no-index\n./wheels/wbhello-1.0-py3-none-any.whl\nno-such-package-wb==9.9\n');
+    fs.writeFileSync(path.join(pyRoot, 'requirements.txt'), `--no-index\n# ${UNIQUE}\n./wheels/wbhello-1.0-py3-none-any.whl\nno-such-package-wb==9.9\n`);
     const failed = await waitUntil(() => ended(pyRoot, 'failed').find((n) => n.image), 15 * 60_000, 500);
     assert.ok(failed, 'the build of the broken requirements did not fail');
     assert.match(failed.message!, /failed to build: step \d+\/\d+ \(pip install -r requirements\.txt\) failed: The command .* returned a non-zero code: 1/);
@@ -178,7 +181,7 @@ describe('environments: a project\'s packages built into its image (real engine)
     assert.equal(r2.stdout, 'True hi from a wheel\n');
     assert.deepEqual(r2.notices, [], 'the failure is told once per change');
 
-    fs.writeFileSync(path.join(pyRoot, 'requirements.txt'), '--no-index\n# fixed\n./wheels/wbhello-1.0-py3-none-any.whl\n');
+    fs.writeFileSync(path.join(pyRoot, 'requirements.txt'), `--no-index\n# ${UNIQUE} fixed\n./wheels/wbhello-1.0-py3-none-any.whl\n`);
     const rebuilt = await waitUntil(() => ended(pyRoot, 'built').find((n) => n.image !== firstPyImage), 15 * 60_000, 500);
     assert.ok(rebuilt, 'the fix did not rebuild');
     const r3 = await run(d.client, pyRoot, 'main.py');
