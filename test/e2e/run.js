@@ -361,8 +361,12 @@ async function uiSession() {
       }, undefined, { timeout: 30_000 });
       await f.locator('#chart .chart-row', { hasText: 'python' }).waitFor({ timeout: 30_000 });
       await f.locator('#legend', { hasText: /python \d+ warm/ }).waitFor({ timeout: 30_000 });
-      const width = await f.locator('#chart svg').first().evaluate((el) => el.getBoundingClientRect().width);
-      if (width < 250) throw new Error(`the chart is ${width}px wide: not sized to its view`);
+      // Sized to the panel (the chart is redrawn every few seconds: read its drawn width in one go).
+      await f.waitForFunction(() => {
+        const svg = document.querySelector('#chart svg');
+        const box = document.querySelector('#chart');
+        return svg && box && Number(svg.getAttribute('width')) >= box.clientWidth - 120 && box.clientWidth > 300;
+      }, undefined, { timeout: 15_000 });
       const frame = await f.frameElement();
       await frame.screenshot({ path: path.join(ROOT, 'docs/panel.png') });
     });
