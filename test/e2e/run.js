@@ -297,24 +297,36 @@ async function uiSession() {
       void view;
     });
 
-    await check('Remove asks first (modal): Cancel keeps the container, Remove removes it', async () => {
-      const label = page.locator('.monaco-list-row .label-name').filter({ hasText: /^[0-9a-f]{12}$/ }).first();
-      await label.waitFor({ timeout: 30_000 });
-      const shortId = (await label.innerText()).trim();
-      const row = page.locator('.monaco-list-row', { hasText: shortId });
-      const clickRemove = async () => {
-        await row.hover();
-        await row.locator('.action-label[aria-label^="Remove Container"]').click();
-      };
+    await check("Remove asks first (modal): Cancel keeps the container, Remove removes it; after \"don't ask again\" it does not ask", async () => {
       const dialog = page.locator('.monaco-dialog-box');
-      await clickRemove();
-      await dialog.filter({ hasText: `Remove sandbox container ${shortId}?` }).waitFor({ timeout: 10_000 });
+      const idle = async () => {
+        const label = page.locator('.monaco-list-row', { hasText: /idle · / }).locator('.label-name').filter({ hasText: /^[0-9a-f]{12}$/ }).first();
+        await label.waitFor({ timeout: 30_000 });
+        const shortId = (await label.innerText()).trim();
+        const row = page.locator('.monaco-list-row', { hasText: shortId });
+        const clickRemove = async () => {
+          await row.hover();
+          await row.locator('.action-label[aria-label^="Remove Container"]').click();
+        };
+        return { shortId, row, clickRemove };
+      };
+      const a = await idle();
+      await a.clickRemove();
+      await dialog.filter({ hasText: `Remove sandbox container ${a.shortId}?` }).waitFor({ timeout: 10_000 });
       await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).click();
       await dialog.waitFor({ state: 'detached', timeout: 10_000 });
-      if (!(await row.count())) throw new Error('Cancel removed the container');
-      await clickRemove();
+      if (!(await a.row.count())) throw new Error('Cancel removed the container');
+      await a.clickRemove();
       await dialog.locator('.monaco-button', { hasText: /^Remove$/ }).click();
-      await row.waitFor({ state: 'detached', timeout: 15_000 });
+      await a.row.waitFor({ state: 'detached', timeout: 15_000 });
+      const b = await idle();
+      await b.clickRemove();
+      await dialog.locator('.monaco-button', { hasText: /don't ask again/ }).click();
+      await b.row.waitFor({ state: 'detached', timeout: 15_000 });
+      const c = await idle();
+      await c.clickRemove();
+      await c.row.waitFor({ state: 'detached', timeout: 15_000 });
+      if (await dialog.count()) throw new Error('Remove asked again after "don\'t ask again"');
     });
 
     await check('an untitled plain-text editor shows ▶; running it offers Pick a language… and runs', async () => {
