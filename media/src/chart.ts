@@ -2,30 +2,11 @@
 // drawn from the daemon's history (pool/history) so it is the same in every window and survives the tab closing.
 // Sized to the panel (redrawn on resize). Theme colours only (panel.css).
 import type { PoolCounts, PoolHistoryResult } from '../../daemon/protocol';
+import { chartProfiles, chartSpanMs, spanLabel } from './chartData';
 
 const SERIES: (keyof PoolCounts)[] = ['warm', 'busy', 'waiting'];
 const ROW_H = 54;
 const NS = 'http://www.w3.org/2000/svg';
-
-/** The profiles worth a row: those that held or wanted a sandbox in the window shown. */
-export function chartProfiles(h: PoolHistoryResult, from: number): string[] {
-  const seen = new Set<string>();
-  for (const s of h.samples) {
-    if (s.t + h.intervalMs <= from) continue;
-    for (const [p, c] of Object.entries(s.profiles)) if (c.warm + c.busy + c.waiting > 0) seen.add(p);
-  }
-  return [...seen].sort();
-}
-
-/** The span shown: what the daemon has, from 1 to `most` minutes (a young daemon's minute fills the chart). */
-export function chartSpanMs(h: PoolHistoryResult, now: number, most = 10): number {
-  const first = h.samples[0]?.t ?? now;
-  return Math.min(most * 60_000, Math.max(60_000, now - first));
-}
-
-function spanLabel(ms: number): string {
-  return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
-}
 
 /** Draws into `box` (emptied first), ending now. */
 export function drawPoolChart(box: HTMLElement, h: PoolHistoryResult | undefined, now: number): string {
