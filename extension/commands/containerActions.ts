@@ -8,7 +8,7 @@ async function pick(ctx: Ctx, arg: ContainerArg, verb: string): Promise<string |
   const client = await ctx.conn.ensure();
   const list = await client.request<ContainerInfo[]>(Methods.containersList);
   const chosen = await vscode.window.showQuickPick(
-    list.map((c) => ({ label: c.shortId, description: `${c.profile} · ${c.state} · ${c.uses} uses`, id: c.id })),
+    list.map((c) => ({ label: c.shortId, description: `${c.profile} · ${c.state}`, id: c.id })),
     { placeHolder: `Container to ${verb}` },
   );
   return chosen?.id;

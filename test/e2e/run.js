@@ -300,6 +300,8 @@ async function uiSession() {
     await check("Remove asks first (modal): Cancel keeps the container, Remove removes it; after \"don't ask again\" it does not ask", async () => {
       const dialog = page.locator('.monaco-dialog-box');
       const idle = async () => {
+        // The pool refills after each removal: pick a row once the view has no sandbox warming (it redraws then).
+        await page.locator('.monaco-list-row', { hasText: /warming · / }).first().waitFor({ state: 'detached', timeout: 30_000 });
         const label = page.locator('.monaco-list-row', { hasText: /idle · / }).locator('.label-name').filter({ hasText: /^[0-9a-f]{12}$/ }).first();
         await label.waitFor({ timeout: 30_000 });
         const shortId = (await label.innerText()).trim();
