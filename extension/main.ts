@@ -50,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
   conn.wishes = () => wishes.wanted();
   const treeView = vscode.window.createTreeView('warmbox.containers', { treeDataProvider: tree });
   tree.attach(treeView);
-  const ctx: Ctx = { conn, runs, panel, tree, state: context.globalState };
+  const ctx: Ctx = { conn, runs, panel, tree };
   const environments = new EnvironmentsTree(conn);
 
   const currentProfile = () => {

@@ -8,17 +8,15 @@ async function pick(ctx: Ctx, arg: ContainerArg, verb: string): Promise<string |
   const client = await ctx.conn.ensure();
   const list = await client.request<ContainerInfo[]>(Methods.containersList);
   const chosen = await vscode.window.showQuickPick(
-    list.map((c) => ({ label: c.shortId, description: `${c.profile} · ${c.state} · ${c.uses} uses`, id: c.id })),
+    list.map((c) => ({ label: c.shortId, description: `${c.profile} · ${c.state}`, id: c.id })),
     { placeHolder: `Container to ${verb}` },
   );
   return chosen?.id;
 }
 
-export const NO_ASK_REMOVE = 'warmbox.removeContainer.dontAsk';
-
-/** Remove kills a run that is going: asked first (modal), unless the user said not to ask again. */
-async function confirmRemove(ctx: Ctx, arg: ContainerArg): Promise<boolean> {
-  if (ctx.state.get<boolean>(NO_ASK_REMOVE)) return true;
+/** Remove kills a run that is going: asked first (modal), unless the user said not to ask again (a user setting). */
+async function confirmRemove(arg: ContainerArg): Promise<boolean> {
+  if (vscode.workspace.getConfiguration('warmbox').inspect<boolean>('confirmRemove')?.globalValue === false) return true;
   const info = arg?.kind === 'container' ? arg.info : undefined;
   const busy = info?.state === 'busy';
   const pick = await vscode.window.showWarningMessage(
@@ -27,7 +25,7 @@ async function confirmRemove(ctx: Ctx, arg: ContainerArg): Promise<boolean> {
     'Remove',
     "Remove, don't ask again",
   );
-  if (pick === "Remove, don't ask again") await ctx.state.update(NO_ASK_REMOVE, true);
+  if (pick === "Remove, don't ask again") await vscode.workspace.getConfiguration('warmbox').update('confirmRemove', false, vscode.ConfigurationTarget.Global);
   return !!pick;
 }
 
@@ -42,7 +40,7 @@ export function register(ctx: Ctx): vscode.Disposable[] {
     }),
     vscode.commands.registerCommand('warmbox.removeContainer', async (arg: ContainerArg) => {
       const id = await pick(ctx, arg, 'remove');
-      if (!id || !(await confirmRemove(ctx, arg))) return;
+      if (!id || !(await confirmRemove(arg))) return;
       const client = await ctx.conn.ensure();
       await client.request(Methods.containersRemove, { id });
     }),

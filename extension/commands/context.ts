@@ -1,5 +1,4 @@
 // What every command gets: the pieces built in activate().
-import type * as vscode from 'vscode';
 import type { DaemonConnection } from '../connection';
 import type { RunController } from '../runController';
 import type { OutputPanel } from '../views/outputPanel';
@@ -10,8 +9,6 @@ export interface Ctx {
   runs: RunController;
   panel: OutputPanel;
   tree: ContainersTree;
-  /** The user's choices that outlive the window (e.g. Remove's "Don't ask again"). */
-  state: vscode.Memento;
 }
 
 /** A tree item's container id, or the one picked from a list when run from the palette. */

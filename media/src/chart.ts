@@ -2,36 +2,20 @@
 // drawn from the daemon's history (pool/history) so it is the same in every window and survives the tab closing.
 // Sized to the panel (redrawn on resize). Theme colours only (panel.css).
 import type { PoolCounts, PoolHistoryResult } from '../../daemon/protocol';
+import { chartProfiles, chartSpanMs, spanLabel } from './chartData';
 
 const SERIES: (keyof PoolCounts)[] = ['warm', 'busy', 'waiting'];
-const ROW_H = 46;
+const ROW_H = 54;
 const NS = 'http://www.w3.org/2000/svg';
-
-/** The profiles worth a row: those that held or wanted a sandbox in the window shown. */
-export function chartProfiles(h: PoolHistoryResult, from: number): string[] {
-  const seen = new Set<string>();
-  for (const s of h.samples) {
-    if (s.t + h.intervalMs <= from) continue;
-    for (const [p, c] of Object.entries(s.profiles)) if (c.warm + c.busy + c.waiting > 0) seen.add(p);
-  }
-  return [...seen].sort();
-}
-
-/** Minutes shown: what the daemon has, from 2 to `most` (a young daemon's minute is not squeezed into a corner). */
-export function chartMinutes(h: PoolHistoryResult, now: number, most = 10): number {
-  const first = h.samples[0]?.t ?? now;
-  return Math.min(most, Math.max(2, Math.ceil((now - first) / 60_000)));
-}
 
 /** Draws into `box` (emptied first), ending now. */
 export function drawPoolChart(box: HTMLElement, h: PoolHistoryResult | undefined, now: number): string {
   box.textContent = '';
   if (!h || !h.samples.length) return 'no pool data yet';
-  const minutes = chartMinutes(h, now);
-  const span = minutes * 60_000;
+  const span = chartSpanMs(h, now);
   const from = now - span;
   const profiles = chartProfiles(h, from);
-  if (!profiles.length) return `no sandboxes in the last ${minutes} min`;
+  if (!profiles.length) return `no sandboxes in the last ${spanLabel(span)}`;
   // The label and the numbers beside the chart take about 110 px.
   const width = Math.max(120, Math.floor(box.clientWidth || 300) - 110);
   const x = (t: number) => Math.max(0, Math.min(width, ((t - from) / span) * width));
@@ -51,7 +35,8 @@ export function drawPoolChart(box: HTMLElement, h: PoolHistoryResult | undefined
     svg.setAttribute('height', String(ROW_H));
     svg.setAttribute('viewBox', `0 0 ${width} ${ROW_H}`);
     svg.setAttribute('class', 'chart-svg');
-    const y = (v: number) => ROW_H - 3 - (v / max) * (ROW_H - 8);
+    // The top 14 px hold the labels.
+    const y = (v: number) => ROW_H - 3 - (v / max) * (ROW_H - 17);
     const grid = document.createElementNS(NS, 'text');
     grid.setAttribute('x', String(width - 2));
     grid.setAttribute('y', '10');
@@ -63,7 +48,7 @@ export function drawPoolChart(box: HTMLElement, h: PoolHistoryResult | undefined
     ago.setAttribute('x', '2');
     ago.setAttribute('y', '10');
     ago.setAttribute('class', 'chart-max');
-    ago.textContent = `−${minutes} min`;
+    ago.textContent = `−${spanLabel(span)}`;
     svg.appendChild(ago);
     for (const k of SERIES) {
       let d = '';
@@ -88,5 +73,5 @@ export function drawPoolChart(box: HTMLElement, h: PoolHistoryResult | undefined
     box.appendChild(row);
     summary.push(`${p} ${last.warm} warm · ${last.busy} busy${last.waiting ? ` · ${last.waiting} waiting` : ''}`);
   }
-  return `${summary.join('; ')} — last ${minutes} min, kept by the daemon (warm/busy/waiting now at the right)`;
+  return `${summary.join('; ')} — last ${spanLabel(span)}, kept by the daemon (warm/busy/waiting now at the right)`;
 }

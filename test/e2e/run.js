@@ -308,24 +308,38 @@ async function uiSession() {
       void view;
     });
 
-    await check('Remove asks first (modal): Cancel keeps the container, Remove removes it', async () => {
-      const label = page.locator('.monaco-list-row .label-name').filter({ hasText: /^[0-9a-f]{12}$/ }).first();
-      await label.waitFor({ timeout: 30_000 });
-      const shortId = (await label.innerText()).trim();
-      const row = page.locator('.monaco-list-row', { hasText: shortId });
-      const clickRemove = async () => {
-        await row.hover();
-        await row.locator('.action-label[aria-label^="Remove Container"]').click();
-      };
+    await check("Remove asks first (modal): Cancel keeps the container, Remove removes it; after \"don't ask again\" it does not ask", async () => {
       const dialog = page.locator('.monaco-dialog-box');
-      await clickRemove();
-      await dialog.filter({ hasText: `Remove sandbox container ${shortId}?` }).waitFor({ timeout: 10_000 });
+      const idle = async () => {
+        // The pool refills after each removal: pick a row once the view has no sandbox warming (it redraws then).
+        await page.locator('.monaco-list-row', { hasText: /warming · / }).first().waitFor({ state: 'detached', timeout: 30_000 });
+        const label = page.locator('.monaco-list-row', { hasText: /idle · / }).locator('.label-name').filter({ hasText: /^[0-9a-f]{12}$/ }).first();
+        await label.waitFor({ timeout: 30_000 });
+        const shortId = (await label.innerText()).trim();
+        const row = page.locator('.monaco-list-row', { hasText: shortId });
+        const clickRemove = async () => {
+          await row.hover();
+          await row.locator('.action-label[aria-label^="Remove Container"]').click();
+        };
+        return { shortId, row, clickRemove };
+      };
+      const a = await idle();
+      await a.clickRemove();
+      await dialog.filter({ hasText: `Remove sandbox container ${a.shortId}?` }).waitFor({ timeout: 10_000 });
       await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).click();
       await dialog.waitFor({ state: 'detached', timeout: 10_000 });
-      if (!(await row.count())) throw new Error('Cancel removed the container');
-      await clickRemove();
+      if (!(await a.row.count())) throw new Error('Cancel removed the container');
+      await a.clickRemove();
       await dialog.locator('.monaco-button', { hasText: /^Remove$/ }).click();
-      await row.waitFor({ state: 'detached', timeout: 15_000 });
+      await a.row.waitFor({ state: 'detached', timeout: 15_000 });
+      const b = await idle();
+      await b.clickRemove();
+      await dialog.locator('.monaco-button', { hasText: /don't ask again/ }).click();
+      await b.row.waitFor({ state: 'detached', timeout: 15_000 });
+      const c = await idle();
+      await c.clickRemove();
+      await c.row.waitFor({ state: 'detached', timeout: 15_000 });
+      if (await dialog.count()) throw new Error('Remove asked again after "don\'t ask again"');
     });
 
     await check('an untitled plain-text editor shows ▶; running it offers Pick a language… and runs', async () => {
@@ -372,8 +386,12 @@ async function uiSession() {
       }, undefined, { timeout: 30_000 });
       await f.locator('#chart .chart-row', { hasText: 'python' }).waitFor({ timeout: 30_000 });
       await f.locator('#legend', { hasText: /python \d+ warm/ }).waitFor({ timeout: 30_000 });
-      const width = await f.locator('#chart svg').first().evaluate((el) => el.getBoundingClientRect().width);
-      if (width < 250) throw new Error(`the chart is ${width}px wide: not sized to its view`);
+      // Sized to the panel (the chart is redrawn every few seconds: read its drawn width in one go).
+      await f.waitForFunction(() => {
+        const svg = document.querySelector('#chart svg');
+        const box = document.querySelector('#chart');
+        return svg && box && Number(svg.getAttribute('width')) >= box.clientWidth - 120 && box.clientWidth > 300;
+      }, undefined, { timeout: 15_000 });
       const frame = await f.frameElement();
       await frame.screenshot({ path: path.join(ROOT, 'docs/panel.png') });
     });

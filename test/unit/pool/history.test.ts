@@ -1,6 +1,7 @@
 import { strict as assert } from 'assert';
 import { PoolHistory } from '../../../daemon/pool/history';
 import { columnsOf, formatHistory } from '../../../cli/historyChart';
+import { chartProfiles, chartSpanMs } from '../../../media/src/chartData';
 
 const sets = (idle: number, busy: number, waiting = 0, name = 'python') => [{ name, idle, busy, waiting }];
 
@@ -36,5 +37,24 @@ describe('the pool history', () => {
     const cols = columnsOf(h.read(), 'python', 'warm', now, 10, 60);
     assert.equal(cols.length, 60);
     assert.equal(formatHistory({ intervalMs: 5000, spanMs: 1, samples: [] }), 'no pool history yet\n');
+  });
+});
+
+describe('the panel chart (pure parts)', () => {
+  const h = (samples: { t: number; profiles: Record<string, { warm: number; busy: number; waiting: number }> }[]) => ({ intervalMs: 5000, spanMs: 900_000, samples });
+
+  it('spans what the daemon has, from one to ten minutes', () => {
+    assert.equal(chartSpanMs(h([{ t: 100_000, profiles: {} }]), 130_000), 60_000);
+    assert.equal(chartSpanMs(h([{ t: 0, profiles: {} }]), 300_000), 300_000);
+    assert.equal(chartSpanMs(h([{ t: 0, profiles: {} }]), 3_600_000), 600_000);
+  });
+
+  it('gives a row only to profiles that held or wanted a sandbox in the span', () => {
+    const hist = h([
+      { t: 0, profiles: { node: { warm: 1, busy: 0, waiting: 0 } } },
+      { t: 100_000, profiles: { python: { warm: 2, busy: 0, waiting: 0 }, shell: { warm: 0, busy: 0, waiting: 0 } } },
+    ]);
+    assert.deepEqual(chartProfiles(hist, 50_000), ['python']);
+    assert.deepEqual(chartProfiles(hist, 0), ['node', 'python']);
   });
 });
