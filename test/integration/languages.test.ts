@@ -2,6 +2,7 @@
 // a compile error on the right line, a runtime error, the build cache (hit, miss, a program that tampers with its
 // build), and the profile chosen in the daemon (extension, language id, shebang).
 import { strict as assert } from 'assert';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -84,7 +85,10 @@ describe('languages (real engine, real images)', function () {
   });
   after(async () => {
     await d.stop();
-    assert.deepEqual(engineContainers(d.scope), [], 'containers left behind after shutdown');
+    const left = engineContainers(d.scope);
+    // Say which (profile, state) if any is left: the message must help find the path that left it.
+    const what = left.map((id) => execFileSync('docker', ['inspect', '-f', '{{.Id}} {{index .Config.Labels "dev.warmbox.profile"}} {{.State.Status}}', id], { encoding: 'utf8' }).trim());
+    assert.deepEqual(left, [], `containers left behind after shutdown: ${what.join('; ')}`);
   });
 
   const run = (p: RunStartParams) => runToEnd(d.client, p);
