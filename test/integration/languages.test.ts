@@ -91,6 +91,9 @@ describe('languages (real engine, real images)', function () {
       minSize: 0,
       maxSize: 1,
     };
+    // Builds that take their time: one past its own limit, one longer than the run's timeout but within its own.
+    profiles['slow-build'] = { image: 'warmbox/c:2', compile: ['sh', '-c', 'echo building; sleep 60'], command: ['sh', '{file}'], compileTimeoutMs: 2000, minSize: 0, maxSize: 1 };
+    profiles['long-build'] = { image: 'warmbox/c:2', compile: ['sh', '-c', 'sleep 3'], command: ['sh', '{file}'], minSize: 0, maxSize: 1 };
     d = await startDaemon({ profiles, limits: { timeoutMs: 30_000, memoryMb: 512 } });
   });
   after(async () => {
@@ -211,6 +214,18 @@ describe('languages (real engine, real images)', function () {
     assert.equal(r.result.outcome, 'exited', `${r.result.message}\n${r.stderr}`);
     assert.equal(r.stdout.toString(), '/build/out/dbg-tool.bin --from=tool\n');
     assert.equal(r.result.compile?.cached, false);
+  });
+
+  it('stops a compile step at its own limit (compile-error), and does not count it in the run\'s timeout', async () => {
+    const slow = await run({ profile: 'slow-build', code: 'echo never\n', fileName: 'x.sh' });
+    assert.equal(slow.result.outcome, 'compile-error');
+    assert.match(slow.result.message ?? '', /compile step ran longer than 2 s/);
+    assert.match(slow.result.compile?.messages ?? '', /^building\n/);
+    assert.equal(slow.stdout.length, 0);
+    const long = await run({ profile: 'long-build', code: 'echo ran\n', fileName: 'x.sh', timeoutMs: 2000 });
+    assert.equal(long.result.outcome, 'exited', long.result.message);
+    assert.equal(long.stdout.toString(), 'ran\n');
+    assert.ok(long.result.compile!.ms >= 3000, `compile took ${long.result.compile!.ms} ms`);
   });
 
   it('passes large output and all of a large stdin through a compiled program', async () => {
