@@ -349,7 +349,8 @@ export class PoolManager {
       await Promise.all([...this.pools.values()].map((p) => p.maintain()));
       // Sets nobody uses and that hold nothing any more go.
       for (const [key, pool] of this.pools) {
-        if (pool.unused() && pool.empty) {
+        // (a profile's default set stays, even one warmed only on use: it is where its runs go)
+        if (!pool.isDefault && pool.unused() && pool.empty) {
           this.pools.delete(key);
           void pool.close('unused');
           this.log.info(`warm set ${pool.key} went (unused for ${Math.round(this.config.setIdleMs / 1000)} s)`);

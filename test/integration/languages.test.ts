@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Methods, ProfileResolveResult, RunStartParams } from '../../daemon/protocol';
+import { Methods, PoolStats, ProfileResolveResult, RunStartParams } from '../../daemon/protocol';
 import { CLI, engineContainers, runToEnd, startDaemon, TestDaemon } from '../helpers/daemon';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -267,6 +267,9 @@ describe('languages (real engine, real images)', function () {
     assert.deepEqual(await resolve({ fileName: 'Untitled-1', languageId: 'rust' }), { profile: 'rust', by: 'languageId' });
     assert.deepEqual(await resolve({ fileName: 'tool', firstLine: '#!/usr/bin/env python3' }), { profile: 'python', by: 'shebang' });
     assert.deepEqual(await resolve({ fileName: 'tool', firstLine: '#!/bin/bash -e' }), { profile: 'shell', by: 'shebang' });
+    // Languages warmed only on use keep their default set (it is not dropped as unused, then made again by a run).
+    const st = await d.client.request<PoolStats>(Methods.poolStats);
+    for (const name of ['lua', 'java', 'c']) assert.equal(st.profiles.find((p) => p.profile === name)?.isDefault, true, `${name}: ${JSON.stringify(st.profiles.map((p) => [p.profile, p.isDefault]))}`);
     const none = await resolve({ fileName: 'notes.txt' });
     assert.ok('error' in none && /known: .*typescript/.test(none.error), JSON.stringify(none));
   });
