@@ -100,8 +100,10 @@ async function cmdRun(argv: string[]): Promise<number> {
   if (!profile) {
     // The daemon decides (extension, then a shebang on the first line): the same answer as the editor's.
     const r = await client.request<ProfileResolveResult>(Methods.profileResolve, { fileName: path.basename(file), firstLine: code.slice(0, 4096).split('\n', 1)[0] });
-    if ('error' in r) fail(`cannot tell the profile from "${path.basename(file)}": ${r.error}; pass --profile`, 2);
-    else profile = r.profile;
+    if ('error' in r) {
+      const names = (await client.request<ProfileInfo[]>(Methods.profilesList)).map((p) => p.name);
+      fail(`cannot tell the profile from "${path.basename(file)}"; pass --profile (known: ${names.join(', ')})`, 2);
+    } else profile = r.profile;
   }
 
   let stdinBytes: Buffer | undefined;

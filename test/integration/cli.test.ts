@@ -64,7 +64,7 @@ describe('warmbox CLI (real engine)', function () {
     fs.writeFileSync(f, 'x');
     const unknownExt = cli(['run', f]);
     assert.equal(unknownExt.status, 2);
-    assert.match(unknownExt.stderr, /cannot tell the profile from "a.txt"; pass --profile \(known: python, node, shell\)/);
+    assert.match(unknownExt.stderr, /cannot tell the profile from "a.txt"; pass --profile \(known: python, node, shell, typescript, c, cpp, go, rust, java, ruby, php, perl, lua\)/);
     const unknownProfile = cli(['run', f, '--profile', 'cobol']);
     assert.equal(unknownProfile.status, 2);
     assert.match(unknownProfile.stderr, /unknown profile "cobol"/);
