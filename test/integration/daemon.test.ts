@@ -153,7 +153,7 @@ describe('daemon (real engine)', function () {
       assert.equal(byId(2).error?.code, ErrorCodes.InvalidParams);
       assert.match(byId(2).error!.message, /code must be a string/);
       assert.equal(byId(3).error?.code, ErrorCodes.UnknownProfile);
-      assert.match(byId(3).error!.message, /unknown profile "cobol" \(known: python, node, shell\)/);
+      assert.match(byId(3).error!.message, /unknown profile "cobol" \(known: python, node, shell, typescript, c, cpp, go, rust, java, ruby, php, perl, lua\)/);
       assert.equal(byId(4).error?.code, ErrorCodes.InvalidParams);
       assert.equal(byId(5).error?.code, ErrorCodes.UnknownRun);
       assert.ok(byId(6).result);
