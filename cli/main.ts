@@ -285,7 +285,7 @@ async function cmdProfiles(argv: string[]): Promise<number> {
   const client = await connect();
   const list = await client.request<ProfileInfo[]>(Methods.profilesList);
   if (a.flags.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
-  else for (const p of list) process.stdout.write(`${p.name.padEnd(10)} ${p.image.padEnd(22)} ${p.extensions.join(' ').padEnd(14)} ${p.command.join(' ')}\n`);
+  else for (const p of list) process.stdout.write(`${p.name.padEnd(10)} ${p.image.padEnd(22)} ${p.extensions.join(' ').padEnd(14)} ${p.compile ? `${p.compile.join(' ')} && ` : ''}${p.command.join(' ')}\n`);
   client.close();
   return 0;
 }

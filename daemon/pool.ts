@@ -40,6 +40,8 @@ export interface PoolOptions {
   engineProblem(): string | undefined;
   /** Bounds a health check: a hung engine must not stall maintenance. */
   bounded<T>(what: string, p: Promise<T>): Promise<T>;
+  /** The set's image is missing: may start building it, and says so (languages/imageBuilder.ts). */
+  imageMissing?(pool: ProfilePool, e: InfraError): InfraError;
 }
 
 const IDLE_TRIM_MS = 60_000;
@@ -314,6 +316,14 @@ export class ProfilePool {
     this.fill();
   }
 
+  /** Its image was just built: warm now rather than after the backoff. */
+  retryNow(): void {
+    this.lastError = undefined;
+    this.nextWarmAt = 0;
+    this.failStreak = 0;
+    this.fill();
+  }
+
   private trimIdle(): void {
     const minSize = this.minSize();
     const idle = [...this.sandboxes].filter((s) => s.state === 'idle');
@@ -364,10 +374,11 @@ export class ProfilePool {
         this.failStreak = 0;
         this.lastError = undefined;
       },
-      (e: InfraError) => {
+      (err: InfraError) => {
         this.sandboxes.delete(sb);
         // Removed on purpose while warming (shutdown, settings change, trimmed): not a failure.
-        if (this.closed || e.reason === 'shutting-down') return;
+        if (this.closed || err.reason === 'shutting-down') return;
+        const e = err.reason === 'image-missing' && this.opts.imageMissing ? this.opts.imageMissing(this, err) : err;
         this.failures++;
         this.failStreak++;
         this.lastError = e;

@@ -6,6 +6,7 @@ import { classifyDockerError, InfraError, isUnreachable, withTimeout } from './d
 import { noteEngineKind } from './engine';
 import { kindOf } from './engine/probe';
 import type { Logger } from './log';
+import { ImageBuilder } from './languages/imageBuilder';
 import { PoolOptions, ProfilePool } from './pool';
 import type { Profile } from './profiles';
 import { resolveProfileFor } from './languages/resolve';
@@ -100,8 +101,17 @@ export class PoolManager {
       freed: () => this.fillAll(),
       engineProblem: () => (this.engineHung ? this.dockerState.error : undefined),
       bounded: (what, p) => this.bounded(what, p),
+      imageMissing: (pool, e) => {
+        const builtin = new Set([...this.config.profiles.values()].filter((p) => p.builtin).map((p) => p.name));
+        return (this.images ??= new ImageBuilder(this.log)).missing(pool.profile.image, builtin, () => {
+          for (const p of this.pools.values()) if (p.profile.image === pool.profile.image) p.retryNow();
+        }, e);
+      },
     };
   }
+
+  /** Builds missing warmbox images on first use (made when first needed). */
+  private images?: ImageBuilder;
 
   private addPool(profile: Profile, isDefault: boolean, project?: { copy: ProjectCopy; key: string }): ProfilePool {
     const pool = new ProfilePool(profile, this.sandboxEnv(), this.poolOptions(), project?.copy);
@@ -410,7 +420,8 @@ export class PoolManager {
       await Promise.all([...this.pools.values()].map((p) => p.maintain()));
       // Sets nobody uses and that hold nothing any more go.
       for (const [key, pool] of this.pools) {
-        if (pool.unused() && pool.empty) {
+        // (a profile's default set stays, even one warmed only on use: it is where its runs go)
+        if (!pool.isDefault && pool.unused() && pool.empty) {
           this.pools.delete(key);
           void pool.close('unused');
           this.log.info(`warm set ${pool.key} went (unused for ${Math.round(this.config.setIdleMs / 1000)} s)`);

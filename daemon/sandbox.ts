@@ -353,8 +353,21 @@ export class Sandbox extends EventEmitter {
       await withTimeout('removing a container', ENGINE_CALL_MS, this.container.remove({ force: true }));
     } catch (e) {
       const code = (e as { statusCode?: number }).statusCode;
-      // 404: AutoRemove was faster; 409: removal already under way.
-      if (code !== 404 && code !== 409) this.env.log.warn(`removing ${this.shortId}: ${(e as Error).message}`);
+      // 404: AutoRemove was faster; 409: removal already under way (AutoRemove of a run that just ended): wait for
+      // it, so a shutdown that says its containers are removed means it.
+      if (code === 409) await this.goneFromEngine();
+      else if (code !== 404) this.env.log.warn(`removing ${this.shortId}: ${(e as Error).message}`);
+    }
+  }
+
+  private async goneFromEngine(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      try {
+        await withTimeout('inspecting a container', ENGINE_CALL_MS, this.container!.inspect());
+      } catch {
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 

@@ -2,11 +2,12 @@
 // a compile error on the right line, a runtime error, the build cache (hit, miss, a program that tampers with its
 // build), and the profile chosen in the daemon (extension, language id, shebang).
 import { strict as assert } from 'assert';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Methods, ProfileResolveResult, RunStartParams } from '../../daemon/protocol';
-import { engineContainers, runToEnd, startDaemon, TestDaemon } from '../helpers/daemon';
+import { Methods, PoolStats, ProfileResolveResult, RunStartParams } from '../../daemon/protocol';
+import { CLI, engineContainers, runToEnd, startDaemon, TestDaemon } from '../helpers/daemon';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -79,12 +80,28 @@ describe('languages (real engine, real images)', function () {
 
   before(async () => {
     // One warm sandbox per language at most: thirteen images on a shared machine.
-    const profiles = Object.fromEntries(LANGS.map((l) => [l.name, { minSize: 0, maxSize: 2 }]));
+    const profiles: Record<string, object> = Object.fromEntries(LANGS.map((l) => [l.name, { minSize: 0, maxSize: 2 }]));
+    // A user's compiled profile: placeholders inside arguments, its own compile limit.
+    profiles['c-debug'] = {
+      image: 'warmbox/c:2',
+      compile: ['gcc', '-O0', '-g', '-o', '{out}/dbg-{name}.bin', '{file}'],
+      command: ['{out}/dbg-{name}.bin', '--from={name}'],
+      extensions: ['.dbg.c'],
+      compileTimeoutMs: 20_000,
+      minSize: 0,
+      maxSize: 1,
+    };
+    // Builds that take their time: one past its own limit, one longer than the run's timeout but within its own.
+    profiles['slow-build'] = { image: 'warmbox/c:2', compile: ['sh', '-c', 'echo building; sleep 60'], command: ['sh', '{file}'], compileTimeoutMs: 2000, minSize: 0, maxSize: 1 };
+    profiles['long-build'] = { image: 'warmbox/c:2', compile: ['sh', '-c', 'sleep 3'], command: ['sh', '{file}'], minSize: 0, maxSize: 1 };
     d = await startDaemon({ profiles, limits: { timeoutMs: 30_000, memoryMb: 512 } });
   });
   after(async () => {
     await d.stop();
-    assert.deepEqual(engineContainers(d.scope), [], 'containers left behind after shutdown');
+    const left = engineContainers(d.scope);
+    // Say which (profile, state) if any is left: the message must help find the path that left it.
+    const what = left.map((id) => execFileSync('docker', ['ps', '-a', '--filter', `id=${id}`, '--format', '{{.ID}} {{.Label "dev.warmbox.profile"}} {{.Status}}'], { encoding: 'utf8' }).trim() || `${id.slice(0, 12)} (gone a moment later)`);
+    assert.deepEqual(left, [], `containers left behind after shutdown: ${what.join('; ')}`);
   });
 
   const run = (p: RunStartParams) => runToEnd(d.client, p);
@@ -191,6 +208,58 @@ describe('languages (real engine, real images)', function () {
     assert.equal(r.stdout.toString(), '8 100000\n');
   });
 
+  it('runs a user profile with a compile step, placeholders inside arguments', async () => {
+    const code = '#include <stdio.h>\nint main(int c, char **v) { printf("%s %s\\n", v[0], v[1]); return 0; }\n';
+    const r = await run({ profile: 'c-debug', code, fileName: 'tool.c' });
+    assert.equal(r.result.outcome, 'exited', `${r.result.message}\n${r.stderr}`);
+    assert.equal(r.stdout.toString(), '/build/out/dbg-tool.bin --from=tool\n');
+    assert.equal(r.result.compile?.cached, false);
+  });
+
+  it('stops a compile step at its own limit (compile-error), and does not count it in the run\'s timeout', async () => {
+    const slow = await run({ profile: 'slow-build', code: 'echo never\n', fileName: 'x.sh' });
+    assert.equal(slow.result.outcome, 'compile-error');
+    assert.match(slow.result.message ?? '', /compile step ran longer than 2 s/);
+    assert.match(slow.result.compile?.messages ?? '', /^building\n/);
+    assert.equal(slow.stdout.length, 0);
+    const long = await run({ profile: 'long-build', code: 'echo ran\n', fileName: 'x.sh', timeoutMs: 2000 });
+    assert.equal(long.result.outcome, 'exited', long.result.message);
+    assert.equal(long.stdout.toString(), 'ran\n');
+    assert.ok(long.result.compile!.ms >= 3000, `compile took ${long.result.compile!.ms} ms`);
+  });
+
+  it('passes large output and all of a large stdin through a compiled program', async () => {
+    const code = '#include <stdio.h>\nint main(void) { long n = 0; int ch; while ((ch = getchar()) != EOF) n++; for (int i = 0; i < 200000; i++) printf("line %d\\n", i); fprintf(stderr, "read %ld\\n", n); return 0; }\n';
+    const r = await run({ profile: 'c', code, fileName: 'main.c', stdin: Buffer.alloc(3 * 1024 * 1024, 'x').toString('base64') });
+    assert.equal(r.result.outcome, 'exited', r.result.message);
+    assert.equal(r.stderr.toString(), 'read 3145728\n');
+    const lines = r.stdout.toString().split('\n');
+    assert.equal(lines.length, 200001);
+    assert.equal(lines[199999], 'line 199999');
+  });
+
+  it('runs a shebang file without an extension from the CLI', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wblang-'));
+    try {
+      const f = path.join(dir, 'tool');
+      fs.writeFileSync(f, '#!/usr/bin/env python3\nimport sys\nprint("shebang ran", sys.version_info[0])\n');
+      const r = spawnSync(process.execPath, [CLI, 'run', f, '--no-stdin', '--no-project'], { env: d.env, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, 'shebang ran 3\n');
+      fs.writeFileSync(path.join(dir, 'notes'), 'just words\n');
+      const n = spawnSync(process.execPath, [CLI, 'run', path.join(dir, 'notes'), '--no-stdin', '--no-project'], { env: d.env, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(n.status, 2);
+      assert.match(n.stderr, /cannot tell the profile from "notes".*known: python/);
+      // A compile error is its own exit status.
+      fs.writeFileSync(path.join(dir, 'bad.c'), 'int main(void) { return nope; }\n');
+      const c = spawnSync(process.execPath, [CLI, 'run', path.join(dir, 'bad.c'), '--no-stdin', '--no-project'], { env: d.env, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(c.status, 126, c.stderr);
+      assert.match(c.stderr, /bad\.c:1:25: error: .nope. undeclared/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('chooses the profile in the daemon: extension, VS Code language id, shebang; a clear error otherwise', async () => {
     const resolve = (q: object) => d.client.request<ProfileResolveResult>(Methods.profileResolve, q);
     assert.deepEqual(await resolve({ fileName: '/x/t.ts' }), { profile: 'typescript', by: 'extension' });
@@ -198,6 +267,9 @@ describe('languages (real engine, real images)', function () {
     assert.deepEqual(await resolve({ fileName: 'Untitled-1', languageId: 'rust' }), { profile: 'rust', by: 'languageId' });
     assert.deepEqual(await resolve({ fileName: 'tool', firstLine: '#!/usr/bin/env python3' }), { profile: 'python', by: 'shebang' });
     assert.deepEqual(await resolve({ fileName: 'tool', firstLine: '#!/bin/bash -e' }), { profile: 'shell', by: 'shebang' });
+    // Languages warmed only on use keep their default set (it is not dropped as unused, then made again by a run).
+    const st = await d.client.request<PoolStats>(Methods.poolStats);
+    for (const name of ['lua', 'java', 'c']) assert.equal(st.profiles.find((p) => p.profile === name)?.isDefault, true, `${name}: ${JSON.stringify(st.profiles.map((p) => [p.profile, p.isDefault]))}`);
     const none = await resolve({ fileName: 'notes.txt' });
     assert.ok('error' in none && /known: .*typescript/.test(none.error), JSON.stringify(none));
   });
