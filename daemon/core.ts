@@ -259,7 +259,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     settings: () => config.environments,
     runtimeDir: path.dirname(ctx.logPath),
     progress: (n) => broadcast(Notifications.envProgress, n),
-    imagesInUse: () => pools.images(),
+    imagesInUse: () => pools.imagesInUse(),
     // A rebuilt environment's set warms before runs move to it (the shape of the project's last run).
     warm: async (root, profile, image) => {
       const params = lastRun.get(`${root}\0${profile.name}`);

@@ -181,7 +181,7 @@ export class PoolManager {
   }
 
   /** The images the sets run on now (environment images among them are never pruned). */
-  images(): Set<string> {
+  imagesInUse(): Set<string> {
     return new Set([...this.pools.values()].map((p) => p.profile.image));
   }
 
