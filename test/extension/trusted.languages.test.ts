@@ -1,33 +1,10 @@
 // Issue 10 inside a real VS Code extension host: the editor-title ▶ shows for a TypeScript and a Go file (the daemon
 // chose their profiles), both run, and a Go compile error lands in the Problems panel on its line.
 import { strict as assert } from 'assert';
-import * as path from 'path';
 import * as vscode from 'vscode';
 import type { RunResult } from '../../daemon/protocol';
 import type { WarmboxApi } from '../../extension/main';
-
-const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-
-async function api(): Promise<WarmboxApi> {
-  const ext = vscode.extensions.getExtension<WarmboxApi>('warmbox.warmbox');
-  assert.ok(ext, 'the extension is not loaded');
-  return ext.isActive ? ext.exports : await ext.activate();
-}
-
-async function until<T>(f: () => T | undefined | false | Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function open(name: string): Promise<vscode.TextEditor> {
-  const doc = await vscode.workspace.openTextDocument(path.join(ws(), name));
-  return vscode.window.showTextDocument(doc);
-}
+import { ws, api, until, open } from './helpers';
 
 async function run(a: WarmboxApi): Promise<RunResult> {
   const end = new Promise<RunResult>((resolve) => {

@@ -7,19 +7,7 @@ import * as vscode from 'vscode';
 import type { RunResult } from '../../daemon/protocol';
 import type { WarmboxApi } from '../../extension/main';
 import type { ToPanel } from '../../media/src/messages';
-
-const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-
-async function api(): Promise<WarmboxApi> {
-  const ext = vscode.extensions.getExtension<WarmboxApi>('warmbox.warmbox');
-  assert.ok(ext, 'the extension is not loaded');
-  return ext.isActive ? ext.exports : await ext.activate();
-}
-
-async function open(name: string): Promise<vscode.TextEditor> {
-  const doc = await vscode.workspace.openTextDocument(path.join(ws(), name));
-  return vscode.window.showTextDocument(doc);
-}
+import { ws, api, open } from './helpers';
 
 /** What the panel was sent during one command, and the run's result. */
 async function run(a: WarmboxApi, command = 'warmbox.run', ...args: unknown[]): Promise<{ r: RunResult; stdout: string; stderr: string; sent: ToPanel[] }> {

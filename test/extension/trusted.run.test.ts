@@ -7,29 +7,7 @@ import * as vscode from 'vscode';
 import { ContainerInfo, Methods, PoolStats, RunResult } from '../../daemon/protocol';
 import type { WarmboxApi } from '../../extension/main';
 import type { ToPanel } from '../../media/src/messages';
-
-const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-
-async function api(): Promise<WarmboxApi> {
-  const ext = vscode.extensions.getExtension<WarmboxApi>('warmbox.warmbox');
-  assert.ok(ext, 'the extension is not loaded');
-  return ext.isActive ? ext.exports : await ext.activate();
-}
-
-async function until<T>(f: () => T | undefined | false | Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function open(name: string): Promise<vscode.TextEditor> {
-  const doc = await vscode.workspace.openTextDocument(path.join(ws(), name));
-  return vscode.window.showTextDocument(doc);
-}
+import { ws, api, until, open } from './helpers';
 
 /** Runs a command and collects what the panel was sent (its output) and the result. */
 async function run(a: WarmboxApi, command = 'warmbox.run'): Promise<{ r: RunResult; stdout: string; stderr: string }> {

@@ -2,33 +2,10 @@
 // another goes (`warmbox.whileRunning`), and the context that puts Stop on the running editor only. The UI session
 // (test/e2e/terminal.js) drives the same through keys and the terminal as a person does.
 import { strict as assert } from 'assert';
-import * as path from 'path';
 import * as vscode from 'vscode';
 import type { RunResult } from '../../daemon/protocol';
 import type { WarmboxApi } from '../../extension/main';
-
-const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-
-async function api(): Promise<WarmboxApi> {
-  const ext = vscode.extensions.getExtension<WarmboxApi>('warmbox.warmbox');
-  assert.ok(ext, 'the extension is not loaded');
-  return ext.isActive ? ext.exports : await ext.activate();
-}
-
-async function until<T>(f: () => T | undefined | false, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function open(name: string): Promise<vscode.TextEditor> {
-  const doc = await vscode.workspace.openTextDocument(path.join(ws(), name));
-  return vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
-}
+import { ws, api, until, open } from './helpers';
 
 /** Starts Run in Sandbox on a file; resolves once the run is live, with its result to come. */
 async function start(a: WarmboxApi, name: string): Promise<{ uri: string; end: Promise<RunResult | undefined> }> {
