@@ -1,7 +1,7 @@
 // One environment build through the engine's own image build: a tar context, Docker's progress stream read line by
 // line into steps, the installer's last lines kept for the error.
 import type Docker from 'dockerode';
-import { pack } from 'tar-stream';
+import { packFiles } from '../workspace/tar';
 import type { EnvPlan } from './dockerfile';
 
 export interface BuildProgress {
@@ -40,22 +40,9 @@ export class BuildCancelled extends Error {}
 const KEEP_LINES = 15;
 
 export async function contextTar(plan: EnvPlan): Promise<Buffer> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<void>((resolve, reject) => {
-    p.on('end', () => resolve());
-    p.on('error', reject);
-  });
   // Fixed times and modes: Docker's cache of a COPY depends on what is copied, not when it was saved.
   const mtime = new Date(0);
-  const entry = (name: string, body: Buffer) =>
-    new Promise<void>((resolve, reject) => p.entry({ name, mode: 0o644, mtime }, body, (e) => (e ? reject(e) : resolve())));
-  await entry('Dockerfile', Buffer.from(plan.dockerfile));
-  for (const [name, body] of plan.files) await entry(name, body);
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
+  return packFiles([{ name: 'Dockerfile', body: Buffer.from(plan.dockerfile), mtime }, ...[...plan.files].map(([name, body]) => ({ name, body, mtime }))]);
 }
 
 /** Builds and tags `plan.tag`; resolves with the image id. Throws BuildFailed (with the step) or BuildCancelled. */

@@ -82,6 +82,13 @@ export class TarCache {
   }
 }
 
+/** A tar of files given in memory (an image build's context), in one buffer. */
+export async function packFiles(files: { name: string; body: Buffer; mode?: number; mtime?: Date }[]): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  for (const f of files) pieces.push(await entryBytes({ name: f.name, type: 'file', mode: f.mode ?? 0o644, mtime: f.mtime ?? new Date() }, f.body));
+  return Buffer.concat([...pieces, END]);
+}
+
 /** A tar in one buffer (uncached): for deltas and tests. */
 export async function packEntries(snap: Snapshot, rels: Iterable<string>, overlays: Map<string, Buffer> = new Map()): Promise<Buffer> {
   return Buffer.concat((await new TarCache().pack(snap, rels, overlays)).pieces);
