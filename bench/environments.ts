@@ -29,7 +29,7 @@ export async function environmentsSection(daemonPath: string, n: number): Promis
   try {
     const build = async (noCache: boolean) => {
       const t0 = now();
-      const r = await client.request<EnvBuildResult>(Methods.envBuild, { root, profile: 'python', noCache });
+      const r = await client.request(Methods.envBuild, { root, profile: 'python', noCache });
       const b = r.builds[0];
       if (b.status !== 'built') throw new Error(`environment bench: build ${b.status}: ${b.message ?? ''}`);
       image = b.image!;
@@ -48,7 +48,7 @@ export async function environmentsSection(daemonPath: string, n: number): Promis
     const once = async (p: RunStartParams = params) => {
       // Armed before each run (a project's set keeps python's minSize, 1): the run is measured, not the refill.
       for (let i = 0; i < 600; i++) {
-        const s = await client.request<PoolStats>(Methods.poolStats);
+        const s = await client.request(Methods.poolStats);
         const set = s.profiles.find((p) => p.image === image);
         if (set && set.idle >= 1 && set.warming === 0) break;
         await new Promise((r) => setTimeout(r, 100));

@@ -54,7 +54,7 @@ async function secondDockerd(dir: string): Promise<{ sock: string; proc: ChildPr
 /** The pool holds `k` armed Python sandboxes and nothing is warming (so no container start overlaps a run). */
 async function armed(client: DaemonClient, k: number): Promise<void> {
   for (let i = 0; i < 1200; i++) {
-    const s = await client.request<PoolStats>(Methods.poolStats);
+    const s = await client.request(Methods.poolStats);
     const py = s.profiles.find((p) => p.profile === 'python');
     if (py && py.idle >= k && py.warming === 0) return;
     await new Promise((r) => setTimeout(r, 25));

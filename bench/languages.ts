@@ -45,7 +45,7 @@ export async function languagesSection(daemonPath: string, n: number, firstN: nu
     // One run each wakes the sets (warmed on use), then the pools fill.
     for (const l of LANGS) await timed(client, { profile: l.profile, code: l.code(`wake ${run}`), fileName: l.file });
     for (let i = 0; i < 600; i++) {
-      const s = await client.request<PoolStats>(Methods.poolStats);
+      const s = await client.request(Methods.poolStats);
       if (s.profiles.filter((p) => !p.profile.includes(':')).every((p) => p.minSize === 0 || p.idle >= p.minSize)) break;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -159,7 +159,7 @@ export async function prestartSection(n: number, warmup = 3): Promise<string[]> 
       helpers[img] = c.id;
     }
     for (let i = 0; i < 300; i++) {
-      const s = await client.request<PoolStats>(Methods.poolStats);
+      const s = await client.request(Methods.poolStats);
       if (s.profiles.every((p) => p.profile.includes(':') || p.idle >= Math.min(p.minSize, 2))) break;
       await new Promise((r) => setTimeout(r, 100));
     }

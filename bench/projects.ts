@@ -42,9 +42,9 @@ async function once(client: DaemonClient, params: RunStartParams): Promise<numbe
 async function armed(client: DaemonClient, sets: number): Promise<void> {
   const instance = client.hello.instanceId;
   for (let i = 0; i < 600; i++) {
-    const s = await client.request<PoolStats>(Methods.poolStats);
+    const s = await client.request(Methods.poolStats);
     const python = s.profiles.filter((p) => p.profile.startsWith('python') && p.isolation === 'fresh');
-    const list = await client.request<ContainerInfo[]>(Methods.containersList);
+    const list = await client.request(Methods.containersList);
     const busy = list.some((c) => c.state !== 'idle');
     // ...and the engine holds no container the pool let go of (its removal is work for the engine too).
     const onEngine = () => execFileSync('docker', ['ps', '-aq', '--filter', `label=dev.warmbox.instance=${instance}`], { encoding: 'utf8' }).split('\n').filter(Boolean).length;

@@ -207,7 +207,7 @@ async function main(): Promise<void> {
   try {
     // Let the pools fill before measuring.
     for (let i = 0; i < 200; i++) {
-      const s = await client.request<PoolStats>(Methods.poolStats);
+      const s = await client.request(Methods.poolStats);
       if (s.profiles.every((p) => p.profile.includes(':') || p.idle >= Math.min(p.minSize, 4))) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -251,7 +251,7 @@ async function main(): Promise<void> {
     const hello = client.hello;
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${hello.pid}/status`, 'utf8'))?.[1] ?? NaN);
     await new Promise((r) => setTimeout(r, 2000));
-    const idle = (await client.request<{ id: string; state: string; profile: string }[]>(Methods.containersList)).filter((c) => c.state === 'idle');
+    const idle = (await client.request(Methods.containersList)).filter((c) => c.state === 'idle');
     const mem = idle.map((c) => {
       let v = '';
       try {

@@ -40,7 +40,7 @@ export async function cmdEnv(argv: string[], client: () => Promise<DaemonClient>
   if (sub === 'ls') {
     const a = parseArgs(rest, { flags: ['json'], options: [] });
     const c = await client();
-    const list = await c.request<EnvInfo[]>(Methods.envList);
+    const list = await c.request(Methods.envList);
     c.close();
     if (a.flags.json) {
       process.stdout.write(JSON.stringify(list, null, 2) + '\n');
@@ -64,7 +64,7 @@ export async function cmdEnv(argv: string[], client: () => Promise<DaemonClient>
     const root = dir ? path.resolve(dir) : findProjectRoot(path.join(process.cwd(), 'warmbox-env-build'));
     const c = await client();
     const stop = showProgress(c, root, true);
-    const r = await c.request<EnvBuildResult>(Methods.envBuild, { root, profile: a.options.profile, noCache: a.flags['no-cache'] || undefined });
+    const r = await c.request(Methods.envBuild, { root, profile: a.options.profile, noCache: a.flags['no-cache'] || undefined });
     stop();
     c.close();
     if (a.flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
@@ -83,7 +83,7 @@ export async function cmdEnv(argv: string[], client: () => Promise<DaemonClient>
     const keep = a.options.keep === undefined ? undefined : Number(a.options.keep);
     if (keep !== undefined && !(Number.isInteger(keep) && keep >= 0)) throw new CliUsageError('--keep takes a count (0 or more)');
     const c = await client();
-    const r = await c.request<EnvPruneResult>(Methods.envPrune, { keep, project: a.options.project ? path.resolve(a.options.project) : undefined });
+    const r = await c.request(Methods.envPrune, { keep, project: a.options.project ? path.resolve(a.options.project) : undefined });
     c.close();
     if (a.flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
     else process.stdout.write(r.removed.length ? `removed ${r.removed.join(', ')}; ${r.kept.length} kept\n` : `nothing to remove; ${r.kept.length} kept\n`);

@@ -260,12 +260,12 @@ async function cmdStats(argv: string[]): Promise<number> {
   if (!Number.isFinite(minutes) || minutes < 1 || minutes > 15) throw new CliUsageError('--minutes must be a number from 1 to 15 (the daemon keeps 15 minutes)');
   const client = await connect();
   if (a.flags.history) {
-    const h = await client.request<PoolHistoryResult>(Methods.poolHistory, {});
+    const h = await client.request(Methods.poolHistory, {});
     process.stdout.write(a.flags.json ? JSON.stringify(h, null, 2) + '\n' : formatHistory(h, Date.now(), minutes));
     client.close();
     return 0;
   }
-  const stats = await client.request<PoolStats>(Methods.poolStats);
+  const stats = await client.request(Methods.poolStats);
   process.stdout.write(a.flags.json ? JSON.stringify(stats, null, 2) + '\n' : formatStats(stats, client.hello));
   client.close();
   return 0;
@@ -274,7 +274,7 @@ async function cmdStats(argv: string[]): Promise<number> {
 async function cmdLs(argv: string[]): Promise<number> {
   const a = parseArgs(argv, { flags: ['json'], options: [] });
   const client = await connect();
-  const list = await client.request<ContainerInfo[]>(Methods.containersList);
+  const list = await client.request(Methods.containersList);
   process.stdout.write(a.flags.json ? JSON.stringify(list, null, 2) + '\n' : formatContainers(list));
   client.close();
   return 0;
@@ -283,7 +283,7 @@ async function cmdLs(argv: string[]): Promise<number> {
 async function cmdProfiles(argv: string[]): Promise<number> {
   const a = parseArgs(argv, { flags: ['json'], options: [] });
   const client = await connect();
-  const list = await client.request<ProfileInfo[]>(Methods.profilesList);
+  const list = await client.request(Methods.profilesList);
   if (a.flags.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
   else for (const p of list) process.stdout.write(`${p.name.padEnd(10)} ${p.image.padEnd(22)} ${p.extensions.join(' ').padEnd(14)} ${p.compile ? `${p.compile.join(' ')} && ` : ''}${p.command.join(' ')}\n`);
   client.close();
@@ -300,7 +300,7 @@ async function cmdDaemon(argv: string[]): Promise<number> {
   }
   if (sub === 'status') {
     const c = await connect(false);
-    const stats = await c.request<PoolStats>(Methods.poolStats);
+    const stats = await c.request(Methods.poolStats);
     process.stdout.write(`warmboxd ${c.hello.daemonVersion} running (pid ${c.hello.pid}, up ${formatAge(Date.now() - c.hello.startedAt)}, socket ${c.hello.socketPath}, log ${c.hello.logPath})\n`);
     process.stdout.write(formatStats(stats, c.hello));
     c.close();

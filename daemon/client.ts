@@ -10,6 +10,9 @@ import type { Writable } from 'stream';
 import { JSONRPCClient, JSONRPCErrorException } from 'json-rpc-2.0';
 import {
   ErrorCodes,
+  MethodName,
+  ParamsOf,
+  ResultOf,
   HelloResult,
   MAX_CODE_BYTES,
   Methods,
@@ -156,7 +159,7 @@ export class DaemonClient extends EventEmitter {
     this.trace = opts.trace;
     const ms = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
     try {
-      this.hello = await this.request<HelloResult>(Methods.hello, { client: opts.client, protocolVersion: PROTOCOL_VERSION }, ms);
+      this.hello = await this.request(Methods.hello, { client: opts.client, protocolVersion: PROTOCOL_VERSION }, ms);
     } catch (e) {
       this.close();
       if (!(e instanceof DaemonTimeoutError)) throw e;
@@ -211,7 +214,7 @@ export class DaemonClient extends EventEmitter {
   }
 
   /** A request; with `timeoutMs`, a daemon that does not answer in time gives a DaemonTimeoutError. */
-  request<T = unknown>(method: string, params?: unknown, timeoutMs?: number): Promise<T> {
+  request<M extends MethodName>(method: M, params?: ParamsOf<M>, timeoutMs?: number): Promise<ResultOf<M>> {
     const answer = Promise.resolve(this.rpc.request(method, params ?? {}));
     if (!timeoutMs) return answer;
     let timer: NodeJS.Timeout | undefined;

@@ -1,5 +1,6 @@
 // Everything heavy (dockerode, the pool, the run path), loaded only after the socket is bound.
 import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
+import { handle } from './handlers';
 import { ConfigError, DaemonConfig, loadConfig } from './config';
 import { closeEngine, engineFromEnv, engineLine, openEngine } from './engine';
 import { startWatchdog } from './watchdog';
@@ -105,7 +106,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     }, POOL_NOTIFY_DEBOUNCE_MS);
   };
 
-  rpc.addMethod(Methods.runStart, async (raw, conn): Promise<RunStartResult> => {
+  handle(rpc, Methods.runStart, async (raw, conn): Promise<RunStartResult> => {
     const params = v.runStartParams(raw);
     // A project that cannot be copied (missing, over its caps) is refused here, with the reason, before any run.
     if (params.project) await checkProject(pools.projects, params.project);
@@ -127,7 +128,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
   });
   // Answered once the sandbox took the bytes (or the run ended): the client's window of unanswered requests is its
   // backpressure.
-  rpc.addMethod(Methods.runStdin, async (raw) => {
+  handle(rpc, Methods.runStdin, async (raw) => {
     const p = v.runStdinParams(raw);
     // Both writes are issued at once (in order); only the answer waits.
     const taken: Promise<boolean>[] = [];
@@ -137,30 +138,30 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     if (!ok) throw new JSONRPCErrorException(`no live run ${p.runId}`, ErrorCodes.UnknownRun);
     return { ok: true };
   });
-  rpc.addMethod(Methods.runCancel, (raw) => {
+  handle(rpc, Methods.runCancel, (raw) => {
     const runId = v.runIdParam(raw);
     if (!runs.cancel(runId)) throw new JSONRPCErrorException(`no live run ${runId}`, ErrorCodes.UnknownRun);
     return { ok: true };
   });
-  rpc.addMethod(Methods.poolStats, () => pools.stats(runs.active, ctx.conns.size));
-  rpc.addMethod(Methods.poolSubscribe, (raw, conn): PoolChangedNotification => {
+  handle(rpc, Methods.poolStats, () => pools.stats(runs.active, ctx.conns.size));
+  handle(rpc, Methods.poolSubscribe, (raw, conn): PoolChangedNotification => {
     const on = !(raw && typeof raw === 'object' && (raw as { on?: unknown }).on === false);
     conn.subscribed = on;
     return { stats: pools.stats(runs.active, ctx.conns.size), containers: pools.containers() };
   });
-  rpc.addMethod(Methods.poolWant, (raw, conn): PoolWantResult => {
+  handle(rpc, Methods.poolWant, (raw, conn): PoolWantResult => {
     const { profiles } = v.poolWantParams(raw);
     const unknown = profiles.filter((p) => !config.profiles.has(p));
     const wanted = pools.setWishes(conn.id, profiles.filter((p) => config.profiles.has(p)));
     log.info(`client ${conn.id} (${conn.client}) wants ${profiles.join(', ') || 'nothing'} warm; kept warm: ${wanted.join(', ') || 'none'}`);
     return { wanted, unknown };
   });
-  rpc.addMethod(Methods.poolHistory, (raw): PoolHistoryResult => {
+  handle(rpc, Methods.poolHistory, (raw): PoolHistoryResult => {
     recordHistory();
     return history.read(v.poolHistoryParams(raw).since);
   });
-  rpc.addMethod(Methods.containersList, () => pools.containers());
-  rpc.addMethod(Methods.containersRecycle, (raw) => {
+  handle(rpc, Methods.containersList, () => pools.containers());
+  handle(rpc, Methods.containersRecycle, (raw) => {
     const id = v.containerIdParam(raw);
     const found = pools.findSandbox(id);
     if (!found) throw new JSONRPCErrorException(`no warmbox container ${id}`, ErrorCodes.UnknownContainer);
@@ -173,7 +174,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     void sb.destroy('recycled on request');
     return { ok: true, when: 'now' };
   });
-  rpc.addMethod(Methods.containersRemove, async (raw) => {
+  handle(rpc, Methods.containersRemove, async (raw) => {
     const id = v.containerIdParam(raw);
     const found = pools.findSandbox(id);
     if (!found) throw new JSONRPCErrorException(`no warmbox container ${id}`, ErrorCodes.UnknownContainer);
@@ -184,10 +185,10 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     await sb.destroy('removed on request');
     return { ok: true };
   });
-  rpc.addMethod(Methods.profilesList, () => [...config.profiles.values()].map(profileInfo));
-  rpc.addMethod(Methods.profileResolve, (raw): ProfileResolveResult => resolveProfileFor(config.profiles.values(), v.profileResolveParams(raw)));
-  rpc.addMethod(Methods.envList, () => envs.list());
-  rpc.addMethod(Methods.envBuild, async (raw) => {
+  handle(rpc, Methods.profilesList, () => [...config.profiles.values()].map(profileInfo));
+  handle(rpc, Methods.profileResolve, (raw): ProfileResolveResult => resolveProfileFor(config.profiles.values(), v.profileResolveParams(raw)));
+  handle(rpc, Methods.envList, () => envs.list());
+  handle(rpc, Methods.envBuild, async (raw) => {
     const p = v.envBuildParams(raw);
     const profiles = p.profile ? [config.profiles.get(p.profile)] : [...config.profiles.values()];
     if (profiles.some((x) => !x)) throw new JSONRPCErrorException(`unknown profile "${p.profile}" (known: ${[...config.profiles.keys()].join(', ')})`, ErrorCodes.UnknownProfile);
@@ -197,11 +198,11 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
       throw v.invalid((e as Error).message);
     }
   });
-  rpc.addMethod(Methods.envCancel, (raw) => {
+  handle(rpc, Methods.envCancel, (raw) => {
     const p = v.envCancelParams(raw);
     return { ok: envs.cancel(p.root, p.profile) };
   });
-  rpc.addMethod(Methods.envRemove, async (raw) => {
+  handle(rpc, Methods.envRemove, async (raw) => {
     const p = v.envRemoveParams(raw);
     try {
       await envs.remove(p.image);
@@ -210,11 +211,11 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     }
     return { ok: true };
   });
-  rpc.addMethod(Methods.envPrune, (raw) => {
+  handle(rpc, Methods.envPrune, (raw) => {
     const p = v.envPruneParams(raw);
     return envs.prune(p.keep, p.project);
   });
-  rpc.addMethod(Methods.configSet, (raw) => {
+  handle(rpc, Methods.configSet, (raw) => {
     const next = v.configSetParams(raw);
     const merged: ConfigOverrides = { ...overrides, ...Object.fromEntries(Object.entries(next).filter(([, x]) => x !== undefined)) };
     try {

@@ -3,6 +3,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { createJSONRPCErrorResponse, JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
+import { handle } from './handlers';
 import type { Core, startCore as StartCore } from './core';
 import { createLogger, tailFile } from './log';
 import { ErrorCodes, HelloResult, Methods, Notifications, PROTOCOL_VERSION, ShutdownParams } from './protocol';
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
     return next(request, conn);
   });
 
-  rpc.addMethod(Methods.hello, (raw, conn): HelloResult => {
+  handle(rpc, Methods.hello, (raw, conn): HelloResult => {
     const p = helloParams(raw);
     conn.client = p.client;
     return {
@@ -79,12 +80,12 @@ async function main(): Promise<void> {
       boundInMs,
     };
   });
-  rpc.addMethod(Methods.shutdown, (raw, conn) => {
+  handle(rpc, Methods.shutdown, (raw, conn) => {
     const reason = (raw as ShutdownParams | undefined)?.reason ?? `asked by ${conn.client}`;
     setImmediate(() => void shutdown(reason, 0));
     return { ok: true };
   });
-  rpc.addMethod(Methods.log, (raw) => {
+  handle(rpc, Methods.log, (raw) => {
     const lines = Math.min(Math.max(Number((raw as { lines?: number } | undefined)?.lines ?? 50), 1), 5000);
     return { path: paths.log, text: tailFile(paths.log, lines) };
   });

@@ -28,6 +28,46 @@ export const Methods = {
   envPrune: 'env/prune',
 } as const;
 
+/**
+ * The contract itself: each method's params and result. DaemonClient.request and the daemon's handlers are typed by
+ * it, so no call site states its own result type and a handler cannot answer something else.
+ */
+export interface MethodTypes {
+  'daemon/hello': { params: HelloParams; result: HelloResult };
+  'daemon/shutdown': { params: ShutdownParams; result: Ok };
+  'daemon/log': { params: LogParams; result: LogResult };
+  'config/set': { params: ConfigSetParams; result: Ok };
+  'run/start': { params: RunStartParams; result: RunStartResult };
+  'run/stdin': { params: RunStdinParams; result: Ok };
+  'run/cancel': { params: RunCancelParams; result: Ok };
+  'pool/stats': { params: Empty; result: PoolStats };
+  'pool/subscribe': { params: PoolSubscribeParams; result: PoolChangedNotification };
+  'pool/want': { params: PoolWantParams; result: PoolWantResult };
+  'pool/history': { params: PoolHistoryParams; result: PoolHistoryResult };
+  'containers/list': { params: Empty; result: ContainerInfo[] };
+  'containers/recycle': { params: ContainerIdParams; result: RecycleResult };
+  'containers/remove': { params: ContainerIdParams; result: Ok };
+  'profiles/list': { params: Empty; result: ProfileInfo[] };
+  'profile/resolve': { params: ProfileResolveParams; result: ProfileResolveResult };
+  'env/list': { params: Empty; result: EnvInfo[] };
+  'env/build': { params: EnvBuildParams; result: EnvBuildResult };
+  'env/cancel': { params: EnvCancelParams; result: Ok };
+  'env/remove': { params: EnvRemoveParams; result: Ok };
+  'env/prune': { params: EnvPruneParams; result: EnvPruneResult };
+}
+export type MethodName = keyof MethodTypes;
+export type ParamsOf<M extends MethodName> = MethodTypes[M]['params'];
+export type ResultOf<M extends MethodName> = MethodTypes[M]['result'];
+// Every name in Methods has its row above, and every row a name (a compile error otherwise).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const tableMatchesMethods: Same<MethodName, (typeof Methods)[keyof typeof Methods]> = true;
+void tableMatchesMethods;
+
+export type Empty = Record<string, never>;
+export interface Ok { ok: boolean }
+export interface PoolSubscribeParams { on?: boolean }
+export interface RecycleResult { ok: boolean; when: 'now' | 'after-run' }
+
 export const Notifications = {
   runStarted: 'run/started',
   runOutput: 'run/output',

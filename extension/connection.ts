@@ -51,7 +51,7 @@ export class DaemonConnection implements vscode.Disposable {
     try {
       const asked = await this.wishes();
       if (!asked || (this.lastWishes && this.lastWishes.asked.join() === asked.join())) return;
-      const r = await c.request<PoolWantResult>(Methods.poolWant, { profiles: asked }, REQUEST_TIMEOUT_MS);
+      const r = await c.request(Methods.poolWant, { profiles: asked }, REQUEST_TIMEOUT_MS);
       this.lastWishes = { asked, wanted: r.wanted };
       this.log.info(`asked the daemon to keep ${asked.join(', ') || 'nothing'} warm; it keeps ${r.wanted.join(', ') || 'none'} warm`);
     } catch (e) {
@@ -134,7 +134,7 @@ export class DaemonConnection implements vscode.Disposable {
       // A new daemon knows nothing of this window's wishes.
       this.lastWishes = undefined;
       await this.pushWishes();
-      this.lastPool = await client.request<PoolChangedNotification>(Methods.poolSubscribe, {}, REQUEST_TIMEOUT_MS);
+      this.lastPool = await client.request(Methods.poolSubscribe, {}, REQUEST_TIMEOUT_MS);
       this.setState('connected');
       this.poolEmitter.fire(this.lastPool);
       return client;

@@ -46,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
   const runs = new RunController(conn, panel, new ArgsStore(context.workspaceState), outputFiles, terminals);
   const tree = new ContainersTree();
   const status = new PoolStatusBar();
-  const wishes = new WorkspaceWishes(async () => (await conn.ensure()).request<ProfileInfo[]>(Methods.profilesList, {}, REQUEST_TIMEOUT_MS));
+  const wishes = new WorkspaceWishes(async () => (await conn.ensure()).request(Methods.profilesList, {}, REQUEST_TIMEOUT_MS));
   conn.wishes = () => wishes.wanted();
   const treeView = vscode.window.createTreeView('warmbox.containers', { treeDataProvider: tree });
   tree.attach(treeView);

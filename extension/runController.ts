@@ -136,7 +136,7 @@ export class RunController implements vscode.Disposable {
   /** No profile matches the document: *Pick a language…* from the daemon's profiles; remembered for the document. */
   private async pickProfile(doc: vscode.TextDocument): Promise<string | undefined> {
     const client = await this.conn.ensure();
-    const profiles = await client.request<ProfileInfo[]>(Methods.profilesList, {}, REQUEST_TIMEOUT_MS);
+    const profiles = await client.request(Methods.profilesList, {}, REQUEST_TIMEOUT_MS);
     const settings = { label: '$(gear) Map the language in settings…', profile: '' };
     const items = [
       ...profiles.map((p) => ({ label: p.name, description: p.extensions.join(' '), detail: p.image, profile: p.name })),

@@ -6,7 +6,7 @@ import type { ContainerArg, Ctx } from './context';
 async function pick(ctx: Ctx, arg: ContainerArg, verb: string): Promise<string | undefined> {
   if (arg?.kind === 'container') return arg.info.id;
   const client = await ctx.conn.ensure();
-  const list = await client.request<ContainerInfo[]>(Methods.containersList);
+  const list = await client.request(Methods.containersList);
   const chosen = await vscode.window.showQuickPick(
     list.map((c) => ({ label: c.shortId, description: `${c.profile} · ${c.state}`, id: c.id })),
     { placeHolder: `Container to ${verb}` },
@@ -35,7 +35,7 @@ export function register(ctx: Ctx): vscode.Disposable[] {
       const id = await pick(ctx, arg, 'recycle');
       if (!id) return;
       const client = await ctx.conn.ensure();
-      const r = await client.request<{ when: string }>(Methods.containersRecycle, { id });
+      const r = await client.request(Methods.containersRecycle, { id });
       if (r.when === 'after-run') void vscode.window.showInformationMessage('warmbox: the container is busy; it is replaced when its run ends.');
     }),
     vscode.commands.registerCommand('warmbox.removeContainer', async (arg: ContainerArg) => {
@@ -50,7 +50,7 @@ export function register(ctx: Ctx): vscode.Disposable[] {
     }),
     vscode.commands.registerCommand('warmbox.refreshContainers', async () => {
       const client = await ctx.conn.ensure();
-      ctx.tree.update(await client.request<PoolChangedNotification>(Methods.poolSubscribe, {}));
+      ctx.tree.update(await client.request(Methods.poolSubscribe, {}));
     }),
   ];
 }

@@ -34,7 +34,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<Node>, vscode.D
     if (node || this.conn.state !== 'connected') return [];
     try {
       const c = await this.conn.ensure();
-      return (await c.request<EnvInfo[]>(Methods.envList)).map((info) => ({ info }));
+      return (await c.request(Methods.envList)).map((info) => ({ info }));
     } catch {
       return [];
     }
@@ -58,7 +58,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<Node>, vscode.D
     if (!n?.info.project) return;
     const c = await this.conn.ensure();
     // Progress shows through the build's notifications (BuildProgress); the answer says how it ended.
-    const r = await c.request<EnvBuildResult>(Methods.envBuild, { root: n.info.project, profile: n.info.profile });
+    const r = await c.request(Methods.envBuild, { root: n.info.project, profile: n.info.profile });
     const b = r.builds[0];
     if (b?.status === 'cached') void vscode.window.showInformationMessage(`warmbox: the ${b.profile} environment is up to date (${b.image}).`);
     else if (b?.status === 'nothing') void vscode.window.showInformationMessage(`warmbox: the project asks for no ${b.profile} packages any more.`);
@@ -78,7 +78,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<Node>, vscode.D
 
   private async prune(): Promise<void> {
     const c = await this.conn.ensure();
-    const r = await c.request<EnvPruneResult>(Methods.envPrune, {});
+    const r = await c.request(Methods.envPrune, {});
     void vscode.window.showInformationMessage(r.removed.length ? `warmbox: removed ${r.removed.length} unused environment image(s).` : 'warmbox: no unused environment images over the kept number.');
     this.refresh();
   }

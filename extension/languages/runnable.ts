@@ -17,7 +17,7 @@ export async function profileFor(conn: DaemonConnection, doc: vscode.TextDocumen
   const byLang = readSettings().profileByLanguage[doc.languageId];
   if (byLang) return { profile: byLang, by: 'languageId' };
   const client = await conn.ensure();
-  return client.request<ProfileResolveResult>(Methods.profileResolve, resolveQuery(doc), REQUEST_TIMEOUT_MS);
+  return client.request(Methods.profileResolve, resolveQuery(doc), REQUEST_TIMEOUT_MS);
 }
 
 export class RunnableEditor implements vscode.Disposable {

@@ -42,7 +42,7 @@ export class PoolHistoryFeed implements vscode.Disposable {
     if (!c || c.isClosed || this.conn.state !== 'connected') return;
     this.last = Date.now();
     try {
-      const history = await c.request<PoolHistoryResult>(Methods.poolHistory, {}, REQUEST_TIMEOUT_MS);
+      const history = await c.request(Methods.poolHistory, {}, REQUEST_TIMEOUT_MS);
       this.panel.post({ type: 'history', history });
     } catch (e) {
       this.conn.log.debug(`pool history: ${(e as Error).message}`);

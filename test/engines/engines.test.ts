@@ -130,7 +130,7 @@ for (const c of CASES) {
       assert.equal(r.result.outcome, 'exited', r.result.message);
       assert.equal(r.result.exitCode, 3);
       assert.equal(r.stdout.toString(), 'hello 42\n');
-      const s = await d.client.request<PoolStats>(Methods.poolStats);
+      const s = await d.client.request(Methods.poolStats);
       assert.equal(s.docker.reachable, true);
       assert.equal(s.docker.kind, c.kind);
       assert.match(s.docker.source ?? '', c.source);
@@ -201,7 +201,7 @@ for (const c of CASES) {
       const k = await startDaemon({ ...CONFIG, profiles: { ...CONFIG.profiles, shell: { minSize: 1, maxSize: 2 } } }, { ...CLEAN, ...c.env });
       scopes.push(k.scope);
       const h = await k.client.run({ profile: 'shell', code: 'echo up; sleep 120' }, { onOutput: () => undefined });
-      await waitUntil(async () => (await k.client.request<PoolStats>(Methods.poolStats)).activeRuns === 1, 20_000);
+      await waitUntil(async () => (await k.client.request(Methods.poolStats)).activeRuns === 1, 20_000);
       await waitUntil(() => containersOn(c.sock!, k.scope).length >= 2, 20_000);
       const before = containersOn(c.sock!, k.scope).length;
       process.kill(k.client.hello.pid, 'SIGKILL');
@@ -270,7 +270,7 @@ describe('engine: what a person reads when the chosen engine is not there', func
       const r = await runToEnd(d.client, { profile: 'shell', code: 'echo never' });
       assert.equal(r.result.infraReason, 'docker-unreachable');
       assert.match(r.result.message ?? '', /^Docker is not reachable at \/nonexistent\/wb-dead\.sock \(context wb-dead \(DOCKER_CONTEXT\): no such socket\)\. Start it/);
-      const s = await d.client.request<PoolStats>(Methods.poolStats);
+      const s = await d.client.request(Methods.poolStats);
       assert.equal(s.docker.reachable, false);
       assert.equal(s.docker.context, 'wb-dead');
       await d.stop();

@@ -41,7 +41,7 @@ describe('issue 13: selections, diagnostics, warm pool (trusted workspace)', () 
     const a = await api();
     const wishes = await until(() => a.ctx.conn.lastWishes, 30_000, 'the window to send its pool wishes');
     assert.deepEqual(wishes.asked, ['python']);
-    const s = await a.ctx.conn.client!.request<PoolStats>(Methods.poolStats);
+    const s = await a.ctx.conn.client!.request(Methods.poolStats);
     const node = s.profiles.find((p) => p.profile === 'node')!;
     // The user's settings ask for 1 warm node sandbox: kept only once a run used node.
     assert.ok(node.minSize === 0 || node.runs > 0, `node is kept warm (minSize ${node.minSize}) with no node file and no node run`);
@@ -126,7 +126,7 @@ describe('issue 13: selections, diagnostics, warm pool (trusted workspace)', () 
     });
     void vscode.commands.executeCommand('warmbox.run');
     const client = a.ctx.conn.client!;
-    const busy = await until(async () => (await client.request<ContainerInfo[]>(Methods.containersList)).find((c) => c.state === 'busy' && c.profile === 'python'), 15_000, 'the run to take a container');
+    const busy = await until(async () => (await client.request(Methods.containersList)).find((c) => c.state === 'busy' && c.profile === 'python'), 15_000, 'the run to take a container');
     await client.request(Methods.containersRemove, { id: busy.id });
     const r = await end;
     assert.equal(r.outcome, 'cancelled');

@@ -29,7 +29,7 @@ describe('warmbox in VS Code (untrusted workspace)', () => {
     await vscode.workspace.getConfiguration('warmbox').update('pids', 65536, vscode.ConfigurationTarget.Workspace);
     await a.ctx.conn.pushSettings();
     try {
-      const stats = await a.ctx.conn.client!.request<{ profiles: { profile: string; minSize: number; isolation: string; limits: { memoryMb: number; network: boolean } }[] }>('pool/stats');
+      const stats = await a.ctx.conn.client!.request('pool/stats');
       const py = stats.profiles.find((p) => p.profile === 'python')!;
       assert.deepEqual(a.ctx.conn.pushed, [], 'an untrusted window pushed settings after a change');
       assert.notEqual(py.minSize, 30, 'the workspace\'s pool size reached the daemon');

@@ -103,7 +103,7 @@ describe('faults: backpressure', function () {
       }
     })();
     // While the run lives (its timeout ends it), the daemon must not take much more than its 8 MiB of unanswered requests.
-    const ended = await waitUntil(async () => (await d.client.request<{ activeRuns: number }>(Methods.poolStats)).activeRuns === 0, 30_000);
+    const ended = await waitUntil(async () => (await d.client.request(Methods.poolStats)).activeRuns === 0, 30_000);
     const sentWhileRunning = sent;
     const tEnded = (Date.now() - t0) / 1000;
     await sending;
@@ -156,7 +156,7 @@ describe('faults: backpressure', function () {
 
     // Once all 8 run, look at the programs from the host: a blocked one sleeps in pipe_write.
     const busy = await waitUntil(async () => {
-      const list = await d.client.request<ContainerInfo[]>(Methods.containersList);
+      const list = await d.client.request(Methods.containersList);
       const mine = list.filter((c) => c.runId?.startsWith('flood-'));
       return mine.length === 8 ? mine : undefined;
     }, 60_000);
@@ -170,7 +170,7 @@ describe('faults: backpressure', function () {
     const rssMid = rssMb(daemonPid);
 
     // The fast client sees the runs end at their timeout, whatever the slow one has read by then.
-    const ended = await waitUntil(async () => (await d.client.request<{ activeRuns: number }>(Methods.poolStats)).activeRuns === 0, 60_000);
+    const ended = await waitUntil(async () => (await d.client.request(Methods.poolStats)).activeRuns === 0, 60_000);
     const tEnded = Date.now() - t0;
     const daemonPeak = daemon.stop();
     // The slow client still gets every byte up to each run's end, then its exit.

@@ -124,9 +124,9 @@ describe('faults: containers failing under the pool', function () {
     it(`docker ${fault} mid-run: infra-error within 1 s, the pool refills`, async () => {
       let tFault = 0;
       const r = await runToEnd(d.client, { profile: 'python', code: 'import time\nprint("up", flush=True)\ntime.sleep(60)' }, async (h) => {
-        const c = await waitUntil(async () => (await d.client.request<ContainerInfo[]>(Methods.containersList)).some((x) => x.runId === h.runId), 10_000);
+        const c = await waitUntil(async () => (await d.client.request(Methods.containersList)).some((x) => x.runId === h.runId), 10_000);
         assert.ok(c);
-        const id = (await d.client.request<ContainerInfo[]>(Methods.containersList)).find((x) => x.runId === h.runId)!.id;
+        const id = (await d.client.request(Methods.containersList)).find((x) => x.runId === h.runId)!.id;
         await sleep(200);
         tFault = Date.now();
         docker(...fault.split(' '), id);
@@ -141,7 +141,7 @@ describe('faults: containers failing under the pool', function () {
     it(`docker ${fault} while idle: noticed and replaced`, async () => {
       await waitUntil(async () => profileStats(await stats(d.client), 'shell').idle === 2, 15_000);
       const before = profileStats(await stats(d.client), 'shell').replaced;
-      const id = (await d.client.request<ContainerInfo[]>(Methods.containersList)).find((c) => c.profile === 'shell' && c.state === 'idle')!.id;
+      const id = (await d.client.request(Methods.containersList)).find((c) => c.profile === 'shell' && c.state === 'idle')!.id;
       const t0 = Date.now();
       docker(...fault.split(' '), id);
       const noticed = await waitUntil(async () => profileStats(await stats(d.client), 'shell').replaced > before, 10_000);
@@ -160,7 +160,7 @@ describe('faults: containers failing under the pool', function () {
     await waitUntil(async () => profileStats(await stats(small.client), 'shell').busy === 1, 10_000);
     const second = runToEnd(small.client, { profile: 'shell', code: 'echo b' });
     await waitUntil(async () => profileStats(await stats(small.client), 'shell').waiting === 1, 10_000);
-    const id = (await small.client.request<ContainerInfo[]>(Methods.containersList))[0].id;
+    const id = (await small.client.request(Methods.containersList))[0].id;
     const t0 = Date.now();
     docker('kill', id);
     const [a, b] = await Promise.all([first, second]);
@@ -180,7 +180,7 @@ describe('faults: clients that go away', function () {
     const other = await d.connect('leaver');
     const h = await other.run({ profile: 'python', code: 'import time\nprint("x", flush=True)\ntime.sleep(60)' });
     const mine = runToEnd(d.client, { profile: 'python', code: 'import time\ntime.sleep(1.5)\nprint("mine")' });
-    const id = await waitUntil(async () => (await d.client.request<ContainerInfo[]>(Methods.containersList)).find((c) => c.runId === h.runId)?.id, 10_000);
+    const id = await waitUntil(async () => (await d.client.request(Methods.containersList)).find((c) => c.runId === h.runId)?.id, 10_000);
     assert.ok(id);
     const t0 = Date.now();
     other.close();

@@ -250,11 +250,11 @@ describe("faults: security — nothing on the host's disk", function () {
   it('a byte on a sandbox\'s stdout outside a run ends that sandbox, and the pool replaces it', async () => {
     const d = await onePool('python', 'reuse');
     try {
-      const [before] = await d.client.request<ContainerInfo[]>(Methods.containersList);
+      const [before] = await d.client.request(Methods.containersList);
       // No program can run while PID 1 waits, so write as the engine would let an intruder: into PID 1's stdout.
       const t0 = Date.now();
       docker('exec', '-u', '0', before.id, '/opt/warmbox/busybox', 'sh', '-c', 'echo junk-outside-a-run > /proc/1/fd/1');
-      const gone = await waitUntil(async () => !(await d.client.request<ContainerInfo[]>(Methods.containersList)).some((c) => c.id === before.id), 10_000);
+      const gone = await waitUntil(async () => !(await d.client.request(Methods.containersList)).some((c) => c.id === before.id), 10_000);
       const ms = Date.now() - t0;
       const refilled = await waitUntil(async () => profileStats(await stats(d.client), 'python').idle === 1, 60_000);
       const next = await nextRunGenuine(d, 'python');
@@ -270,7 +270,7 @@ describe("faults: security — nothing on the host's disk", function () {
     const d = await onePool('python', 'reuse');
     try {
       const r = await runToEnd(d.client, { profile: 'python', code: 'import sys\nsys.stdout.write("x" * 3_000_000)' });
-      const list = await d.client.request<ContainerInfo[]>(Methods.containersList);
+      const list = await d.client.request(Methods.containersList);
       const id = list[0]?.id ?? '';
       const [logType, logPath] = docker('inspect', '-f', '{{.HostConfig.LogConfig.Type}} {{.LogPath}}', id).trim().split(' ');
       let onDisk = 0;

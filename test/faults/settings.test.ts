@@ -63,7 +63,7 @@ describe('faults: settings of one window against other clients', function () {
     const cli = d.client;
     // What the old extension did for every window, an untrusted one included: push its limits for everyone.
     const push = await window
-      .request(Methods.configSet, { overrides: { memoryMb: 65536, pids: 65536, network: true, isolation: 'reuse' } })
+      .request(Methods.configSet, { overrides: { memoryMb: 65536, pids: 65536, network: true, isolation: 'reuse' } } as never /* off the contract on purpose */)
       .then(() => 'accepted', (e: Error) => `refused: ${e.message}`);
     const cliAfterPush = await probe(cli);
     // What the extension sends now: workspace values with the run; they may only tighten.
@@ -96,12 +96,12 @@ describe('faults: settings of one window against other clients', function () {
   it('a busy reuse sandbox made with other settings never serves another client afterwards', async () => {
     const window = await d.connect('vscode');
     // Old way: network on for everyone, a reuse run takes a sandbox, network off again while it is busy.
-    await window.request(Methods.configSet, { overrides: { isolation: 'reuse', network: true } }).catch(() => undefined);
+    await window.request(Methods.configSet, { overrides: { isolation: 'reuse', network: true } } as never /* off the contract on purpose */).catch(() => undefined);
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     const netRun = probe(window, { settings: { isolation: 'reuse', network: true } }, held);
     const busy = await waitUntil(async () => (await stats(d.client)).profiles.some((p) => p.busy > 0), 10_000);
-    await window.request(Methods.configSet, { overrides: { network: false } }).catch(() => undefined);
+    await window.request(Methods.configSet, { overrides: { network: false } } as never /* off the contract on purpose */).catch(() => undefined);
     release();
     const first = await netRun;
     const others: Shape[] = [];

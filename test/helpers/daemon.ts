@@ -128,7 +128,7 @@ export function engineContainers(scope: string): string[] {
 }
 
 export async function stats(client: DaemonClient): Promise<PoolStats> {
-  return client.request<PoolStats>(Methods.poolStats);
+  return client.request(Methods.poolStats);
 }
 
 export function profileStats(s: PoolStats, name: string) {

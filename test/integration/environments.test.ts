@@ -190,7 +190,7 @@ describe('environments: a project\'s packages built into its image (real engine)
   });
 
   it('prune removes unused environment images and keeps those in use; env ls shows them', async () => {
-    const list = () => d.client.request<EnvInfo[]>(Methods.envList);
+    const list = () => d.client.request(Methods.envList);
     // The replaced environment's warm set drains (setIdleMs) and the image is unused then.
     const old = await waitUntil(async () => (await list()).find((e) => e.image === firstPyImage && !e.inUse), 60_000, 500);
     assert.ok(old, `${firstPyImage} still in use`);
@@ -200,10 +200,10 @@ describe('environments: a project\'s packages built into its image (real engine)
     for (const i of inUse) assert.match(ls, new RegExp(`${i.replace(/[/.]/g, '\\$&')}\\s+\\S+\\s+\\d+ MB.*yes`));
 
     // Only this project's: other environment images on this engine are not the test's to remove.
-    const pruned = await d.client.request<EnvPruneResult>(Methods.envPrune, { keep: 0, project: pyRoot });
+    const pruned = await d.client.request(Methods.envPrune, { keep: 0, project: pyRoot });
     assert.ok(pruned.removed.includes(firstPyImage));
     for (const i of inUse) assert.ok(!pruned.removed.includes(i), `${i} is in use and was removed`);
-    assert.ok((await d.client.request<EnvPruneResult>(Methods.envPrune, { keep: 0, project: nodeRoot })).removed.length === 0);
+    assert.ok((await d.client.request(Methods.envPrune, { keep: 0, project: nodeRoot })).removed.length === 0);
     const after = (await list()).map((e) => e.image);
     for (const i of inUse) assert.ok(after.includes(i));
     assert.ok(!after.includes(firstPyImage));

@@ -261,14 +261,14 @@ describe('languages (real engine, real images)', function () {
   });
 
   it('chooses the profile in the daemon: extension, VS Code language id, shebang; a clear error otherwise', async () => {
-    const resolve = (q: object) => d.client.request<ProfileResolveResult>(Methods.profileResolve, q);
+    const resolve = (q: object) => d.client.request(Methods.profileResolve, q);
     assert.deepEqual(await resolve({ fileName: '/x/t.ts' }), { profile: 'typescript', by: 'extension' });
     assert.deepEqual(await resolve({ fileName: 'm.go' }), { profile: 'go', by: 'extension' });
     assert.deepEqual(await resolve({ fileName: 'Untitled-1', languageId: 'rust' }), { profile: 'rust', by: 'languageId' });
     assert.deepEqual(await resolve({ fileName: 'tool', firstLine: '#!/usr/bin/env python3' }), { profile: 'python', by: 'shebang' });
     assert.deepEqual(await resolve({ fileName: 'tool', firstLine: '#!/bin/bash -e' }), { profile: 'shell', by: 'shebang' });
     // Languages warmed only on use keep their default set (it is not dropped as unused, then made again by a run).
-    const st = await d.client.request<PoolStats>(Methods.poolStats);
+    const st = await d.client.request(Methods.poolStats);
     for (const name of ['lua', 'java', 'c']) assert.equal(st.profiles.find((p) => p.profile === name)?.isDefault, true, `${name}: ${JSON.stringify(st.profiles.map((p) => [p.profile, p.isDefault]))}`);
     const none = await resolve({ fileName: 'notes.txt' });
     assert.ok('error' in none && /known: .*typescript/.test(none.error), JSON.stringify(none));

@@ -28,7 +28,7 @@ describe('warm pool (real engine)', function () {
   });
 
   it('pre-warms minSize per profile, labelled and hardened', async () => {
-    const list = await d.client.request<ContainerInfo[]>(Methods.containersList);
+    const list = await d.client.request(Methods.containersList);
     const py = list.filter((c) => c.profile === 'python' && c.state === 'idle');
     assert.equal(py.length, 2);
     const inspect = JSON.parse(docker('inspect', py[0].id))[0];
@@ -49,13 +49,13 @@ describe('warm pool (real engine)', function () {
   });
 
   it('serves a run from a warm container and refills to minSize afterwards', async () => {
-    const before = (await d.client.request<ContainerInfo[]>(Methods.containersList)).filter((c) => c.profile === 'python').map((c) => c.id);
+    const before = (await d.client.request(Methods.containersList)).filter((c) => c.profile === 'python').map((c) => c.id);
     const r = await runToEnd(d.client, { profile: 'python', code: 'print("warm")' });
     assert.equal(r.result.warm, true);
     assert.ok(before.includes(r.result.containerId!), 'the run should use a pre-warmed container');
     for (let i = 0; i < 3; i++) await runToEnd(d.client, { profile: 'python', code: 'print(1)' });
     assert.ok(await waitUntil(async () => profileStats(await stats(d.client), 'python').idle === 2, 15_000), 'pool did not refill to minSize');
-    const after = (await d.client.request<ContainerInfo[]>(Methods.containersList)).filter((c) => c.profile === 'python' && c.state === 'idle');
+    const after = (await d.client.request(Methods.containersList)).filter((c) => c.profile === 'python' && c.state === 'idle');
     assert.ok(!after.some((c) => c.id === r.result.containerId), 'a used container came back in fresh mode');
   });
 
@@ -72,7 +72,7 @@ describe('warm pool (real engine)', function () {
 
   it('notices a container killed, paused or removed from outside and replaces it', async () => {
     await waitUntil(async () => profileStats(await stats(d.client), 'shell').idle === 2, 15_000);
-    const idle = (await d.client.request<ContainerInfo[]>(Methods.containersList)).filter((c) => c.profile === 'shell' && c.state === 'idle');
+    const idle = (await d.client.request(Methods.containersList)).filter((c) => c.profile === 'shell' && c.state === 'idle');
     assert.equal(idle.length, 2);
     const replacedBefore = profileStats(await stats(d.client), 'shell').replaced;
     docker('kill', idle[0].id);
@@ -82,7 +82,7 @@ describe('warm pool (real engine)', function () {
       'the pool did not notice both containers',
     );
     assert.ok(await waitUntil(async () => profileStats(await stats(d.client), 'shell').idle === 2, 15_000), 'the pool did not refill');
-    const now = (await d.client.request<ContainerInfo[]>(Methods.containersList)).map((c) => c.id);
+    const now = (await d.client.request(Methods.containersList)).map((c) => c.id);
     assert.ok(!now.includes(idle[0].id) && !now.includes(idle[1].id));
     const r = await runToEnd(d.client, { profile: 'shell', code: 'echo fine' });
     assert.equal(r.stdout.toString(), 'fine\n');
@@ -107,7 +107,7 @@ describe('warm pool (real engine)', function () {
 
   it('recycles and removes containers on request', async () => {
     await waitUntil(async () => profileStats(await stats(d.client), 'python').idle === 2, 15_000);
-    const [a, b] = (await d.client.request<ContainerInfo[]>(Methods.containersList)).filter((c) => c.profile === 'python' && c.state === 'idle');
+    const [a, b] = (await d.client.request(Methods.containersList)).filter((c) => c.profile === 'python' && c.state === 'idle');
     await d.client.request(Methods.containersRecycle, { id: a.shortId });
     await d.client.request(Methods.containersRemove, { id: b.id });
     assert.ok(await waitUntil(() => !engineContainers(d.scope).includes(a.id) && !engineContainers(d.scope).includes(b.id), 5000));

@@ -19,7 +19,7 @@ describe('pool history and Remove (real engine)', function () {
   it('keeps warm/busy per profile; a second client and the CLI read the same history', async () => {
     const h = await d.client.run({ profile: 'python', code: 'import time\nprint("up", flush=True)\ntime.sleep(1.5)' }, {});
     const busySeen = async (c = d.client) => {
-      const hist = await c.request<PoolHistoryResult>(Methods.poolHistory, {});
+      const hist = await c.request(Methods.poolHistory, {});
       return hist.samples.some((s) => (s.profiles.python?.busy ?? 0) >= 1);
     };
     assert.ok(await waitUntil(() => busySeen(), 10_000), 'the run never showed as busy in the history');

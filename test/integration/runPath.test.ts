@@ -220,13 +220,13 @@ describe('run path (real engine)', function () {
   it('keeps the engine clean: the engine holds exactly the pool the daemon knows, within maxSize', async () => {
     // After the bursts above, used containers are gone; spare warm ones may stay (up to maxSize) until trimmed.
     const same = async () => {
-      const known = (await d.client.request<ContainerInfo[]>(Methods.containersList)).map((c) => c.id).sort();
+      const known = (await d.client.request(Methods.containersList)).map((c) => c.id).sort();
       const onEngine = engineContainers(d.scope).sort();
       return JSON.stringify(known) === JSON.stringify(onEngine) ? onEngine : null;
     };
     const onEngine = await waitUntil(same, 15_000, 200);
     assert.ok(onEngine, 'the engine holds containers the daemon does not know (or the reverse)');
-    const stats = await d.client.request<PoolStats>(Methods.poolStats);
+    const stats = await d.client.request(Methods.poolStats);
     const cap = stats.profiles.reduce((n, p) => n + p.maxSize, 0);
     assert.ok(onEngine.length <= cap, `${onEngine.length} containers for at most ${cap}`);
   });
@@ -244,7 +244,7 @@ describe('run path: a client that stops reading (real engine)', function () {
       const c = await d.connect('stops-reading');
       const h = await c.run({ profile: 'python', isolation: 'reuse', code: `import sys\nsys.stdout.buffer.write(b"z" * ${size})\n` }, { onOutput: (_s, b) => out.push(b) });
       c.pauseIncoming();
-      const busy = await waitUntil(async () => (await d.client.request<ContainerInfo[]>(Methods.containersList)).find((c) => c.runId === h.runId), 10_000);
+      const busy = await waitUntil(async () => (await d.client.request(Methods.containersList)).find((c) => c.runId === h.runId), 10_000);
       assert.ok(busy, 'the run never got a container');
       // Far more than every buffer on the way: the program must end up waiting for us.
       assert.ok(await waitUntil(() => blockedInWrite(containerPid(busy.id), 'python3'), 10_000), 'the program was never blocked on its write');
@@ -253,7 +253,7 @@ describe('run path: a client that stops reading (real engine)', function () {
       assert.equal(r.outcome, 'exited');
       assert.equal(Buffer.concat(out).toString(), 'z'.repeat(size));
       // The sandbox whose output was held is not left paused: it is wiped and serves the next run.
-      await waitUntil(async () => (await d.client.request<ContainerInfo[]>(Methods.containersList)).some((c) => c.id === busy.id && c.state === 'idle'), 10_000);
+      await waitUntil(async () => (await d.client.request(Methods.containersList)).some((c) => c.id === busy.id && c.state === 'idle'), 10_000);
       const again = await runToEnd(d.client, { profile: 'python', isolation: 'reuse', code: 'print("again")' });
       assert.equal(again.stdout.toString(), 'again\n');
       assert.equal(again.result.containerId, busy.id);

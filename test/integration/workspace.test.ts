@@ -106,7 +106,7 @@ describe('workspace: the project inside the sandbox (real engine)', function () 
     // Each save comes after the project's next sandbox is armed (holding the copy as it was), as a user's would.
     const armed = async () => {
       for (;;) {
-        const set = (await d.client.request<PoolStats>(Methods.poolStats)).profiles.find((p) => p.profile === `python@${path.basename(root)}`);
+        const set = (await d.client.request(Methods.poolStats)).profiles.find((p) => p.profile === `python@${path.basename(root)}`);
         if (set && set.idle >= 1 && set.warming === 0) return;
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -166,7 +166,7 @@ describe('workspace: the project inside the sandbox (real engine)', function () 
     const root = project({ 'main.py': 'print("x")\n' });
     await runToEnd(d.client, inProject(root, 'main.py'));
     const label = `python@${path.basename(root)}`;
-    const names = async () => (await d.client.request<PoolStats>(Methods.poolStats)).profiles.map((p) => p.profile);
+    const names = async () => (await d.client.request(Methods.poolStats)).profiles.map((p) => p.profile);
     assert.ok((await names()).includes(label), `sets: ${(await names()).join(', ')}`);
     await d.client.request(Methods.configSet, { overrides: { pool: { python: { minSize: 1, maxSize: 4 } } } });
     const after = await names();
