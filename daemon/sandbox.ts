@@ -3,20 +3,20 @@ import { EventEmitter } from 'events';
 import * as crypto from 'crypto';
 import type { Duplex } from 'stream';
 import type Docker from 'dockerode';
-import { CompileFrame, CompileReport } from './languages/compileFrame';
-import { armScript, BuildStep, containerCmd, END_MARK as MARK, encodeArm, encodeHeader, encodeProject, encodeStdin, encodeSync, READY, RUNTIME, UNHEALTHY, WIPED } from './armScript';
+import type { CompileReport } from './languages/compileFrame';
+import { armScript, BuildStep, containerCmd, encodeArm, encodeHeader, encodeProject, encodeStdin, encodeSync, READY, RUNTIME, UNHEALTHY, WIPED } from './armScript';
 import { Demuxer, StreamKind } from './demux';
 import { classifyDockerError, InfraError, withTimeout } from './docker';
 import { engineKindAt, refusalAt as engineRefusalAt, uidRangeAt } from './engine';
 import { adaptHostConfig } from './engine/adapt';
 import { hostConfig, LABEL } from './sandbox/containerSpec';
+import { RunStreams } from './sandbox/runStreams';
 import { allocateUid, releaseUid } from './sandbox/uids';
 import { prestartOf } from './prestart/options';
 import { attachStdio } from './engine/attach';
 import type { Logger } from './log';
-import { MarkerScanner } from './markerScanner';
 import type { Profile } from './profiles';
-import { OutputFile, OutputFrames } from './workspace/outputFrames';
+import type { OutputFile } from './workspace/outputFrames';
 import type { Snapshot } from './workspace/scan';
 import type { TarPieces } from './workspace/tar';
 import type { ContainerState, IsolationMode } from './protocol';
@@ -71,19 +71,9 @@ export type ProgramEnd =
   | { kind: 'lost'; message: string };
 
 interface Active {
-  nonce: string;
   sync: string;
-  out: MarkerScanner;
-  err: MarkerScanner;
-  trailer: string | null;
-  afterTrailer: Buffer;
-  /** Output files that follow the trailer, when the run asked for them. */
-  outputs?: OutputFrames;
-  outputsMax: number;
-  stderrDone: boolean;
-  /** The build's report, read off stdout before the program's output (see languages/compileFrame.ts). */
-  compile?: CompileFrame;
-  onCompiled?(report: CompileReport): void;
+  /** What PID 1 sends for this run, taken apart (sandbox/runStreams.ts). */
+  streams: RunStreams;
   resolve(end: ProgramEnd): void;
 }
 
@@ -224,20 +214,14 @@ export class Sandbox extends EventEmitter {
     const nonce = crypto.randomBytes(16).toString('hex');
     const sync = crypto.randomBytes(16).toString('hex');
     return new Promise<ProgramEnd>((resolve) => {
-      this.active = {
-        nonce,
-        sync,
-        // Only a tail that could begin the marker (RS, then the nonce) is held back: never a newline or a prompt.
-        out: new MarkerScanner(Buffer.from(`${MARK}${nonce} `), (d) => r.onOutput('stdout', d)),
-        err: new MarkerScanner(Buffer.from(`${MARK}${nonce}\n`), (d) => r.onOutput('stderr', d)),
-        trailer: null,
-        afterTrailer: Buffer.alloc(0),
+      const streams = new RunStreams(nonce, {
         outputsMax: r.outputs?.maxBytes ?? 0,
-        stderrDone: false,
-        compile: r.build?.mode === 'build' ? new CompileFrame(nonce, r.build.maxArtifactBytes) : undefined,
+        build: r.build,
+        onOutput: r.onOutput,
         onCompiled: r.onCompiled,
-        resolve,
-      };
+        onViolation: (stream, detail) => this.outsideRun(stream, detail),
+      });
+      this.active = { sync, streams, resolve };
       const backstopS = Math.ceil(r.timeoutMs / 1000) + 5;
       const parts = [
         encodeHeader({ secret: this.secret, nonce, sync, file: r.file, cwd: r.cwd, env: r.env, code: r.code, delta: r.delta, deleted: r.deleted, args: r.args, outputs: r.outputs, backstopS, build: r.build, merged: r.merged }),
@@ -262,8 +246,7 @@ export class Sandbox extends EventEmitter {
 
   /** Passes on output held back while looking for the end marker: the run is being ended from outside. */
   flushHeld(): void {
-    this.active?.out.flush();
-    this.active?.err.flush();
+    this.active?.streams.flush();
   }
 
   /**
@@ -415,8 +398,7 @@ export class Sandbox extends EventEmitter {
     const a = this.active;
     if (a) {
       this.active = undefined;
-      a.out.flush();
-      a.err.flush();
+      a.streams.flush();
       a.resolve(this.oomEvent ? { kind: 'exited', exitCode: 137, oomKills: 1 } : { kind: 'lost', message: `the sandbox ended before the program did: ${reason}` });
     }
     this.emit('dead', reason, before);
@@ -424,79 +406,19 @@ export class Sandbox extends EventEmitter {
 
   private onData(kind: StreamKind, data: Buffer): void {
     const a = this.active;
-    if (!a) {
-      this.onControl(kind, data);
-      return;
-    }
-    if (kind === 'stderr') {
-      // PID 1 writes nothing on stderr after its end marker.
-      if (a.stderrDone) return this.outsideRun('stderr');
-      const rest = a.err.push(data);
-      if (rest !== null) {
-        a.stderrDone = true;
-        if (rest.length) return this.outsideRun('stderr');
-      }
-    } else if (a.compile && !a.compile.done) {
-      this.onCompileBytes(a, a.compile, data);
-      return;
-    } else if (a.trailer === null) {
-      const rest = a.out.push(data);
-      if (rest !== null) this.onTrailerBytes(a, rest);
-    } else {
-      this.onTrailerBytes(a, data);
-    }
-    this.maybeFinish(a);
-  }
-
-  /** The compile report comes first on stdout; what follows it is the program's (or the trailer of a failed build). */
-  private onCompileBytes(a: Active, frame: CompileFrame, data: Buffer): void {
-    let rest: Buffer | null;
-    try {
-      rest = frame.push(data);
-    } catch (e) {
-      return this.outsideRun('stdout', (e as Error).message);
-    }
-    if (rest === null) return;
-    a.onCompiled?.(frame.report!);
-    if (this.active === a && rest.length) this.onData('stdout', rest);
-  }
-
-  private onTrailerBytes(a: Active, data: Buffer): void {
-    if (a.trailer !== null && a.outputs && !a.outputs.done) {
-      try {
-        const rest = a.outputs.push(data);
-        if (rest !== null) a.afterTrailer = Buffer.concat([a.afterTrailer, rest]);
-      } catch (e) {
-        this.outsideRun('stdout', (e as Error).message);
-      }
-      return;
-    }
-    a.afterTrailer = Buffer.concat([a.afterTrailer, data]);
-    if (a.trailer !== null) return;
-    const nl = a.afterTrailer.indexOf(0x0a);
-    if (nl < 0) return;
-    a.trailer = a.afterTrailer.subarray(0, nl).toString();
-    const rest = a.afterTrailer.subarray(nl + 1);
-    a.afterTrailer = Buffer.alloc(0);
-    // The trailer's fourth field says output files follow (the count cap PID 1 was given, 0 for none).
-    if (Number(a.trailer.split(' ')[2]) > 0) a.outputs = new OutputFrames(a.outputsMax);
-    if (rest.length) this.onTrailerBytes(a, rest);
-  }
-
-  private maybeFinish(a: Active): void {
-    if (a.trailer === null || !a.stderrDone || (a.outputs && !a.outputs.done) || this.active !== a) return;
-    const [rc, oom] = a.trailer.split(' ').map((x) => Number(x));
+    if (!a) return this.onControl(kind, data);
+    const end = a.streams.push(kind, data);
+    // (the run may have been ended meanwhile: by a violation, or by what the compile report's listener did)
+    if (!end || this.active !== a) return;
     this.active = undefined;
     this.releaseStdinWaiters();
     if (this.isolation === 'reuse') {
       this.state = 'recycling';
       // Everything the daemon sent for this run is ahead of this line in PID 1's stdin: it discards up to it.
       this.stream?.write(encodeSync(a.sync));
-      const rest = a.afterTrailer;
-      if (rest.length) this.onControl('stdout', rest);
+      if (end.after.length) this.onControl('stdout', end.after);
     }
-    const outputs = a.outputs ? { files: a.outputs.files, left: a.outputs.left } : undefined;
-    a.resolve({ kind: 'exited', exitCode: Number.isFinite(rc) ? rc : -1, oomKills: Number.isFinite(oom) ? oom : 0, outputs });
+    a.resolve({ kind: 'exited', exitCode: end.exitCode, oomKills: end.oomKills, outputs: end.outputs });
   }
 
   /**

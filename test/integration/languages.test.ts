@@ -249,7 +249,7 @@ describe('languages (real engine, real images)', function () {
       fs.writeFileSync(path.join(dir, 'notes'), 'just words\n');
       const n = spawnSync(process.execPath, [CLI, 'run', path.join(dir, 'notes'), '--no-stdin', '--no-project'], { env: d.env, encoding: 'utf8', timeout: 60_000 });
       assert.equal(n.status, 2);
-      assert.match(n.stderr, /cannot tell the profile from "notes".*known: python/);
+      assert.match(n.stderr, /cannot tell the profile: no profile serves "notes".*known: python/);
       // A compile error is its own exit status.
       fs.writeFileSync(path.join(dir, 'bad.c'), 'int main(void) { return nope; }\n');
       const c = spawnSync(process.execPath, [CLI, 'run', path.join(dir, 'bad.c'), '--no-stdin', '--no-project'], { env: d.env, encoding: 'utf8', timeout: 60_000 });
