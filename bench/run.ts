@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wbbench-'));
   const cfg = path.join(dir, 'config.json');
-  fs.writeFileSync(cfg, JSON.stringify({ queueTimeoutMs: 60_000, profiles: { python: { minSize: 4, maxSize: 32, maxUses: 10_000 }, node: { minSize: 2, maxSize: 4 }, shell: { minSize: 2, maxSize: 4 } } }));
+  fs.writeFileSync(cfg, JSON.stringify({ queueTimeoutMs: 60_000, maxSandboxes: 32, profiles: { python: { minSize: 4, maxSize: 32, maxUses: 10_000 }, node: { minSize: 2, maxSize: 4 }, shell: { minSize: 2, maxSize: 4 } } }));
   const env = { ...process.env, WARMBOX_RUNTIME_DIR: path.join(dir, 'rt'), WARMBOX_CONFIG: cfg };
   const tSpawn = now();
   const client = await DaemonClient.connect({ client: 'bench', env, daemonPath: DAEMON });
