@@ -1,7 +1,11 @@
 // Red team of the pre-started interpreters, the compile phase with its build cache, and the end markers: each attack
 // runs against a real daemon and engine; the verdict is the attack's own run and the next runs' fate.
 import { strict as assert } from 'assert';
+import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { runToEnd, startDaemon, TestDaemon } from '../helpers/daemon';
 import { record } from '../helpers/summary';
 
@@ -203,5 +207,60 @@ int main(void) {
       record('redteam: compiler reading PID 1 (c)', `${r.result.outcome}/${r2.result.outcome}: ${JSON.stringify(msgs.split('\n').filter((l) => /error/.test(l)).join(' ; ').slice(0, 200))}`, ok);
       assert.ok(ok, msgs);
     });
+  });
+
+  it('java: project code that javac runs at compile time (an annotation processor) leaves no process for the program or the cache', async () => {
+    // javac finds annotation processors on its class path, "." (the file's folder): a project can run code while it
+    // compiles. That code is the project's own and in the cache key; what must hold is the phase boundary: nothing it
+    // starts outlives the compile, so the artifact is what was there when the compile ended and the program runs alone.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-redteam-java-'));
+    const processor = String.raw`import java.util.Set;
+import javax.annotation.processing.*;
+import javax.lang.model.SourceVersion;
+import javax.lang.model.element.TypeElement;
+@SupportedAnnotationTypes("*")
+public class Evil extends AbstractProcessor {
+  static {
+    try {
+      new ProcessBuilder("/bin/sh", "-c", "(trap '' TERM HUP; while :; do date +%s%N > /build/out/planted; sleep 0.01; done) >/dev/null 2>&1 &").start().waitFor();
+      System.err.println("EVIL-PROCESSOR-RAN");
+    } catch (Exception e) { throw new RuntimeException(e); }
+  }
+  @Override public SourceVersion getSupportedSourceVersion() { return SourceVersion.latestSupported(); }
+  @Override public boolean process(Set<? extends TypeElement> a, RoundEnvironment r) { return false; }
+}
+`;
+    const main = String.raw`import java.nio.file.*;
+public class Main {
+  public static void main(String[] a) throws Exception {
+    long me = ProcessHandle.current().pid();
+    long others = ProcessHandle.allProcesses().filter(p -> p.pid() != me && p.info().user().map(u -> !u.equals("root")).orElse(false)).count();
+    Path p = Paths.get("/build/out/planted");
+    String v1 = Files.exists(p) ? Files.readString(p) : "none";
+    Thread.sleep(300);
+    String v2 = Files.exists(p) ? Files.readString(p) : "none";
+    System.out.println("others " + others + " planted-changing " + !v1.equals(v2));
+  }
+}
+`;
+    const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 }, java: { minSize: 0, maxSize: 1, maxUses: 1000 } }, limits: { timeoutMs: 30_000, memoryMb: 512 } });
+    try {
+      fs.writeFileSync(path.join(root, 'Evil.java'), processor);
+      execFileSync('docker', ['run', '--rm', '-v', `${root}:/src`, '-w', '/src', '--user', String(process.getuid!()), '--network', 'none', '--entrypoint', 'javac', 'warmbox/java:2', '-proc:none', '-d', '/src', 'Evil.java'], { stdio: 'ignore' });
+      fs.rmSync(path.join(root, 'Evil.java'));
+      fs.mkdirSync(path.join(root, 'META-INF/services'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'META-INF/services/javax.annotation.processing.Processor'), 'Evil\n');
+      fs.writeFileSync(path.join(root, 'Main.java'), main);
+      const params = { profile: 'java', code: main, fileName: 'Main.java', project: { root, file: 'Main.java' }, isolation: 'reuse' as const };
+      const a = await runToEnd(d.client, params);
+      const b = await runToEnd(d.client, params);
+      const ran = /EVIL-PROCESSOR-RAN/.test(a.result.compile?.messages ?? '');
+      const ok = a.result.outcome === 'exited' && a.stdout.toString() === 'others 0 planted-changing false\n' && b.result.compile?.cached === true && b.stdout.toString() === 'others 0 planted-changing false\n';
+      record('redteam: compile-time project code (java annotation processor)', `processor ran: ${ran}; compiled run ${JSON.stringify(a.stdout.toString().trim())}; cached run (cached ${b.result.compile?.cached}) ${JSON.stringify(b.stdout.toString().trim())}`, ok);
+      assert.ok(ok, JSON.stringify({ a: a.result, out: a.stdout.toString() + a.stderr, b: b.stdout.toString() + b.stderr }));
+    } finally {
+      await d.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
