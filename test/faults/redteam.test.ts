@@ -156,7 +156,7 @@ describe('faults: red team — prestart, compile phase, build cache, end markers
   describe('compiled languages (reuse)', () => {
     let d: TestDaemon;
     before(async () => {
-      d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 }, c: { minSize: 1, maxSize: 1, maxUses: 1000 } }, limits: { timeoutMs: 20_000, memoryMb: 256 } });
+      d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 }, c: { minSize: 1, maxSize: 1, maxUses: 1000 }, cpp: { minSize: 0, maxSize: 1, maxUses: 1000 } }, limits: { timeoutMs: 20_000, memoryMb: 256 } });
     });
     after(async () => {
       await d.stop();
@@ -193,6 +193,18 @@ int main(void) {
       const b = await runToEnd(d.client, { profile: 'c', code: `#include <stdio.h>\nint main(void) { puts("${token}"); return 0; }\n`, fileName: 'main.c', isolation: 'reuse' });
       const ok = ['compile-error', 'oom', 'timeout'].includes(r.result.outcome) && b.stdout.toString() === `${token}\n`;
       record('redteam: endless compile (c, /dev/zero)', `${r.result.outcome} (compile status ${r.result.compile?.status ?? '-'}) after ${ms} ms; next run printed ${JSON.stringify(b.stdout.toString())}`, ok);
+      assert.ok(ok, JSON.stringify({ r: r.result, next: b.stdout.toString() + b.stderr }));
+    });
+
+    it('a compile that never ends (six constexpr evaluations at the operation limit of gcc) is stopped at its time limit, readably; the next run is fine', async () => {
+      // (each evaluation stops at gcc's operation limit after some seconds: six of them outlast the compile's 30 s)
+      const code = `constexpr long f(long k) { long s = 0; for (long i = 0; i < 100000; i++) for (long j = 0; j < 100000; j++) s += i ^ j ^ k; return s; }\n${[1, 2, 3, 4, 5, 6].map((k) => `static_assert(f(${k}) != 1, "");`).join('\n')}\nint main() { return 0; }\n`;
+      const t0 = Date.now();
+      const r = await runToEnd(d.client, { profile: 'cpp', code, fileName: 'main.cpp', isolation: 'reuse' });
+      const ms = Date.now() - t0;
+      const b = await runToEnd(d.client, { profile: 'cpp', code: '#include <cstdio>\nint main() { std::puts("fine"); }\n', fileName: 'main.cpp', isolation: 'reuse' });
+      const ok = r.result.outcome === 'compile-error' && /memory|longer than/.test(r.result.message ?? '') && b.stdout.toString() === 'fine\n';
+      record('redteam: endless compile (c++ constexpr)', `${r.result.outcome}: ${r.result.message} after ${ms} ms; next run ${JSON.stringify(b.stdout.toString())}`, ok);
       assert.ok(ok, JSON.stringify({ r: r.result, next: b.stdout.toString() + b.stderr }));
     });
 
