@@ -58,7 +58,8 @@ pready() {
   # (alive: a zombie, one that died waiting, would pass kill -0)
   st=; { read -r st < /proc/$ip/stat; } 2>/dev/null
   case "$st" in ''|*") Z "*) ;; *) [ "$cwd" = . ] && [ -z "$wbenv" ] && return 0;; esac
-  kill -9 "$ip" 2>/dev/null; wait "$ip"; ip=; return 1
+  # (the shell reports a job killed by a signal on its stderr, which is the run's now: not a word of it there)
+  { kill -9 "$ip"; wait "$ip"; } 2>/dev/null; ip=; return 1
 }
 # The spec, then wait for the interpreter as for a plain start (the root watchdog is the same backstop).
 prun() {
@@ -66,7 +67,8 @@ prun() {
   # (an m before the count: the run asked for stderr merged into stdout)
   pm=; [ "$eo" = 1 ] && pm=m
   printf '%s\\0' "$pm$#" "$f" "$@" 1<>${go()}
-  wait "$ip"; r=$?; ip=; return $r
+  # (not a word of the shell's about a job killed by a signal on the run's stderr: a plain start prints none)
+  wait "$ip" 2>/dev/null; r=$?; ip=; return $r
 }
 pstart`;
 }
