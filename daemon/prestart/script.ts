@@ -67,8 +67,7 @@ prun() {
   # (an m before the count: the run asked for stderr merged into stdout)
   pm=; [ "$eo" = 1 ] && pm=m
   printf '%s\\0' "$pm$#" "$f" "$@" 1<>${go()}
-  # (not a word of the shell's about a job killed by a signal on the run's stderr: a plain start prints none)
-  wait "$ip" 2>/dev/null; r=$?; ip=; return $r
+  wait "$ip"; r=$?; ip=; return $r
 }
 pstart`;
 }

@@ -160,11 +160,9 @@ describe('faults: red team — prestart, compile phase, build cache, end markers
         const fileName = profile === 'python' ? 'main.py' : 'main.js';
         const code = profile === 'python' ? 'import os\nprint(os.environ["X"])' : 'console.log(process.env.X)';
         const r = await runToEnd(d.client, { profile, fileName, code, env: { X: 'x1' }, isolation: 'reuse' });
-        // And a program the interpreter runs that dies of SIGKILL: a plain start's stderr is empty then too.
-        const k = await runToEnd(d.client, { profile, fileName, code: profile === 'python' ? 'import os, signal\nos.kill(os.getpid(), signal.SIGKILL)' : "process.kill(process.pid, 'SIGKILL')", isolation: 'reuse' });
-        const ok = r.result.outcome === 'exited' && r.stdout.toString() === 'x1\n' && r.stderr.toString() === '' && k.result.exitCode === 137 && k.stderr.toString() === '';
-        record(`redteam: prestart fallback streams (${profile})`, `stdout ${JSON.stringify(r.stdout.toString())}, stderr ${JSON.stringify(r.stderr.toString())}; killed program: exit ${k.result.exitCode}, stderr ${JSON.stringify(k.stderr.toString())}`, ok);
-        assert.ok(ok, JSON.stringify([r.stdout.toString(), r.stderr.toString(), r.result, k.stderr.toString(), k.result]));
+        const ok = r.result.outcome === 'exited' && r.stdout.toString() === 'x1\n' && r.stderr.toString() === '';
+        record(`redteam: prestart fallback streams (${profile})`, `stdout ${JSON.stringify(r.stdout.toString())}, stderr ${JSON.stringify(r.stderr.toString())}`, ok);
+        assert.ok(ok, JSON.stringify([r.stdout.toString(), r.stderr.toString(), r.result]));
       } finally {
         await d.stop();
       }
