@@ -201,14 +201,14 @@ int main(void) {
       assert.ok(ok, JSON.stringify({ a: a.stdout.toString() + a.stderr, b: b.stdout.toString() + b.stderr, c: c.stdout.toString() + c.stderr }));
     });
 
-    it('a compile that never ends (gcc reading /dev/zero) ends with a readable outcome; the next run is fine', async () => {
+    it('gcc pointed at /dev/zero ends with a readable outcome; the next run is fine', async () => {
       const t0 = Date.now();
       const r = await runToEnd(d.client, { profile: 'c', code: '#include "/dev/zero"\nint main(void) { return 0; }\n', fileName: 'main.c', isolation: 'reuse' });
       const ms = Date.now() - t0;
       const token = crypto.randomBytes(6).toString('hex');
       const b = await runToEnd(d.client, { profile: 'c', code: `#include <stdio.h>\nint main(void) { puts("${token}"); return 0; }\n`, fileName: 'main.c', isolation: 'reuse' });
       const ok = ['compile-error', 'oom', 'timeout'].includes(r.result.outcome) && b.stdout.toString() === `${token}\n`;
-      record('redteam: endless compile (c, /dev/zero)', `${r.result.outcome} (compile status ${r.result.compile?.status ?? '-'}) after ${ms} ms; next run printed ${JSON.stringify(b.stdout.toString())}`, ok);
+      record('redteam: compile of /dev/zero (c)', `${r.result.outcome} (compile status ${r.result.compile?.status ?? '-'}) after ${ms} ms; next run printed ${JSON.stringify(b.stdout.toString())}`, ok);
       assert.ok(ok, JSON.stringify({ r: r.result, next: b.stdout.toString() + b.stderr }));
     });
 
@@ -224,7 +224,7 @@ int main(void) {
       assert.ok(ok, JSON.stringify({ r: r.result, next: b.stdout.toString() + b.stderr }));
     });
 
-    it('a compile cannot leave a process behind for the program or the cache (a fork bomb in the preprocessor is impossible; /proc/self/fd includes)', async () => {
+    it('the compiler cannot read PID 1 or its private files', async () => {
       // The compiler reads what it is pointed at: PID 1's files are not readable through /proc, nor its private dir.
       const code = '#include "/proc/1/environ"\nint main(void) { return 0; }\n';
       const r = await runToEnd(d.client, { profile: 'c', code, fileName: 'main.c', isolation: 'reuse' });
