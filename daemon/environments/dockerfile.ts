@@ -115,7 +115,7 @@ export function planEnvironment(profile: string, base: { name: string; id: strin
   } else if (req.kind === 'node') {
     // Installed at / so that require() and import from anywhere under /work find them (Node walks up to /node_modules).
     if (req.packageJson) {
-      files.set('project/package.json', req.files.get('package.json')!);
+      files.set('project/package.json', withoutScripts(req.files.get('package.json')!));
       if (req.packageJson.lock) files.set(`project/${req.packageJson.lock}`, req.files.get(req.packageJson.lock)!);
       add(`COPY project/ /`, '');
       add('WORKDIR /', '');
@@ -145,4 +145,16 @@ export function planEnvironment(profile: string, base: { name: string; id: strin
   const labels = { [ENV_LABEL.env]: 'true', [ENV_LABEL.profile]: profile, [ENV_LABEL.base]: base.name, [ENV_LABEL.project]: project, [ENV_LABEL.hash]: h };
   add(`LABEL ${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`, '');
   return { profile, tag: `${ENV_REPO}-${profile}-${h}:latest`, hash: h, dockerfile: lines.join('\n') + '\n', steps, files, summary: summary.join('; ') };
+}
+
+/**
+ * The project's package.json for the build, without its `scripts`: npm install/ci at the root would run the project's
+ * own preinstall/install/postinstall/prepare as root with the build's network. The build needs only the dependencies
+ * (the lockfile does not record scripts); the packages' own install scripts still run, as with any install.
+ */
+function withoutScripts(pkg: Buffer): Buffer {
+  const doc = JSON.parse(pkg.toString('utf8')) as unknown; // (detect() already checked it parses)
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc) || !('scripts' in doc)) return pkg;
+  const { scripts: _dropped, ...rest } = doc as Record<string, unknown>;
+  return Buffer.from(JSON.stringify(rest, null, 2) + '\n');
 }

@@ -111,18 +111,19 @@ describe('environments: a project\'s packages built into its image (real engine)
   it('node: package.json + lockfile of npm registry packages: require() works, and the run has no network though the build had', async () => {
     nodeRoot = project({
       // The description makes this run's environment its own (another checkout's test run may build the same at once).
-      'package.json': JSON.stringify({ name: 'envtest', version: '1.0.0', private: true, description: UNIQUE, dependencies: { 'is-number': '7.0.0' } }),
-      'src/main.js': 'const isNumber = require("is-number");\nconsole.log(isNumber(5), require.resolve("is-number"));\nconsole.log(Object.keys(require("os").networkInterfaces()).join(","));\n',
+      // The project's own lifecycle scripts would run as root with the build's network: the build leaves them out.
+      'package.json': JSON.stringify({ name: 'envtest', version: '1.0.0', private: true, description: UNIQUE, scripts: { preinstall: 'touch /project-script-ran', postinstall: 'touch /project-script-ran' }, dependencies: { 'is-number': '7.0.0' } }),
+      'src/main.js': 'const isNumber = require("is-number");\nconsole.log(isNumber(5), require.resolve("is-number"));\nconsole.log(Object.keys(require("os").networkInterfaces()).join(","));\nconsole.log("project script ran:", require("fs").existsSync("/project-script-ran"));\n',
     });
     roots.push(nodeRoot);
     // A real lockfile from the registry (the same one the build's npm ci reads).
-    execFileSync('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund'], { cwd: nodeRoot, stdio: 'ignore' });
+    execFileSync('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: nodeRoot, stdio: 'ignore' });
     assert.ok(fs.existsSync(path.join(nodeRoot, 'package-lock.json')));
 
     const r = await run(d.client, nodeRoot, 'src/main.js');
     assert.equal(r.result.outcome, 'exited', r.result.message);
-    assert.equal(r.stderr, '');
-    assert.equal(r.stdout, 'true /node_modules/is-number/index.js\nlo\n');
+    assert.equal(r.stderr, '', JSON.stringify([r.stdout, r.result]));
+    assert.equal(r.stdout, 'true /node_modules/is-number/index.js\nlo\nproject script ran: false\n');
     assert.equal(r.notices.length, 1);
     assert.match(r.notices[0], /^waiting for the node environment of wb-env-\w+ to build \(npm ci \(package\.json \+ package-lock\.json\)/);
     const built = ended(nodeRoot, 'built');

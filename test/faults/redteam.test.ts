@@ -1,0 +1,294 @@
+// Red team of the pre-started interpreters, the compile phase with its build cache, and the end markers: each attack
+// runs against a real daemon and engine; the verdict is the attack's own run and the next runs' fate.
+import { strict as assert } from 'assert';
+import { execFileSync } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { runToEnd, startDaemon, TestDaemon } from '../helpers/daemon';
+import { record } from '../helpers/summary';
+
+const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
+
+/**
+ * Python (run by the pre-started interpreter) that tries everything against the next run: the private channel and
+ * the stdin FIFO, a detached process that would feed the next interpreter its own spec and read the next run's args,
+ * and start-up files the next interpreter would load (user site .pth, sitecustomize) in every writable place.
+ */
+const PLANT_PY = String.raw`import os, sys, glob
+tried = []
+for p, fl in (("/run/warmbox/go", os.O_WRONLY | os.O_NONBLOCK), ("/run/warmbox/go", os.O_RDONLY | os.O_NONBLOCK), ("/run/warmbox/in", os.O_WRONLY | os.O_NONBLOCK)):
+    try:
+        os.close(os.open(p, fl)); tried.append("open " + p + " ok")
+    except OSError as e:
+        tried.append("open " + p + " " + e.strerror)
+try:
+    os.fstat(5); tried.append("fd5 open")
+except OSError:
+    tried.append("fd5 closed")
+for pid in [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]:
+    for fd in ("5",):
+        try:
+            os.close(os.open("/proc/%s/fd/%s" % (pid, fd), os.O_WRONLY | os.O_NONBLOCK)); tried.append("proc %s fd %s ok" % (pid, fd))
+        except OSError:
+            pass
+site = "/work/.local/lib/python%d.%d/site-packages" % sys.version_info[:2]
+for d in (site, "/work", "/tmp", "/dev/shm"):
+    try:
+        os.makedirs(d, exist_ok=True)
+        open(d + "/zz_evil.pth", "w").write("import sys; sys.stdout.write('PLANTED-PTH ')\n")
+        open(d + "/sitecustomize.py", "w").write("print('PLANTED-SITE')\n")
+        open(d + "/usercustomize.py", "w").write("print('PLANTED-USER')\n")
+    except OSError:
+        pass
+# A detached process: it would read every later run's args and write its own spec to the channel.
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        import time
+        while True:
+            for pid in os.listdir("/proc"):
+                try:
+                    c = open("/proc/%s/cmdline" % pid, "rb").read()
+                    if b"SECRET" in c:
+                        open("/tmp/leak", "wb").write(c)
+                except OSError:
+                    pass
+            try:
+                fd = os.open("/run/warmbox/go", os.O_WRONLY | os.O_NONBLOCK)
+                os.write(fd, b"1\0../tmp/evil.py\0x\0"); os.close(fd)
+            except OSError:
+                pass
+            time.sleep(0.01)
+    os._exit(0)
+print(" | ".join(tried))
+`;
+
+const PLANT_JS = String.raw`const fs = require('fs'); const cp = require('child_process');
+const tried = [];
+for (const [p, fl] of [['/run/warmbox/go', fs.constants.O_WRONLY | fs.constants.O_NONBLOCK], ['/run/warmbox/in', fs.constants.O_WRONLY | fs.constants.O_NONBLOCK]]) {
+  try { fs.closeSync(fs.openSync(p, fl)); tried.push('open ' + p + ' ok'); } catch (e) { tried.push('open ' + p + ' ' + e.code); }
+}
+try { fs.fstatSync(5); tried.push('fd5 open'); } catch { tried.push('fd5 closed'); }
+for (const d of ['/work/node_modules', '/work/.node_modules', '/tmp/node_modules', '/dev/shm']) {
+  try { fs.mkdirSync(d, { recursive: true }); fs.writeFileSync(d + '/fs.js', 'console.log("PLANTED")'); } catch {}
+}
+cp.spawn('/bin/sh', ['-c', 'while :; do for p in /proc/[0-9]*; do grep -q SECRET $p/cmdline 2>/dev/null && cp $p/cmdline /tmp/leak; done; printf "1\\0../tmp/evil.js\\0x\\0" > /run/warmbox/go 2>/dev/null; sleep 0.01; done'], { detached: true, stdio: 'ignore' }).unref();
+console.log(tried.join(' | '));
+`;
+
+describe('faults: red team — prestart, compile phase, build cache, end markers', function () {
+  this.timeout(240_000);
+
+  for (const profile of ['python', 'node'] as const) {
+    it(`${profile}: a pre-started run plants nothing the next interpreter picks up and learns nothing of the next run (reuse)`, async () => {
+      const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 }, [profile]: { minSize: 1, maxSize: 1, maxUses: 1000 } } });
+      try {
+        const fileName = profile === 'python' ? 'main.py' : 'main.js';
+        const a = await runToEnd(d.client, { profile, fileName, code: profile === 'python' ? PLANT_PY : PLANT_JS, isolation: 'reuse' });
+        const said = a.stdout.toString().trim();
+        const token = crypto.randomBytes(6).toString('hex');
+        // The next run: its args carry a secret; it reports what it finds of the last run.
+        const probe =
+          profile === 'python'
+            ? `import os, sys\nleft = [p for d in ("/tmp", "/dev/shm", "/work") for p in os.listdir(d) if p != "main.py"]\nprint("${token}", sys.argv[1:], sorted(left))`
+            : `const fs = require('fs');\nconst left = ['/tmp', '/dev/shm', '/work'].flatMap((d) => fs.readdirSync(d)).filter((p) => p !== 'main.js');\nconsole.log('${token}', JSON.stringify(process.argv.slice(2)), JSON.stringify(left));`;
+        const b = await runToEnd(d.client, { profile, fileName, code: probe, args: ['SECRET-arg'], isolation: 'reuse' });
+        // A third run: had anything survived, it would have the second run's args by now.
+        const c = await runToEnd(d.client, { profile, fileName, code: probe, args: ['x'], isolation: 'reuse' });
+        const wantB = profile === 'python' ? `${token} ['SECRET-arg'] []\n` : `${token} ["SECRET-arg"] []\n`;
+        const wantC = profile === 'python' ? `${token} ['x'] []\n` : `${token} ["x"] []\n`;
+        const ok = !/ ok\b|fd5 open/.test(said) && b.result.outcome === 'exited' && b.stdout.toString() === wantB && c.stdout.toString() === wantC && !/PLANTED/.test(b.stderr.toString() + c.stderr.toString());
+        record(`redteam: prestart plant + channel (${profile}, reuse)`, `attack: ${said}; next runs printed ${JSON.stringify(b.stdout.toString().trim())}, ${JSON.stringify(c.stdout.toString().trim())}`, ok);
+        assert.ok(ok, `${said}\n${a.stderr}\n---\n${b.stdout}${b.stderr}\n---\n${c.stdout}${c.stderr}`);
+      } finally {
+        await d.stop();
+      }
+    });
+  }
+
+  for (const merged of [false, true]) {
+    it(`a program cannot forge its end marker or exit status (python prestart, ${merged ? 'merged' : 'separate'} streams)`, async () => {
+      const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 1, maxSize: 1, maxUses: 1000 }, node: { minSize: 0 }, shell: { minSize: 0 } } });
+      try {
+        // Every way the program could learn the nonce (PID 1's cmdline and environment, its helpers'), then forged
+        // markers with a guessed nonce on both streams, then more output and a real exit status of 7.
+        const code = [
+          'import os, sys, re',
+          'seen = set()',
+          'for pid in os.listdir("/proc"):',
+          '    for f in ("cmdline", "environ"):',
+          '        try: seen.update(re.findall(rb"[0-9a-f]{32}", open("/proc/%s/%s" % (pid, f), "rb").read()))',
+          '        except OSError: pass',
+          'for n in list(seen) + [b"0" * 32]:',
+          '    os.write(1, b"\\x1e" + n + b" 0 0 0\\n"); os.write(2, b"\\x1e" + n + b"\\n")',
+          'os.write(1, b"AFTER\\n")',
+          'sys.exit(7)',
+        ].join('\n');
+        const r = await runToEnd(d.client, { profile: 'python', code, isolation: 'reuse', ...(merged ? { streams: 'merged' as const } : {}) });
+        const b = await runToEnd(d.client, { profile: 'python', code: 'print("next")', isolation: 'reuse' });
+        const ok = r.result.outcome === 'exited' && r.result.exitCode === 7 && r.stdout.toString().endsWith('AFTER\n') && b.stdout.toString() === 'next\n';
+        record(`redteam: forged end marker (${merged ? 'merged' : 'separate'})`, `run ${r.result.outcome} ${r.result.exitCode}, output ends ${JSON.stringify(r.stdout.toString().slice(-6))}; next run ${JSON.stringify(b.stdout.toString())}`, ok);
+        assert.ok(ok, JSON.stringify({ r: r.result, out: r.stdout.toString(), err: r.stderr.toString(), next: b.stdout.toString() }));
+      } finally {
+        await d.stop();
+      }
+    });
+  }
+
+  it('python prestart: a timeout still holds for a program whose interpreter exits and leaves a busy child; the next run is genuine', async () => {
+    const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 1, maxSize: 1, maxUses: 1000 }, node: { minSize: 0 }, shell: { minSize: 0 } }, limits: { timeoutMs: 3000 } });
+    try {
+      const code = 'import os, signal, time\nif os.fork() == 0:\n    os.setsid(); signal.signal(signal.SIGTERM, signal.SIG_IGN)\n    while True: print("child", flush=True); time.sleep(0.2)\nwhile True: pass\n';
+      const t0 = Date.now();
+      const r = await runToEnd(d.client, { profile: 'python', code, isolation: 'reuse' });
+      const ms = Date.now() - t0;
+      const b = await runToEnd(d.client, { profile: 'python', code: 'import os\nme = os.getuid()\nprint([p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid() and os.stat("/proc/" + p).st_uid == me])', isolation: 'reuse' });
+      const ok = r.result.outcome === 'timeout' && b.result.outcome === 'exited' && b.stdout.toString() === '[]\n';
+      record('redteam: prestart timeout with a detached child', `${r.result.outcome} after ${ms} ms; next run ${b.result.outcome} ${JSON.stringify(b.stdout.toString())}`, ok);
+      assert.ok(ok, JSON.stringify({ r: r.result, b: b.stdout.toString() + b.stderr }));
+    } finally {
+      await d.stop();
+    }
+  });
+
+  for (const profile of ['python', 'node'] as const) {
+    it(`${profile} prestart: a run the idle interpreter cannot take (run variables) gets nothing of PID 1's on its streams`, async () => {
+      const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 }, [profile]: { minSize: 1, maxSize: 1, maxUses: 1000 } } });
+      try {
+        const fileName = profile === 'python' ? 'main.py' : 'main.js';
+        const code = profile === 'python' ? 'import os\nprint(os.environ["X"])' : 'console.log(process.env.X)';
+        const r = await runToEnd(d.client, { profile, fileName, code, env: { X: 'x1' }, isolation: 'reuse' });
+        const ok = r.result.outcome === 'exited' && r.stdout.toString() === 'x1\n' && r.stderr.toString() === '';
+        record(`redteam: prestart fallback streams (${profile})`, `stdout ${JSON.stringify(r.stdout.toString())}, stderr ${JSON.stringify(r.stderr.toString())}`, ok);
+        assert.ok(ok, JSON.stringify([r.stdout.toString(), r.stderr.toString(), r.result]));
+      } finally {
+        await d.stop();
+      }
+    });
+  }
+
+  describe('compiled languages (reuse)', () => {
+    let d: TestDaemon;
+    before(async () => {
+      d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 }, c: { minSize: 1, maxSize: 1, maxUses: 1000 }, cpp: { minSize: 0, maxSize: 1, maxUses: 1000 } }, limits: { timeoutMs: 20_000, memoryMb: 256 } });
+    });
+    after(async () => {
+      await d.stop();
+    });
+
+    it('a program that leaves a process rewriting /build/out does not reach the next compile or the cache', async () => {
+      // Run N forks a detached process that keeps replacing the build output and the compiler with a script.
+      const evil = String.raw`#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/stat.h>
+static void put(const char *p) { FILE *f = fopen(p, "w"); if (f) { fputs("#!/bin/sh\necho tampered\n", f); fclose(f); chmod(p, 0755); } }
+int main(void) {
+  if (fork() == 0) { setsid(); if (fork() == 0) { for (;;) { put("/build/out/main"); put("/build/out/.wbart"); put("/build/.wbart"); usleep(1000); } } _exit(0); }
+  puts("planted");
+  return 0;
+}
+`;
+      const a = await runToEnd(d.client, { profile: 'c', code: evil, fileName: 'main.c', isolation: 'reuse' });
+      const token = crypto.randomBytes(6).toString('hex');
+      const good = `#include <stdio.h>\nint main(void) { puts("${token}"); return 0; }\n`;
+      const b = await runToEnd(d.client, { profile: 'c', code: good, fileName: 'main.c', isolation: 'reuse' });
+      const c = await runToEnd(d.client, { profile: 'c', code: good, fileName: 'main.c', isolation: 'reuse' });
+      const ok = a.stdout.toString() === 'planted\n' && b.stdout.toString() === `${token}\n` && c.result.compile?.cached === true && c.stdout.toString() === `${token}\n`;
+      record('redteam: build output tampered from an earlier run (c, reuse)', `compiled run printed ${JSON.stringify(b.stdout.toString())}; cached run (cached ${c.result.compile?.cached}) printed ${JSON.stringify(c.stdout.toString())}`, ok);
+      assert.ok(ok, JSON.stringify({ a: a.stdout.toString() + a.stderr, b: b.stdout.toString() + b.stderr, c: c.stdout.toString() + c.stderr }));
+    });
+
+    it('gcc pointed at /dev/zero ends with a readable outcome; the next run is fine', async () => {
+      const t0 = Date.now();
+      const r = await runToEnd(d.client, { profile: 'c', code: '#include "/dev/zero"\nint main(void) { return 0; }\n', fileName: 'main.c', isolation: 'reuse' });
+      const ms = Date.now() - t0;
+      const token = crypto.randomBytes(6).toString('hex');
+      const b = await runToEnd(d.client, { profile: 'c', code: `#include <stdio.h>\nint main(void) { puts("${token}"); return 0; }\n`, fileName: 'main.c', isolation: 'reuse' });
+      const ok = ['compile-error', 'oom', 'timeout'].includes(r.result.outcome) && b.stdout.toString() === `${token}\n`;
+      record('redteam: compile of /dev/zero (c)', `${r.result.outcome} (compile status ${r.result.compile?.status ?? '-'}) after ${ms} ms; next run printed ${JSON.stringify(b.stdout.toString())}`, ok);
+      assert.ok(ok, JSON.stringify({ r: r.result, next: b.stdout.toString() + b.stderr }));
+    });
+
+    it('a compile that never ends (six constexpr evaluations at the operation limit of gcc) is stopped at its time limit, readably; the next run is fine', async () => {
+      // (each evaluation stops at gcc's operation limit after some seconds: six of them outlast the compile's 30 s)
+      const code = `constexpr long f(long k) { long s = 0; for (long i = 0; i < 100000; i++) for (long j = 0; j < 100000; j++) s += i ^ j ^ k; return s; }\n${[1, 2, 3, 4, 5, 6].map((k) => `static_assert(f(${k}) != 1, "");`).join('\n')}\nint main() { return 0; }\n`;
+      const t0 = Date.now();
+      const r = await runToEnd(d.client, { profile: 'cpp', code, fileName: 'main.cpp', isolation: 'reuse' });
+      const ms = Date.now() - t0;
+      const b = await runToEnd(d.client, { profile: 'cpp', code: '#include <cstdio>\nint main() { std::puts("fine"); }\n', fileName: 'main.cpp', isolation: 'reuse' });
+      const ok = r.result.outcome === 'compile-error' && /memory|longer than/.test(r.result.message ?? '') && b.stdout.toString() === 'fine\n';
+      record('redteam: endless compile (c++ constexpr)', `${r.result.outcome}: ${r.result.message} after ${ms} ms; next run ${JSON.stringify(b.stdout.toString())}`, ok);
+      assert.ok(ok, JSON.stringify({ r: r.result, next: b.stdout.toString() + b.stderr }));
+    });
+
+    it('the compiler cannot read PID 1 or its private files', async () => {
+      // The compiler reads what it is pointed at: PID 1's files are not readable through /proc, nor its private dir.
+      const code = '#include "/proc/1/environ"\nint main(void) { return 0; }\n';
+      const r = await runToEnd(d.client, { profile: 'c', code, fileName: 'main.c', isolation: 'reuse' });
+      const code2 = '#include "/run/warmbox/cmsg"\nint main(void) { return 0; }\n';
+      const r2 = await runToEnd(d.client, { profile: 'c', code: code2, fileName: 'main.c', isolation: 'reuse' });
+      const msgs = `${r.result.compile?.messages ?? ''}${r2.result.compile?.messages ?? ''}`;
+      const ok = r.result.outcome === 'compile-error' && r2.result.outcome === 'compile-error' && /Permission denied|No such file/.test(msgs);
+      record('redteam: compiler reading PID 1 (c)', `${r.result.outcome}/${r2.result.outcome}: ${JSON.stringify(msgs.split('\n').filter((l) => /error/.test(l)).join(' ; ').slice(0, 200))}`, ok);
+      assert.ok(ok, msgs);
+    });
+  });
+
+  it('java: project code that javac runs at compile time (an annotation processor) leaves no process for the program or the cache', async () => {
+    // javac finds annotation processors on its class path, "." (the file's folder): a project can run code while it
+    // compiles. That code is the project's own and in the cache key; what must hold is the phase boundary: nothing it
+    // starts outlives the compile, so the artifact is what was there when the compile ended and the program runs alone.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-redteam-java-'));
+    const processor = String.raw`import java.util.Set;
+import javax.annotation.processing.*;
+import javax.lang.model.SourceVersion;
+import javax.lang.model.element.TypeElement;
+@SupportedAnnotationTypes("*")
+public class Evil extends AbstractProcessor {
+  static {
+    try {
+      new ProcessBuilder("/bin/sh", "-c", "(trap '' TERM HUP; while :; do date +%s%N > /build/out/planted; sleep 0.01; done) >/dev/null 2>&1 &").start().waitFor();
+      System.err.println("EVIL-PROCESSOR-RAN");
+    } catch (Exception e) { throw new RuntimeException(e); }
+  }
+  @Override public SourceVersion getSupportedSourceVersion() { return SourceVersion.latestSupported(); }
+  @Override public boolean process(Set<? extends TypeElement> a, RoundEnvironment r) { return false; }
+}
+`;
+    const main = String.raw`import java.nio.file.*;
+public class Main {
+  public static void main(String[] a) throws Exception {
+    long me = ProcessHandle.current().pid();
+    long others = ProcessHandle.allProcesses().filter(p -> p.pid() != me && p.info().user().map(u -> !u.equals("root")).orElse(false)).count();
+    Path p = Paths.get("/build/out/planted");
+    String v1 = Files.exists(p) ? Files.readString(p) : "none";
+    Thread.sleep(300);
+    String v2 = Files.exists(p) ? Files.readString(p) : "none";
+    System.out.println("others " + others + " planted-changing " + !v1.equals(v2));
+  }
+}
+`;
+    const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 }, java: { minSize: 0, maxSize: 1, maxUses: 1000 } }, limits: { timeoutMs: 30_000, memoryMb: 512 } });
+    try {
+      fs.writeFileSync(path.join(root, 'Evil.java'), processor);
+      execFileSync('docker', ['run', '--rm', '-v', `${root}:/src`, '-w', '/src', '--user', String(process.getuid!()), '--network', 'none', '--entrypoint', 'javac', 'warmbox/java:2', '-proc:none', '-d', '/src', 'Evil.java'], { stdio: 'ignore' });
+      fs.rmSync(path.join(root, 'Evil.java'));
+      fs.mkdirSync(path.join(root, 'META-INF/services'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'META-INF/services/javax.annotation.processing.Processor'), 'Evil\n');
+      fs.writeFileSync(path.join(root, 'Main.java'), main);
+      const params = { profile: 'java', code: main, fileName: 'Main.java', project: { root, file: 'Main.java' }, isolation: 'reuse' as const };
+      const a = await runToEnd(d.client, params);
+      const b = await runToEnd(d.client, params);
+      const ran = /EVIL-PROCESSOR-RAN/.test(a.result.compile?.messages ?? '');
+      const ok = a.result.outcome === 'exited' && a.stdout.toString() === 'others 0 planted-changing false\n' && b.result.compile?.cached === true && b.stdout.toString() === 'others 0 planted-changing false\n';
+      record('redteam: compile-time project code (java annotation processor)', `processor ran: ${ran}; compiled run ${JSON.stringify(a.stdout.toString().trim())}; cached run (cached ${b.result.compile?.cached}) ${JSON.stringify(b.stdout.toString().trim())}`, ok);
+      assert.ok(ok, JSON.stringify({ a: a.result, out: a.stdout.toString() + a.stderr, b: b.stdout.toString() + b.stderr }));
+    } finally {
+      await d.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
