@@ -41,8 +41,8 @@ export class RunnableEditor implements vscode.Disposable {
     };
     if (!doc) return void set(false);
     if (readSettings().profileByLanguage[doc.languageId]) return void set(true);
-    // Plain text (an untitled editor most often) gets ▶ too: running it offers *Pick a language…*.
-    if (doc.languageId === 'plaintext' || doc.isUntitled) return void set(true);
+    // An untitled editor gets ▶ whatever its language: running it offers *Pick a language…* when no profile serves it.
+    if (doc.isUntitled) return void set(true);
     if (this.conn.state !== 'connected') return void set(false);
     profileFor(this.conn, doc).then(
       (r) => set(!('error' in r)),
