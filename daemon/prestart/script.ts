@@ -55,7 +55,10 @@ export function prestartArm(p: PrestartOptions, command: string[], drop: string,
 # The stdin FIFO: written by the root relay (owner), read by the sandbox's gid (the interpreter opens it itself).
 $bb chown 0:${uid} ${PRIVATE_DIR}/in && $bb chmod 0640 ${PRIVATE_DIR}/in || exit 94
 printf '%s' ${shQuote(src)} > ${file} && $bb chmod 0644 ${file} && $bb mkfifo -m 600 ${go()} || exit 94
-pstart() { ${drop} "$prog" ${argv.join(' ')} 5<>${go()} < /dev/null 4<&- & ip=$!; }
+# The channel is opened before the fork, so the interpreter holds it from its first instant: opened in the child, a
+# spec written before the child got there (a reuse sandbox says ready at once) was dropped with the FIFO's last
+# opener, and the interpreter waited for it until the timeout.
+pstart() { exec 5<>${go()}; ${drop} "$prog" ${argv.join(' ')} < /dev/null 4<&- & ip=$!; exec 5<&-; }
 # Whether the run can go to the interpreter; if not, the idle one goes.
 pready() {
   [ -n "$ip" ] || return 1
