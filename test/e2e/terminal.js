@@ -140,8 +140,14 @@ async function checks({ page, check, openFile, panelFrame, ROOT }) {
     // Cover the warmbox tab: open a file in its group, as clicking a file in the Explorer does there.
     const tab = page.locator('.tabs-container .tab', { hasText: /^warmbox$/ }).first();
     await tab.click();
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').fill('select.py');
+    // Quick Open from the tab's group. A key pressed while the webview is taking the focus can be lost in it: ask
+    // again until the quick input shows (a condition, not a pause).
+    const qi = page.locator('.quick-input-widget input');
+    for (let i = 0; i < 5 && !(await qi.isVisible()); i++) {
+      await page.keyboard.press('Control+P');
+      await qi.waitFor({ state: 'visible', timeout: 3_000 }).catch(() => undefined);
+    }
+    await qi.fill('select.py');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'select.py' }).first().waitFor({ timeout: 15_000 });
     await page.keyboard.press('Enter');
     await page.locator('.tab.active', { hasText: 'select.py' }).waitFor({ timeout: 15_000 });
