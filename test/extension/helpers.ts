@@ -2,7 +2,9 @@
 import { strict as assert } from 'assert';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { RunResult } from '../../daemon/protocol';
 import type { WarmboxApi } from '../../extension/main';
+import type { ToPanel } from '../../media/src/messages';
 
 export const ws = (): string => vscode.workspace.workspaceFolders![0].uri.fsPath;
 
@@ -27,4 +29,26 @@ export async function until<T>(f: () => T | undefined | false | Promise<T | unde
 export async function open(name: string): Promise<vscode.TextEditor> {
   const doc = await vscode.workspace.openTextDocument(path.join(ws(), name));
   return vscode.window.showTextDocument(doc);
+}
+
+/** Runs a command and collects what the panel was sent during it (its output) and the run's result. */
+export async function runAndCollect(a: WarmboxApi, command = 'warmbox.run', ...args: unknown[]): Promise<{ r: RunResult; stdout: string; stderr: string; sent: ToPanel[] }> {
+  const sent: ToPanel[] = [];
+  const panel = a.ctx.panel as unknown as { post(m: ToPanel): void };
+  const post = panel.post;
+  panel.post = function (m: ToPanel) {
+    sent.push(m);
+    return post.call(this, m);
+  };
+  try {
+    const end = new Promise<RunResult>((resolve) => {
+      const d = a.ctx.runs.onDidEndRun((r) => (d.dispose(), resolve(r)));
+    });
+    await vscode.commands.executeCommand(command, ...args);
+    const r = await end;
+    const text = (s: string) => sent.map((m) => (m.type === 'output' && m.stream === s ? m.text : '')).join('');
+    return { r, stdout: text('stdout'), stderr: text('stderr'), sent };
+  } finally {
+    panel.post = post;
+  }
 }

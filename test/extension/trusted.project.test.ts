@@ -4,32 +4,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { RunResult } from '../../daemon/protocol';
-import type { WarmboxApi } from '../../extension/main';
-import type { ToPanel } from '../../media/src/messages';
-import { ws, api, open } from './helpers';
-
-/** What the panel was sent during one command, and the run's result. */
-async function run(a: WarmboxApi, command = 'warmbox.run', ...args: unknown[]): Promise<{ r: RunResult; stdout: string; stderr: string; sent: ToPanel[] }> {
-  const sent: ToPanel[] = [];
-  const panel = a.ctx.panel as unknown as { post(m: ToPanel): void };
-  const post = panel.post;
-  panel.post = function (m: ToPanel) {
-    sent.push(m);
-    return post.call(this, m);
-  };
-  try {
-    const end = new Promise<RunResult>((resolve) => {
-      const d = a.ctx.runs.onDidEndRun((r) => (d.dispose(), resolve(r)));
-    });
-    await vscode.commands.executeCommand(command, ...args);
-    const r = await end;
-    const text = (s: string) => sent.map((m) => (m.type === 'output' && m.stream === s ? m.text : '')).join('');
-    return { r, stdout: text('stdout'), stderr: text('stderr'), sent };
-  } finally {
-    panel.post = post;
-  }
-}
+import { ws, api, open, runAndCollect as run } from './helpers';
 
 describe('warmbox in VS Code: project runs', () => {
   const cfg = () => vscode.workspace.getConfiguration('warmbox');

@@ -5,31 +5,7 @@ import { strict as assert } from 'assert';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { ContainerInfo, Methods, PoolStats, RunResult } from '../../daemon/protocol';
-import type { WarmboxApi } from '../../extension/main';
-import type { ToPanel } from '../../media/src/messages';
-import { ws, api, until, open } from './helpers';
-
-/** Runs a command and collects what the panel was sent (its output) and the result. */
-async function run(a: WarmboxApi, command = 'warmbox.run'): Promise<{ r: RunResult; stdout: string; stderr: string }> {
-  const sent: ToPanel[] = [];
-  const panel = a.ctx.panel as unknown as { post(m: ToPanel): void };
-  const post = panel.post;
-  panel.post = function (m: ToPanel) {
-    sent.push(m);
-    return post.call(this, m);
-  };
-  try {
-    const end = new Promise<RunResult>((resolve) => {
-      const d = a.ctx.runs.onDidEndRun((r) => (d.dispose(), resolve(r)));
-    });
-    await vscode.commands.executeCommand(command);
-    const r = await end;
-    const text = (s: string) => sent.map((m) => (m.type === 'output' && m.stream === s ? m.text : '')).join('');
-    return { r, stdout: text('stdout'), stderr: text('stderr') };
-  } finally {
-    panel.post = post;
-  }
-}
+import { ws, api, until, open, runAndCollect as run } from './helpers';
 
 describe('issue 13: selections, diagnostics, warm pool (trusted workspace)', () => {
   before(async () => {
