@@ -9,8 +9,8 @@
 // The protocol: the daemon first writes `WBARM <secret>` (random, per container, only ever in PID 1's memory) and
 // `WBPROJ <n>` + a tar of the project (empty for single files). PID 1 proves the interpreter runs, extracts the
 // project as the program's uid, says WBREADY, then blocks on its attached stdin. A run writes
-// `WBRUN <secret> <nonce> <sync> <meta> <code> <delta> <deleted> <out files> <out bytes> <backstop s>` (sizes), then
-// the meta block (file, working directory, env, args as quoted shell words), the code, a tar of what changed in the
+// `WBRUN <secret> <nonce> <sync> <code> <delta> <deleted> <out files> <out bytes> <backstop s>` (sizes), then the
+// meta line (file, working directory, env, args as quoted shell words), the code, a tar of what changed in the
 // project since the sandbox took its copy, the paths deleted since, and then stdin in length-prefixed frames that a
 // root relay copies to the program. A header without the secret ends the container. When the program ends PID 1
 // kills what it left, waits until it is gone, prints RS `<nonce> <exit code> <oom kills> <out files>` on stdout
@@ -76,10 +76,11 @@ trap : TERM INT HUP QUIT USR1 USR2 ALRM PIPE
 as_user() { ${dropTo(o)} "$@"; }
 umask 077
 # Exactly $1 bytes of PID 1's stdin to stdout, in bounded memory (stdio would read ahead, dd with fullblock does not).
+# On the run's path applets go by their bare names: busybox's sh forks its own applet then, without an exec (~0.5 ms).
 take() {
   b=$(($1 / 65536)); r=$(($1 % 65536))
-  if [ $b -gt 0 ]; then $bb dd bs=65536 count=$b iflag=fullblock 2>/dev/null || return 1; fi
-  if [ $r -gt 0 ]; then $bb dd bs=$r count=1 iflag=fullblock 2>/dev/null || return 1; fi
+  if [ $b -gt 0 ]; then dd bs=65536 count=$b iflag=fullblock 2>/dev/null || return 1; fi
+  if [ $r -gt 0 ]; then dd bs=$r count=1 iflag=fullblock 2>/dev/null || return 1; fi
   return 0
 }
 # A project tar (or a delta of it) from PID 1's stdin, extracted by the program's uid: the root never writes in /work.
@@ -102,7 +103,7 @@ gone() {
     done
     [ $alive = 0 ] && return 0
     i=$((i + 1)); [ $i -gt 200 ] && exit 93
-    $bb kill -9 -1 2>/dev/null; $bb usleep 5000
+    kill -9 -1 2>/dev/null; usleep 5000
   done
 }
 # After the trailer: the files the run created or changed, framed \`F <size> <path>\` + bytes, then \`E <n> <left>\`;
@@ -119,6 +120,8 @@ outputs() {
       printf "E %s %s\\n" "$n" "$left"
     }' ${PRIVATE_DIR}/stamp "$outn" "$outs"
 }
+# The root relay copies stdin frames into the program's pipe; frames the program never reads die with it.
+relay() { (exec 3>${PRIVATE_DIR}/in; while read -r n; do [ "$n" -gt 0 ] 2>/dev/null || break; take "$n" >&3; done; exec 3>&-; while read -r n; do :; done; kill -9 -1) <&4 & }
 # The project the sandbox is armed with (an empty one for single-file runs): \`WBPROJ <tar bytes>\` and the tar.
 prepare() {
   read -r tag n || exit 0
@@ -150,7 +153,7 @@ function compile(o: ArmOptions): string {
   ooms; c0=$o
   $bb timeout -s KILL "$wbctmo" ${dropTo(o)} $bb sh -c 'cd "$0" && exec "$@"' "$wbdir" ${ccmd} < /dev/null > ${PRIVATE_DIR}/cmsg 2>&1 4<&-
   crc=$?
-  $bb kill -9 -1 2>/dev/null
+  kill -9 -1 2>/dev/null
   gone
   ooms
   alen=0
@@ -192,33 +195,35 @@ function runLoop(o: ArmOptions): string {
   const cmd = [hasPlaceholder(o.command[0]) ? shellArg(o.command[0]) : '"$prog"', ...o.command.slice(1).map(shellArg)].join(' ');
   const run = `$bb timeout -s KILL "$tmo" ${dropTo(o)}`;
   return `while :; do
-  # The header, then the meta block (f, cwd, env, args as shell words), the code, a delta tar, paths deleted since.
-  read -r tag sec nonce sync mlen clen dlen xlen outn outs tmo || exit 0
+  # The header, then the meta line (f, cwd, env, args as shell words), the code, a delta tar, paths deleted since.
+  read -r tag sec nonce sync clen dlen xlen outn outs tmo || exit 0
   [ "$tag" = WBRUN ] && [ "$sec" = "$secret" ] || exit 92
   # eo: where the program's stderr goes (1 when the run asked for its streams merged, in the order written).
-  f=; cwd=.; wbenv=; eo=2; set --
-  eval "$(take "$mlen")"
+  f=; cwd=.; wbenv=; eo=2; wbnow=0; set --
+  # One line (newlines inside words are written \$'\\n'): read by the shell itself, no process to start.
+  read -r meta || exit 92
+  eval "$meta"
   [ -n "$f" ] || exit 92
-  # (busybox's own sh runs its applets for bare names like mkdir and cat, whatever the image holds)
-  take "$clen" | as_user $bb sh -c 'case $0 in */*) mkdir -p "\${0%/*}";; esac; exec cat > "$0"' "/work/$f" || exit 96
+  # The program's file, written by its uid (busybox's nsenter runs its own dd for the bare name).
+  case $f in */*) as_user mkdir -p "/work/\${f%/*}" || exit 96;; esac
+  take "$clen" | as_user dd of="/work/$f" 2>/dev/null || exit 96
   untar "$dlen" || exit 96
   if [ "$xlen" -gt 0 ]; then take "$xlen" | as_user $bb sh -c 'while IFS= read -r p; do rm -rf "/work/$p"; done' || exit 96; fi
   # A failed build ends the run here: no program, the trailer carries the compiler's status.
   compile || { printf '\\036%s %s 0 0\\n' "$nonce" "$crc"; printf '\\036%s\\n' "$nonce" >&2${o.isolation === 'reuse' ? reset(o) : '\n    exit 0'}
     continue; }
-  # The root relay copies stdin frames into the program's pipe; frames the program never reads die with it.
-  (exec 3>${PRIVATE_DIR}/in; while read -r n; do [ "$n" -gt 0 ] 2>/dev/null || break; take "$n" >&3; done; exec 3>&-; while read -r n; do :; done; $bb kill -9 -1) <&4 &
   ooms; o0=$o
   # Files newer than this stamp may be the run's outputs. busybox find compares whole seconds, so the stamp is a
-  # second old: what is merely unchanged in that second the daemon drops by content.
-  [ "$outn" -gt 0 ] && $bb touch -d "@$(($($bb date +%s) - 1))" ${PRIVATE_DIR}/stamp
-  ${o.prestart ? PRESTART_RUN : 'if'} [ "$cwd" = . ] && [ -z "$wbenv" ]; then
+  # second before the daemon's clock at the request: what is merely unchanged in that second the daemon drops by content.
+  [ "$outn" -gt 0 ] && touch -d "@$((wbnow - 1))" ${PRIVATE_DIR}/stamp
+  # (relay first, then the plain start: the program's open of its stdin waits for the relay's)
+  ${o.prestart ? PRESTART_RUN : 'if'} relay; [ "$cwd" = . ] && [ -z "$wbenv" ]; then
     ${run} ${cmd} "$@" < ${PRIVATE_DIR}/in 4<&- 2>&$eo
   else
     ([ -z "$wbenv" ] || eval "export $wbenv"; exec ${run} $bb sh -c 'cd "$0" && exec "$@"' "/work/$cwd" ${cmd} "$@") < ${PRIVATE_DIR}/in 4<&- 2>&$eo
   fi
   rc=$?
-  $bb kill -9 -1 2>/dev/null
+  kill -9 -1 2>/dev/null
   wait
   gone
   ooms
@@ -293,16 +298,26 @@ export type BuildStep =
 /** Environment names a shell can export. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function encodeHeader(h: RunHeader): Buffer {
-  const env = Object.entries(h.env).map(([k, v]) => shQuote(`${k}=${v}`)).join(' ');
+/**
+ * A shell word on one line: single quotes, or for words with line breaks \$'...' (which busybox's sh reads), so the
+ * meta block is one line PID 1 reads without starting a process.
+ */
+export function shWord(s: string): string {
+  if (!/[\n\r]/.test(s)) return shQuote(s);
+  return `$'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
+}
+
+export function encodeHeader(h: RunHeader, now = Date.now()): Buffer {
+  const env = Object.entries(h.env).map(([k, v]) => shWord(`${k}=${v}`)).join(' ');
   // Shell words PID 1 evaluates: every value is quoted, names are checked by the daemon before they get here.
   const b = h.build;
   const build = b?.mode === 'build' ? `wbc=build; wbctmo=${b.timeoutS}; wbamax=${b.maxArtifactBytes}; wbalen=0` : b ? `wbc=hit; wbalen=${b.artifact.length}` : 'wbc=; wbalen=0';
-  const meta = Buffer.from(`f=${shQuote(h.file)}; cwd=${shQuote(h.cwd)}; wbenv=${shQuote(env)}; ${build};${h.merged ? ' eo=1;' : ''} set -- ${h.args.map(shQuote).join(' ')}\n`);
+  // wbnow: the outputs' time stamp comes from the daemon's clock (PID 1 would start a process to read the time).
+  const meta = Buffer.from(`f=${shWord(h.file)}; cwd=${shWord(h.cwd)}; wbenv=${shWord(env)}; ${build}; wbnow=${Math.floor(now / 1000)};${h.merged ? ' eo=1;' : ''} set -- ${h.args.map(shWord).join(' ')}\n`);
   const delta = h.delta ?? Buffer.alloc(0);
   const deleted = h.deleted?.length ? Buffer.from(h.deleted.map((p) => `${p}\n`).join('')) : Buffer.alloc(0);
   const out = h.outputs ?? { maxFiles: 0, maxBytes: 0 };
-  const line = `WBRUN ${h.secret} ${h.nonce} ${h.sync} ${meta.length} ${h.code.length} ${delta.length} ${deleted.length} ${out.maxFiles} ${out.maxBytes} ${h.backstopS}\n`;
+  const line = `WBRUN ${h.secret} ${h.nonce} ${h.sync} ${h.code.length} ${delta.length} ${deleted.length} ${out.maxFiles} ${out.maxBytes} ${h.backstopS}\n`;
   const artifact = b?.mode === 'hit' ? b.artifact : Buffer.alloc(0);
   return Buffer.concat([Buffer.from(line), meta, h.code, delta, deleted, artifact]);
 }

@@ -68,12 +68,13 @@ pready() {
   # (silent: the idle interpreter PID 1 ends is none of the run's business; ash would say "Killed" on its stderr)
   kill -9 "$ip" 2>/dev/null; wait "$ip" 2>/dev/null; ip=; return 1
 }
-# The spec, then wait for the interpreter as for a plain start (the root watchdog is the same backstop).
+# The spec, then the stdin relay and the root watchdog (the plain start's backstop) while the interpreter takes it.
 prun() {
-  ($bb sleep "$tmo"; kill -9 "$ip") 2>/dev/null &
   # (an m before the count: the run asked for stderr merged into stdout)
   pm=; [ "$eo" = 1 ] && pm=m
   printf '%s\\0' "$pm$#" "$f" "$@" 1<>${go()}
+  relay
+  (sleep "$tmo"; kill -9 "$ip") 2>/dev/null &
   wait "$ip"; r=$?; ip=; return $r
 }
 pstart`;

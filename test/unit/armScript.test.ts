@@ -1,5 +1,6 @@
 import { strict as assert } from 'assert';
 import { execFileSync } from 'child_process';
+import * as fs from 'fs';
 import { armScript, containerCmd, encodeArm, encodeHeader, encodeProject, encodeStdin, encodeSync, shQuote } from '../../daemon/armScript';
 
 describe('arm script and run framing', () => {
@@ -9,20 +10,31 @@ describe('arm script and run framing', () => {
     assert.equal(out, args.map((a) => `<${a}>`).join(''));
   });
 
-  it('encodes the header with the secret, a meta block of quoted shell words and exact byte counts', () => {
+  it('encodes the header with the secret, a one-line meta block of quoted shell words and exact byte counts', () => {
     const code = Buffer.from('print("é")\n');
     const delta = Buffer.from('tar-bytes');
-    const h = encodeHeader({ secret: 's3', nonce: 'n1', sync: 'y1', file: 'src/my main.py', cwd: 'src', env: { A: "it's" }, code, delta, deleted: ['old.py'], args: ['x y'], backstopS: 35 });
-    const meta = `f='src/my main.py'; cwd='src'; wbenv=${shQuote(shQuote("A=it's"))}; wbc=; wbalen=0; set -- 'x y'\n`;
-    const line = `WBRUN s3 n1 y1 ${Buffer.byteLength(meta)} ${code.length} ${delta.length} ${'old.py\n'.length} 0 0 35\n`;
+    const h = encodeHeader({ secret: 's3', nonce: 'n1', sync: 'y1', file: 'src/my main.py', cwd: 'src', env: { A: "it's" }, code, delta, deleted: ['old.py'], args: ['x y'], backstopS: 35 }, 1_700_000_000_500);
+    const meta = `f='src/my main.py'; cwd='src'; wbenv=${shQuote(shQuote("A=it's"))}; wbc=; wbalen=0; wbnow=1700000000; set -- 'x y'\n`;
+    const line = `WBRUN s3 n1 y1 ${code.length} ${delta.length} ${'old.py\n'.length} 0 0 35\n`;
     assert.equal(h.toString(), line + meta + code.toString() + 'tar-bytes' + 'old.py\n');
-    // What PID 1 evaluates gives back exactly the words that went in.
-    const out = execFileSync('sh', ['-c', `eval "$1"; eval "export $wbenv"; printf '<%s>' "$f" "$cwd" "$A" "$@"`, 'sh', meta], { encoding: 'utf8' });
-    assert.equal(out, "<src/my main.py><src><it's><x y>");
     assert.equal(encodeArm('s3').toString(), 'WBARM s3\n');
     assert.equal(encodeSync('y1').toString(), '\nWBSYNC y1\n');
     assert.equal(Buffer.concat(encodeProject(null)).toString(), 'WBPROJ 0\n');
     assert.equal(Buffer.concat(encodeProject({ pieces: [Buffer.from('ab'), Buffer.from('c')], size: 3 })).toString(), 'WBPROJ 3\nabc');
+  });
+
+  it('keeps the meta block on one line that busybox sh reads back into exactly the words that went in', function () {
+    // PID 1's shell is busybox's (dash has no $'...'): the one the images carry, installed on the host by images/build.sh.
+    const bb = ['/bin/busybox', '/usr/bin/busybox'].find((p) => fs.existsSync(p));
+    if (!bb) return this.skip();
+    const args = ['x y', 'new\nline', "it's\n", 'back\\slash\r\n', '$(id)`id`', '', '\\', "\\'\n"];
+    const env = { A: "it's", B: 'two\nlines \\n' };
+    const h = encodeHeader({ secret: 's', nonce: 'n', sync: 'y', file: 'dir/a\nb.py', cwd: 'dir', env, code: Buffer.alloc(0), args, backstopS: 5 }).toString();
+    const lines = h.split('\n');
+    const meta = h.slice(lines[0].length + 1);
+    assert.equal(meta.indexOf('\n'), meta.length - 1, 'one line');
+    const out = execFileSync(bb, ['sh', '-c', `read -r m; eval "$m"; eval "export $wbenv"; printf '<%s>' "$f" "$cwd" "$A" "$B" "$@"`], { input: meta });
+    assert.equal(out.toString(), ['dir/a\nb.py', 'dir', env.A, env.B, ...args].map((a) => `<${a}>`).join(''));
   });
 
   it('frames stdin by length, and an empty frame is EOF', () => {
