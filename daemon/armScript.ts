@@ -126,15 +126,21 @@ relay() { (exec 3>${PRIVATE_DIR}/in; while read -r n; do [ "$n" -gt 0 ] 2>/dev/n
 prepare() {
   read -r tag n || exit 0
   [ "$tag" = WBPROJ ] || exit 92
-  untar "$n" || exit 96
+  untar "$n" || exit 96${o.compile ? `
+  # Compiled languages: the set's latest build (from the daemon's cache, made by the compiler) \`WBART <tar bytes>\`,
+  # put in {out} now so that a run of that same build starts it at once (wbc=have).
+  read -r tag n || exit 0
+  [ "$tag" = WBART ] || exit 92
+  [ "$n" -gt 0 ] || return 0
+  take "$n" | { as_user $bb sh -c 'mkdir -p "$0" && tar -x -o -C "$0"' ${BUILD_DIR}/out; r=$?; cat > /dev/null; exit $r; } || exit 96` : ''}
 }`;
 }
 
 /**
  * The compile phase (languages with a build step), before the run step and outside the run's timeout. The meta block
  * sets wbc: empty (nothing to build), \`build\` (run the profile's compile command as the program's uid, in the file's
- * folder, within $wbctmo seconds), or \`hit\` (the daemon's build cache: $wbalen bytes of a tar of {out} follow the
- * deleted paths and are unpacked instead; no compiler runs). After a build every process is gone before anything is
+ * folder, within $wbctmo seconds), \`hit\` (the daemon's build cache: $wbalen bytes of a tar of {out} follow the
+ * deleted paths and are unpacked instead; no compiler runs) or \`have\` ({out} holds that build since arming). After a build every process is gone before anything is
  * read, then PID 1 writes \`WBC <nonce> <status> <message bytes> <artifact bytes> <oom kills>\` on stdout, the messages
  * and a tar of {out} (none when it fails or passes $wbamax): the daemon caches what the compiler made, before any
  * program of this run exists. Sets the placeholders' variables for the run step too.
@@ -144,12 +150,13 @@ function compile(o: ArmOptions): string {
   return `compile() {
   crc=0
   wbfile=/work/$f; wbdir=\${wbfile%/*}; wbname=\${wbfile##*/}; wbname=\${wbname%.*}; wbout=${BUILD_DIR}/out
-  [ -n "$wbc" ] || return 0
-  as_user $bb sh -c 'rm -rf ${BUILD_DIR}/out && mkdir -p ${BUILD_DIR}/out ${BUILD_DIR}/.cache' || exit 96
+  # have: {out} already holds this very build, put there when the sandbox was armed.
+  [ -n "$wbc" ] && [ "$wbc" != have ] || return 0
   if [ "$wbc" = hit ]; then
-    take "$wbalen" | { as_user $bb tar -x -o -C ${BUILD_DIR}/out; r=$?; $bb cat > /dev/null; exit $r; } || exit 96
+    take "$wbalen" | { as_user $bb sh -c 'rm -rf "$0" && mkdir -p "$0" && tar -x -o -C "$0"' ${BUILD_DIR}/out; r=$?; cat > /dev/null; exit $r; } || exit 96
     return 0
   fi
+  as_user $bb sh -c 'rm -rf ${BUILD_DIR}/out && mkdir -p ${BUILD_DIR}/out ${BUILD_DIR}/.cache' || exit 96
   ooms; c0=$o
   $bb timeout -s KILL "$wbctmo" ${dropTo(o)} $bb sh -c 'cd "$0" && exec "$@"' "$wbdir" ${ccmd} < /dev/null > ${PRIVATE_DIR}/cmsg 2>&1 4<&-
   crc=$?
@@ -293,7 +300,8 @@ export interface RunHeader {
 
 export type BuildStep =
   | { mode: 'build'; timeoutS: number; maxArtifactBytes: number }
-  | { mode: 'hit'; artifact: Buffer };
+  | { mode: 'hit'; artifact: Buffer }
+  | { mode: 'have' };
 
 /** Environment names a shell can export. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -311,7 +319,8 @@ export function encodeHeader(h: RunHeader, now = Date.now()): Buffer {
   const env = Object.entries(h.env).map(([k, v]) => shWord(`${k}=${v}`)).join(' ');
   // Shell words PID 1 evaluates: every value is quoted, names are checked by the daemon before they get here.
   const b = h.build;
-  const build = b?.mode === 'build' ? `wbc=build; wbctmo=${b.timeoutS}; wbamax=${b.maxArtifactBytes}; wbalen=0` : b ? `wbc=hit; wbalen=${b.artifact.length}` : 'wbc=; wbalen=0';
+  const build =
+    b?.mode === 'build' ? `wbc=build; wbctmo=${b.timeoutS}; wbamax=${b.maxArtifactBytes}; wbalen=0` : b?.mode === 'hit' ? `wbc=hit; wbalen=${b.artifact.length}` : b ? 'wbc=have; wbalen=0' : 'wbc=; wbalen=0';
   // wbnow: the outputs' time stamp comes from the daemon's clock (PID 1 would start a process to read the time).
   const meta = Buffer.from(`f=${shWord(h.file)}; cwd=${shWord(h.cwd)}; wbenv=${shWord(env)}; ${build}; wbnow=${Math.floor(now / 1000)};${h.merged ? ' eo=1;' : ''} set -- ${h.args.map(shWord).join(' ')}\n`);
   const delta = h.delta ?? Buffer.alloc(0);
@@ -325,6 +334,11 @@ export function encodeHeader(h: RunHeader, now = Date.now()): Buffer {
 /** The project a sandbox holds before any run (empty for single-file runs): at arming and after each reuse wipe. */
 export function encodeProject(tar: { pieces: Buffer[]; size: number } | null): Buffer[] {
   return tar && tar.size ? [Buffer.from(`WBPROJ ${tar.size}\n`), ...tar.pieces] : [Buffer.from('WBPROJ 0\n')];
+}
+
+/** A compiled language's sandbox, after its project: the build it holds in {out} from arming (none: an empty one). */
+export function encodeBuild(artifact: Buffer | undefined): Buffer[] {
+  return artifact?.length ? [Buffer.from(`WBART ${artifact.length}\n`), artifact] : [Buffer.from('WBART 0\n')];
 }
 
 /** After a reuse run's trailer: PID 1 discards stdin up to and including this line. */

@@ -76,6 +76,8 @@ export class ProfilePool {
   private failStreak = 0;
   private nextWarmAt = 0;
   private closed = false;
+  /** Compiled languages: the build this set's runs used last, which sandboxes armed from now on hold in {out}. */
+  private lastBuild?: { key: string; artifact: Buffer };
 
   constructor(
     public profile: Profile,
@@ -86,6 +88,11 @@ export class ProfilePool {
   ) {
     this.lastUsed = profile.warmOnUse ? 0 : Date.now();
     this.key = profile.name;
+  }
+
+  /** A run of this set used this build (cached or just made): the next sandboxes are armed with it. */
+  keepBuild(key: string, artifact: Buffer): void {
+    if (this.profile.compile) this.lastBuild = { key, artifact };
   }
 
   get isolation(): IsolationMode {
@@ -355,7 +362,7 @@ export class ProfilePool {
   }
 
   private warmOne(): void {
-    const sb = new Sandbox(this.profile, this.isolation, this.env, this.project);
+    const sb = new Sandbox(this.profile, this.isolation, this.env, this.project, { latest: () => this.lastBuild });
     this.sandboxes.add(sb);
     sb.on('ready', () => this.onReady(sb));
     sb.on('dead', (reason: string, before: Sandbox['state']) => {

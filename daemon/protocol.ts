@@ -240,6 +240,8 @@ export type RunOutcome = 'exited' | 'timeout' | 'oom' | 'output-limit' | 'cancel
 export interface CompileInfo {
   /** The build cache had it: no compiler ran. */
   cached: boolean;
+  /** The sandbox held this very build since it was armed (its set's latest): nothing was sent before the program. */
+  armed?: boolean;
   /** How long the compile step took (0 for a cache hit). */
   ms: number;
   /** The compiler's exit status (when it ran). */

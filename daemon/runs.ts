@@ -246,11 +246,16 @@ export class RunManager {
     if (profile.compile) {
       const imageId = await this.builds?.images.get(profile.image);
       if (imageId) key = cacheKey(profile, imageId, { file: files.file, cwd: files.cwd, code, project: files.snapshot, overlays: p.project?.overlays });
-      const artifact = key ? await this.builds!.cache.get(key) : undefined;
+      // The sandbox may hold this very build since it was armed (its set's latest): then nothing is sent.
+      const artifact = key && sb.heldBuild !== key ? await this.builds!.cache.get(key) : undefined;
       if (run.decision) return this.finish(run);
-      if (artifact) {
+      if (key && sb.heldBuild === key) {
+        build = { mode: 'have' };
+        run.compile = { cached: true, ms: 0, armed: true };
+      } else if (artifact) {
         build = { mode: 'hit', artifact };
         run.compile = { cached: true, ms: 0 };
+        pool.keepBuild(key!, artifact);
       } else {
         build = { mode: 'build', timeoutS: Math.ceil(profile.compileTimeoutMs / 1000), maxArtifactBytes: MAX_ARTIFACT_BYTES };
         if (run.timer) clearTimeout(run.timer);
@@ -272,6 +277,7 @@ export class RunManager {
         if (key && report.artifact) {
           const k = key;
           this.builds!.cache.put(k, report.artifact).catch((e: Error) => this.log.warn(`build cache: could not keep an artifact: ${e.message}`));
+          pool.keepBuild(k, report.artifact);
         }
         startTimer();
         this.log.info(`run ${run.id.slice(0, 8)} (${profile.name}): compiled in ${fmtMs(ms)}${report.artifact ? `, ${fmtBytes(report.artifact.length)} cached` : ''}`);

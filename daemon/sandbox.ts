@@ -4,7 +4,7 @@ import * as crypto from 'crypto';
 import type { Duplex } from 'stream';
 import type Docker from 'dockerode';
 import type { CompileReport } from './languages/compileFrame';
-import { armScript, BuildStep, containerCmd, encodeArm, encodeHeader, encodeProject, encodeStdin, encodeSync, READY, RUNTIME, UNHEALTHY, WIPED } from './armScript';
+import { armScript, BuildStep, containerCmd, encodeArm, encodeBuild, encodeHeader, encodeProject, encodeStdin, encodeSync, READY, RUNTIME, UNHEALTHY, WIPED } from './armScript';
 import { Demuxer, StreamKind } from './demux';
 import { classifyDockerError, InfraError, withTimeout } from './docker';
 import { engineKindAt, refusalAt as engineRefusalAt, uidRangeAt } from './engine';
@@ -66,6 +66,11 @@ export interface ProjectSource {
   current(): Promise<{ tar: TarPieces; snapshot: Snapshot }>;
 }
 
+/** A compiled language's set: the build its sandboxes are armed with (the latest one its runs used), if any. */
+export interface BuildSource {
+  latest(): { key: string; artifact: Buffer } | undefined;
+}
+
 export type ProgramEnd =
   | { kind: 'exited'; exitCode: number; oomKills: number; outputs?: { files: OutputFile[]; left: number } }
   | { kind: 'lost'; message: string };
@@ -118,12 +123,15 @@ export class Sandbox extends EventEmitter {
 
   /** The project copy /work holds before a run (what run-time deltas are computed against); none for single files. */
   held?: Snapshot;
+  /** The build cache key of what {out} holds since arming (compiled languages): a run of it starts at once. */
+  heldBuild?: string;
 
   constructor(
     readonly profile: Profile,
     readonly isolation: IsolationMode,
     private readonly env: SandboxEnv,
     private readonly project?: ProjectSource,
+    private readonly builds?: BuildSource,
   ) {
     super();
     this.uid = allocateUid(uidRangeAt(env.where));
@@ -238,9 +246,12 @@ export class Sandbox extends EventEmitter {
     this.held = p?.snapshot;
     const stream = this.stream;
     if (this.state === 'dead' || !stream) return;
+    const build = this.profile.compile ? this.builds?.latest() : undefined;
+    this.heldBuild = build?.key;
     // The pieces as they are (one write each, sent together): the copy is never joined into one buffer per sandbox.
     stream.cork();
     for (const b of encodeProject(p?.tar ?? null)) stream.write(b);
+    if (this.profile.compile) for (const b of encodeBuild(build?.artifact)) stream.write(b);
     stream.uncork();
   }
 

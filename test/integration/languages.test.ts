@@ -154,6 +154,38 @@ describe('languages (real engine, real images)', function () {
     assert.equal(edited.stdout.toString(), 'cache-b\n');
   });
 
+  it('arms the next sandboxes with the latest build: a repeated run sends nothing before its program', async () => {
+    const code = `#include <stdio.h>\nint main(void) { puts("armed ${Date.now()}"); return 0; }\n`;
+    const first = await run({ profile: 'c', code, fileName: 'main.c' });
+    assert.equal(first.result.compile?.cached, false);
+    // Sandboxes armed before that build do not hold it (a cache hit sends it); those armed after it do.
+    const seen: (boolean | undefined)[] = [];
+    for (let i = 0; i < 8 && !seen.includes(true); i++) {
+      const r = await run({ profile: 'c', code, fileName: 'main.c' });
+      assert.equal(r.result.compile?.cached, true);
+      assert.equal(r.stdout.toString(), first.stdout.toString());
+      seen.push(r.result.compile?.armed);
+    }
+    assert.ok(seen.includes(true), `no run found its build armed: ${JSON.stringify(seen)}`);
+    // Another program in a sandbox armed with that build gets its own.
+    const other = await run({ profile: 'c', code: code.replace('armed', 'other'), fileName: 'main.c' });
+    assert.equal(other.result.compile?.armed, undefined);
+    assert.match(other.stdout.toString(), /^other /);
+  });
+
+  it('keeps an armed build out of reach in reuse mode: a program that overwrites it does not change the next run', async () => {
+    const code = '#include <stdio.h>\n#include <stdlib.h>\nint main(void) {\n  FILE *f = fopen("/build/out/main", "w");\n  if (f) { fputs("#!/bin/sh\\necho tampered\\n", f); fclose(f); }\n  puts(f ? "wrote" : "refused");\n  return 0;\n}\n';
+    const armed: (boolean | undefined)[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await run({ profile: 'c', code, fileName: 'main.c', isolation: 'reuse' });
+      assert.equal(r.result.outcome, 'exited', r.result.message);
+      assert.match(r.stdout.toString(), /^(wrote|refused)\n$/);
+      armed.push(r.result.compile?.armed);
+    }
+    // (after the wipe, the sandbox takes the build again: the later runs start it from there)
+    assert.ok(armed.slice(1).includes(true), JSON.stringify(armed));
+  });
+
   it('keeps the cache out of reach: a program that overwrites its own build does not change what later runs execute', async () => {
     // The program replaces /build/out/main (its own binary, writable by it) with a script, then the same source runs
     // again from the cache: it must print what the compiler made, not the program's replacement.
