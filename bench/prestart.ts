@@ -10,6 +10,7 @@ import { dockerFor } from '../daemon/engine/connect';
 import { Methods, PoolStats, RunStartParams } from '../daemon/protocol';
 import { IMAGE_VERSION } from '../daemon/profiles';
 import { runtimePaths } from '../daemon/socketPath';
+import { quietPool } from './quiet';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DAEMON = path.join(ROOT, 'dist/daemon.js');
@@ -168,6 +169,8 @@ export async function prestartSection(n: number, warmup = 3): Promise<string[]> 
       const r: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
       for (let i = 0; i < warmup + n; i++) {
         for (const [k, f] of Object.entries(variants)) {
+          // Every sample, warmbox's and Docker's alike, starts on an armed, quiet pool (bench/quiet.ts).
+          await quietPool(client, (sets) => sets.every((p) => p.minSize === 0 || p.idle >= 1));
           const t = await f();
           if (i >= warmup) r[k].push(t);
         }

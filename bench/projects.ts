@@ -1,11 +1,11 @@
 // Project runs: a run inside a copy of its project against the same program run alone, interleaved round by round.
 // The copy is made while a sandbox warms; a run pays only for what changed since (issue: within 5 ms of a
 // single-file run at p50).
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { DaemonClient } from '../daemon/client';
-import { ContainerInfo, Methods, PoolStats, RunStartParams } from '../daemon/protocol';
+import { RunStartParams } from '../daemon/protocol';
+import { quietPool } from './quiet';
 
 export interface ProjectBenchRow {
   name: string;
@@ -35,24 +35,12 @@ async function once(client: DaemonClient, params: RunStartParams): Promise<numbe
   return now() - t0;
 }
 
-/**
- * Every set this bench uses has an armed sandbox, and the pool is quiet: no container warming, and none still going
- * after its run (a fresh run's container is replaced once it is gone; that refill would overlap the next run).
- */
-async function armed(client: DaemonClient, sets: number): Promise<void> {
-  const instance = client.hello.instanceId;
-  for (let i = 0; i < 600; i++) {
-    const s = await client.request(Methods.poolStats);
-    const python = s.profiles.filter((p) => p.profile.startsWith('python') && p.isolation === 'fresh');
-    const list = await client.request(Methods.containersList);
-    const busy = list.some((c) => c.state !== 'idle');
-    // ...and the engine holds no container the pool let go of (its removal is work for the engine too).
-    const onEngine = () => execFileSync('docker', ['ps', '-aq', '--filter', `label=dev.warmbox.instance=${instance}`], { encoding: 'utf8' }).split('\n').filter(Boolean).length;
-    if (!busy && python.length >= sets && python.every((p) => p.idle >= 1 && p.warming === 0) && onEngine() === list.length) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('project bench: the sets did not arm within 30 s');
-}
+/** Every Python set this bench uses (single file, two projects) has an armed sandbox, and the pool is quiet. */
+const armed = (client: DaemonClient, sets: number) =>
+  quietPool(client, (all) => {
+    const python = all.filter((p) => p.profile.startsWith('python') && p.isolation === 'fresh');
+    return python.length >= sets && python.every((p) => p.idle >= 1);
+  });
 
 export async function benchProjects(client: DaemonClient, dir: string, n: number, warmup: number): Promise<ProjectBenchRow[]> {
   const small = path.join(dir, 'proj-10');

@@ -11,6 +11,7 @@ import { runtimePaths } from '../daemon/socketPath';
 import { gvisorSection } from './gvisor';
 import { languagesSection } from './languages';
 import { prestartSection } from './prestart';
+import { quietPool } from './quiet';
 import { benchProjects } from './projects';
 import { environmentsSection, replaceSection } from './environments';
 
@@ -225,9 +226,10 @@ async function main(): Promise<void> {
       const r: Record<string, Sample[]> = Object.fromEntries(names.map((n) => [n, []]));
       for (let i = 0; i < WARMUP + N; i++) {
         for (const n of names) {
+          // Every sample, warmbox's and Docker's alike, starts on an armed, quiet pool (bench/quiet.ts).
+          await quietPool(client, (sets) => sets.every((s) => s.profile.includes(':') || s.minSize === 0 || s.idle >= 1));
           const s = await variants[n]();
           if (i >= WARMUP) r[n].push(s);
-          // fresh mode needs a moment to refill when runs come back to back; so does the reference.
         }
         if (i % 10 === 0) process.stdout.write(`[bench] ${p.name}: ${i}/${WARMUP + N}\n`);
       }
@@ -285,7 +287,7 @@ async function main(): Promise<void> {
     // ---- report ----
     const dockerV = execFileSync('docker', ['version', '-f', '{{.Server.Version}}'], { encoding: 'utf8' }).trim();
     out.push('# warmbox benchmark results', '');
-    out.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\` (${N} runs per variant after ${WARMUP} warm-up, interleaved).`, '');
+    out.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\` (${N} runs per variant after ${WARMUP} warm-up, interleaved; each sample starts on an armed, quiet pool: nothing warming, running or being removed, as a person's runs seconds apart do; back-to-back runs are the throughput rows).`, '');
     out.push(`Machine: ${os.cpus()[0]?.model ?? '?'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB · Linux ${os.release()} · Node ${process.version} · Docker Engine ${dockerV} · warmbox ${hello.daemonVersion}`, '');
     for (const [prog, r] of Object.entries(results)) {
       const floor = r['floor: interpreter start inside the container'];
