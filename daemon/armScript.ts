@@ -122,9 +122,10 @@ outputs() {
 }
 # The root relay copies stdin frames into the program's pipe; frames the program never reads die with it.
 relay() { (exec 3>${PRIVATE_DIR}/in; while read -r n; do [ "$n" -gt 0 ] 2>/dev/null || break; take "$n" >&3; done; exec 3>&-; while read -r n; do :; done; kill -9 -1) <&4 & }
-# The project the sandbox is armed with (an empty one for single-file runs): \`WBPROJ <tar bytes>\` and the tar.
+# The project the sandbox is armed with (an empty one for single-file runs): \`WBPROJ <tar bytes> <streams>\` and the
+# tar; streams (1: merged, 2: apart) is how the set's runs took theirs lately, for an interpreter started before a run.
 prepare() {
-  read -r tag n || exit 0
+  read -r tag n wbms || exit 0
   [ "$tag" = WBPROJ ] || exit 92
   untar "$n" || exit 96${o.compile ? `
   # Compiled languages: the set's latest build (from the daemon's cache, made by the compiler) \`WBART <tar bytes>\`,
@@ -332,8 +333,9 @@ export function encodeHeader(h: RunHeader, now = Date.now()): Buffer {
 }
 
 /** The project a sandbox holds before any run (empty for single-file runs): at arming and after each reuse wipe. */
-export function encodeProject(tar: { pieces: Buffer[]; size: number } | null): Buffer[] {
-  return tar && tar.size ? [Buffer.from(`WBPROJ ${tar.size}\n`), ...tar.pieces] : [Buffer.from('WBPROJ 0\n')];
+export function encodeProject(tar: { pieces: Buffer[]; size: number } | null, merged = false): Buffer[] {
+  const streams = merged ? 1 : 2;
+  return tar && tar.size ? [Buffer.from(`WBPROJ ${tar.size} ${streams}\n`), ...tar.pieces] : [Buffer.from(`WBPROJ 0 ${streams}\n`)];
 }
 
 /** A compiled language's sandbox, after its project: the build it holds in {out} from arming (none: an empty one). */

@@ -78,6 +78,8 @@ export class ProfilePool {
   private closed = false;
   /** Compiled languages: the build this set's runs used last, which sandboxes armed from now on hold in {out}. */
   private lastBuild?: { key: string; artifact: Buffer };
+  /** The set's last run asked for merged streams (VS Code's always do): the next interpreters start that way. */
+  private lastMerged = false;
 
   constructor(
     public profile: Profile,
@@ -88,6 +90,11 @@ export class ProfilePool {
   ) {
     this.lastUsed = profile.warmOnUse ? 0 : Date.now();
     this.key = profile.name;
+  }
+
+  /** A run of this set asked for its streams merged, or apart: sandboxes armed from now on expect the same. */
+  noteStreams(merged: boolean): void {
+    this.lastMerged = merged;
   }
 
   /** A run of this set used this build (cached or just made): the next sandboxes are armed with it. */
@@ -362,7 +369,7 @@ export class ProfilePool {
   }
 
   private warmOne(): void {
-    const sb = new Sandbox(this.profile, this.isolation, this.env, this.project, { latest: () => this.lastBuild });
+    const sb = new Sandbox(this.profile, this.isolation, this.env, this.project, { latestBuild: () => this.lastBuild, merged: () => this.lastMerged });
     this.sandboxes.add(sb);
     sb.on('ready', () => this.onReady(sb));
     sb.on('dead', (reason: string, before: Sandbox['state']) => {

@@ -308,6 +308,7 @@ export class RunManager {
           this.decide(run, { outcome: 'output-limit', exitCode: null, message: `the output passed the ${fmtBytes(limit)} limit; the program was stopped and its output cut there` });
         }
     };
+    pool.noteStreams(p.streams === 'merged');
     const ended = sb.run({
       ...files,
       build,

@@ -66,9 +66,12 @@ export interface ProjectSource {
   current(): Promise<{ tar: TarPieces; snapshot: Snapshot }>;
 }
 
-/** A compiled language's set: the build its sandboxes are armed with (the latest one its runs used), if any. */
-export interface BuildSource {
-  latest(): { key: string; artifact: Buffer } | undefined;
+/** What a set's recent runs say about its next one, for the sandboxes it arms from now on. */
+export interface ArmingHints {
+  /** Compiled languages: the latest build its runs used (put in {out} at arming), if any. */
+  latestBuild(): { key: string; artifact: Buffer } | undefined;
+  /** Its runs lately asked for their streams merged (an interpreter started before the run is set up that way). */
+  merged(): boolean;
 }
 
 export type ProgramEnd =
@@ -131,7 +134,7 @@ export class Sandbox extends EventEmitter {
     readonly isolation: IsolationMode,
     private readonly env: SandboxEnv,
     private readonly project?: ProjectSource,
-    private readonly builds?: BuildSource,
+    private readonly hints?: ArmingHints,
   ) {
     super();
     this.uid = allocateUid(uidRangeAt(env.where));
@@ -246,11 +249,11 @@ export class Sandbox extends EventEmitter {
     this.held = p?.snapshot;
     const stream = this.stream;
     if (this.state === 'dead' || !stream) return;
-    const build = this.profile.compile ? this.builds?.latest() : undefined;
+    const build = this.profile.compile ? this.hints?.latestBuild() : undefined;
     this.heldBuild = build?.key;
     // The pieces as they are (one write each, sent together): the copy is never joined into one buffer per sandbox.
     stream.cork();
-    for (const b of encodeProject(p?.tar ?? null)) stream.write(b);
+    for (const b of encodeProject(p?.tar ?? null, this.hints?.merged())) stream.write(b);
     if (this.profile.compile) for (const b of encodeBuild(build?.artifact)) stream.write(b);
     stream.uncork();
   }

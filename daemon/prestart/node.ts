@@ -3,7 +3,8 @@
 // on the private channel (fd 5) until a run's spec arrives, makes process.argv, process.execArgv and stdin those of
 // `node /work/<file> <args>`, and hands Node's own Module.runMain the program's path, so the program is loaded by
 // the same code (CommonJS or ES module) with the same frames below it as a plain start.
-// The spec: `<argc>\0<file>\0<arg>\0...` (file relative to /work; PID 1 never sends a merged run here). (No backticks or dollar-brace: a template string.)
+// The spec: `[m]<argc>\0<file>\0<arg>\0...` (file relative to /work; m: a merged run, which PID 1 sends only to an
+// interpreter it started with fd 2 on fd 1). (No backticks or dollar-brace: a template string.)
 export const NODE_LAUNCHER = String.raw`'use strict';
 (function () {
   // Workers run the -r modules too: only the main thread takes a run.
@@ -25,10 +26,10 @@ export const NODE_LAUNCHER = String.raw`'use strict';
     parts = [];
     let s = 0;
     for (let i = 0; i < data.length; i++) if (data[i] === 0) { parts.push(data.subarray(s, i).toString()); s = i + 1; }
-    if (parts.length >= 2 && parts.length >= Number(parts[0]) + 2) break;
+    if (parts.length >= 2 && parts.length >= Number(parts[0].replace(/^m/, '')) + 2) break;
   }
   fs.closeSync(5);
-  const argc = Number(parts[0]);
+  const argc = Number(parts[0].replace(/^m/, ''));
   const file = path.resolve('/work', parts[1]);
   const argv0 = process.argv[0];
   process.argv.length = 0;

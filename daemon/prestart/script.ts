@@ -44,9 +44,11 @@ export function prestartKind(command: string[]): PrestartKind | undefined {
  */
 export function prestartArm(p: PrestartOptions, command: string[], drop: string, uid: number): string {
   const file = `${PRIVATE_DIR}/prestart.${p.kind === 'python' ? 'py' : 'js'}`;
-  // Python points its fd 2 at fd 1 for a merged run (os.dup2); Node has no dup2 and cannot reopen the engine's pipe
-  // as the sandbox's uid, so its merged runs start plainly.
-  const sameStreams = p.kind === 'node' ? ' && [ "$eo" = 2 ]' : '';
+  // Python points its fd 2 at fd 1 for a merged run (os.dup2). Node has no dup2 and cannot reopen the engine's pipe
+  // as the sandbox's uid: its interpreter starts with fd 2 as the set's runs lately wanted it (WBPROJ's streams:
+  // VS Code's runs are merged), and a run that wants the other starts plainly.
+  const node = p.kind === 'node';
+  const sameStreams = node ? ' && [ "$eo" = "$ieo" ]' : '';
   const opts = command.slice(1, -1).map(shQuote);
   const preload = p.preload.map(shQuote);
   const argv = p.kind === 'python' ? [...opts, file, ...preload] : [...opts, '-r', file, placeholder(), ...preload];
@@ -58,7 +60,10 @@ printf '%s' ${shQuote(src)} > ${file} && $bb chmod 0644 ${file} && $bb mkfifo -m
 # The channel is opened before the fork, so the interpreter holds it from its first instant: opened in the child, a
 # spec written before the child got there (a reuse sandbox says ready at once) was dropped with the FIFO's last
 # opener, and the interpreter waited for it until the timeout.
-pstart() { exec 5<>${go()}; ${drop} "$prog" ${argv.join(' ')} < /dev/null 4<&- & ip=$!; exec 5<&-; }
+pstart() {
+  ieo=2${node ? '; [ "$wbms" = 1 ] && ieo=1' : ''}
+  exec 5<>${go()}; ${drop} "$prog" ${argv.join(' ')} < /dev/null 4<&- 2>&$ieo & ip=$!; exec 5<&-
+}
 # Whether the run can go to the interpreter; if not, the idle one goes.
 pready() {
   [ -n "$ip" ] || return 1

@@ -19,8 +19,9 @@ describe('arm script and run framing', () => {
     assert.equal(h.toString(), line + meta + code.toString() + 'tar-bytes' + 'old.py\n');
     assert.equal(encodeArm('s3').toString(), 'WBARM s3\n');
     assert.equal(encodeSync('y1').toString(), '\nWBSYNC y1\n');
-    assert.equal(Buffer.concat(encodeProject(null)).toString(), 'WBPROJ 0\n');
-    assert.equal(Buffer.concat(encodeProject({ pieces: [Buffer.from('ab'), Buffer.from('c')], size: 3 })).toString(), 'WBPROJ 3\nabc');
+    assert.equal(Buffer.concat(encodeProject(null)).toString(), 'WBPROJ 0 2\n');
+    assert.equal(Buffer.concat(encodeProject(null, true)).toString(), 'WBPROJ 0 1\n');
+    assert.equal(Buffer.concat(encodeProject({ pieces: [Buffer.from('ab'), Buffer.from('c')], size: 3 })).toString(), 'WBPROJ 3 2\nabc');
   });
 
   it('keeps the meta block on one line that busybox sh reads back into exactly the words that went in', function () {

@@ -120,6 +120,20 @@ describe('pre-started interpreters: equivalence with a plain start (real engine)
         assert.equal(pre.stdout.toString(), '-r /run/warmbox/prestart.js\n');
         assert.equal(plain.stdout.toString(), '/work/main.js\n');
       });
+      it('Node: once the set\'s runs are merged (as VS Code\'s are), a merged run goes to a pre-started interpreter, byte for byte as a plain start', async () => {
+        const probe = 'console.log(require("fs").readFileSync("/proc/self/cmdline", "utf8").split("\\0").filter(Boolean).slice(1, 3).join(" "))\n';
+        const seen: string[] = [];
+        for (let i = 0; i < 8 && !seen.includes('-r /run/warmbox/prestart.js\n'); i++) {
+          seen.push((await runToEnd(d.client, params('node', { name: '', code: probe, streams: 'merged' }, isolation, 'main.js'))).stdout.toString());
+        }
+        assert.ok(seen.includes('-r /run/warmbox/prestart.js\n'), `no merged run was pre-started: ${JSON.stringify(seen)}`);
+        const c = NODE.find((x) => x.streams === 'merged')!;
+        const show = (r: Awaited<ReturnType<typeof runToEnd>>) => ({ outcome: r.result.outcome, exitCode: r.result.exitCode, stdout: r.stdout.toString('latin1'), stderr: r.stderr.toString('latin1') });
+        assert.deepEqual(show(await runToEnd(d.client, params('node', c, isolation, 'main.js'))), show(await runToEnd(d.client, params('nodeplain', c, isolation, 'main.js'))));
+        // And a run that keeps its streams apart, in a sandbox armed for merged ones, starts plainly: still the same bytes.
+        const apart = NODE.find((x) => x.name === 'uncaught error')!;
+        assert.deepEqual(show(await runToEnd(d.client, params('node', apart, isolation, 'main.js'))), show(await runToEnd(d.client, params('nodeplain', apart, isolation, 'main.js'))));
+      });
       if (isolation === 'reuse') {
         it('reuse: every run gets a new interpreter, nothing of the last run in it', async () => {
           const first = await runToEnd(d.client, params('python', { name: '', code: 'import builtins, sys\nbuiltins.leak = 1\nsys.modules["leaked"] = sys\nprint("set")\n' }, isolation, 'main.py'));
