@@ -5,7 +5,6 @@ import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
-import type * as CryptoModule from 'crypto';
 import type { Writable } from 'stream';
 import { JSONRPCClient, JSONRPCErrorException } from 'json-rpc-2.0';
 import {
@@ -32,8 +31,17 @@ import { stdinWriter } from './stdinWriter';
 // Loaded on first use: a CLI process that finds its daemon running never spawns, and each module costs start-up time.
 const lazy = {
   childProcess: (): typeof ChildProcessModule => require('child_process'),
-  crypto: (): typeof CryptoModule => require('crypto'),
 };
+
+/**
+ * A run id unique among this user's runs (it names the run in the protocol and the logs; it guards nothing): random
+ * first, so that ids differ at a glance, then the time and the pid. Not crypto's UUID: loading that module costs a
+ * CLI process milliseconds.
+ */
+function newRunId(): string {
+  const r = () => Math.random().toString(36).slice(2, 10).padEnd(8, '0');
+  return `${r()}${r()}-${Date.now().toString(36)}-${process.pid.toString(36)}`;
+}
 
 export interface ConnectOptions {
   client: string;
@@ -235,7 +243,7 @@ export class DaemonClient extends EventEmitter {
     if (stdinBytes > MAX_CODE_BYTES) {
       throw new RequestTooLargeError(`stdin given up front is ${mib(stdinBytes)}; at most ${mib(MAX_CODE_BYTES)} (stream larger input instead)`);
     }
-    const runId = params.runId ?? lazy.crypto().randomUUID();
+    const runId = params.runId ?? newRunId();
     let resolve!: (r: RunResult) => void;
     let reject!: (e: Error) => void;
     const result = new Promise<RunResult>((res, rej) => ((resolve = res), (reject = rej)));

@@ -3,7 +3,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as crypto from 'crypto';
+import type * as CryptoModule from 'crypto';
+
+// Loaded when first needed: a CLI process only needs the socket's path, and the module costs it milliseconds to load.
+const sha1 = (s: string): string => (require('crypto') as typeof CryptoModule).createHash('sha1').update(s).digest('hex');
 
 export interface RuntimePaths {
   dir: string;
@@ -26,12 +29,15 @@ export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export function runtimePaths(env: NodeJS.ProcessEnv = process.env): RuntimePaths {
   const dir = runtimeDir(env);
-  const socket =
-    process.platform === 'win32'
-      ? `\\\\.\\pipe\\warmbox-${os.userInfo().username}-${crypto.createHash('sha1').update(dir).digest('hex').slice(0, 8)}`
-      : path.join(dir, 'warmboxd.sock');
-  const scope = crypto.createHash('sha1').update(`${uidPart()}:${socket}`).digest('hex').slice(0, 12);
-  return { dir, socket, log: path.join(dir, 'warmboxd.log'), scope };
+  const socket = process.platform === 'win32' ? `\\\\.\\pipe\\warmbox-${os.userInfo().username}-${sha1(dir).slice(0, 8)}` : path.join(dir, 'warmboxd.sock');
+  return {
+    dir,
+    socket,
+    log: path.join(dir, 'warmboxd.log'),
+    get scope() {
+      return sha1(`${uidPart()}:${socket}`).slice(0, 12);
+    },
+  };
 }
 
 /** Creates the folder 0700, or refuses one that another user owns or others can enter. */
