@@ -264,7 +264,7 @@ export class RunManager {
     let compileOoms = 0;
     if (profile.compile) {
       const imageId = await this.builds?.images.get(profile.image);
-      if (imageId) key = cacheKey(profile, imageId, { file: files.file, cwd: files.cwd, code, project: files.snapshot, overlays: p.project?.overlays });
+      if (imageId) key = cacheKey(profile, imageId, { file: files.file, cwd: files.cwd, code, project: await files.sources?.(), overlays: p.project?.overlays });
       const artifact = key ? await this.builds!.cache.get(key) : undefined;
       if (run.decision) return this.finish(run);
       if (artifact) {

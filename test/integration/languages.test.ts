@@ -154,6 +154,35 @@ describe('languages (real engine, real images)', function () {
     assert.equal(edited.stdout.toString(), 'cache-b\n');
   });
 
+  it('keys a project build by its sources\' content: a touched header hits, a same-size edit that keeps the mtime misses', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wblang-'));
+    try {
+      const header = path.join(root, 'greet.h');
+      fs.writeFileSync(header, '#define GREETING "AAA"\n');
+      const main = '#include <stdio.h>\n#include "greet.h"\nint main(void) { puts(GREETING); return 0; }\n';
+      fs.writeFileSync(path.join(root, 'main.c'), main);
+      const go = () => run({ profile: 'c', code: main, project: { root, file: 'main.c' } });
+      const first = await go();
+      assert.equal(first.stdout.toString(), 'AAA\n', `${first.result.message}\n${first.stderr}`);
+      assert.equal(first.result.compile?.cached, false);
+      // Touched: a new mtime, the same bytes.
+      const t = fs.statSync(header).mtime;
+      const later = new Date(t.getTime() + 5000);
+      fs.utimesSync(header, later, later);
+      const touched = await go();
+      assert.equal(touched.stdout.toString(), 'AAA\n');
+      assert.equal(touched.result.compile?.cached, true, 'a touched file with the same content hits');
+      // Edited to the same size, its mtime put back as it was (a coarse clock, an editor or tool that keeps it).
+      fs.writeFileSync(header, '#define GREETING "BBB"\n');
+      fs.utimesSync(header, later, later);
+      const edited = await go();
+      assert.equal(edited.result.compile?.cached, false, 'a same-size edit with the same mtime compiles again');
+      assert.equal(edited.stdout.toString(), 'BBB\n');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('keeps the cache out of reach: a program that overwrites its own build does not change what later runs execute', async () => {
     // The program replaces /build/out/main (its own binary, writable by it) with a script, then the same source runs
     // again from the cache: it must print what the compiler made, not the program's replacement.
