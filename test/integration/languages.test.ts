@@ -132,6 +132,19 @@ describe('languages (real engine, real images)', function () {
           assert.match(r.stderr.toString(), new RegExp(`${l.file.replace('.', '\\.')}:3:`));
           assert.equal(r.stdout.length, 0);
         });
+
+        it('caches its build: the same source again starts the cached result, one changed character compiles again', async () => {
+          const a = l.echo.replace('hello', 'hallo');
+          const first = await run({ profile: l.name, code: a, fileName: l.file, args: ['x'] });
+          assert.equal(first.result.compile?.cached, false, `${first.result.message}\n${first.stderr}`);
+          const again = await run({ profile: l.name, code: a, fileName: l.file, args: ['x'] });
+          assert.equal(again.result.compile?.cached, true);
+          assert.equal(again.stdout.toString(), 'hallo x\n');
+          assert.equal(again.result.exitCode, 3);
+          const edited = await run({ profile: l.name, code: l.echo.replace('hello', 'hullo'), fileName: l.file, args: ['x'] });
+          assert.equal(edited.result.compile?.cached, false);
+          assert.equal(edited.stdout.toString(), 'hullo x\n');
+        });
       }
     });
   }
@@ -199,6 +212,15 @@ describe('languages (real engine, real images)', function () {
     const probe = await run({ profile: 'shell', code: `ls ${cacheDir} >/dev/null 2>&1 && echo seen; touch ${cacheDir}/x.tar 2>/dev/null || echo cannot-write`, fileName: 'main.sh' });
     assert.match(probe.stdout.toString(), /cannot-write/);
     assert.doesNotMatch(probe.stdout.toString(), /seen/);
+  });
+
+  it('keeps a TypeScript build out of reach too: the program cannot change the .js a later run executes', async () => {
+    const code = 'import * as fs from "fs";\nlet r = "refused";\ntry {\n  fs.writeFileSync("/build/out/main.js", \'console.log("tampered")\');\n  r = "wrote";\n} catch {}\nconsole.log(r);\n';
+    const first = await run({ profile: 'typescript', code, fileName: 'main.ts' });
+    assert.equal(first.result.outcome, 'exited', first.stderr.toString());
+    const again = await run({ profile: 'typescript', code, fileName: 'main.ts' });
+    assert.equal(again.result.compile?.cached, true);
+    assert.match(again.stdout.toString(), /^(wrote|refused)\n$/);
   });
 
   it('runs a Java file named after its public class', async () => {
@@ -296,6 +318,9 @@ describe('languages (real engine, real images)', function () {
     assert.deepEqual(await resolve({ fileName: 'Untitled-1', languageId: 'rust' }), { profile: 'rust', by: 'languageId' });
     assert.deepEqual(await resolve({ fileName: 'tool', firstLine: '#!/usr/bin/env python3' }), { profile: 'python', by: 'shebang' });
     assert.deepEqual(await resolve({ fileName: 'tool', firstLine: '#!/bin/bash -e' }), { profile: 'shell', by: 'shebang' });
+    for (const [line, profile] of [['#!/usr/bin/env node', 'node'], ['#!/usr/bin/ruby -w', 'ruby'], ['#!/usr/bin/env php', 'php'], ['#!/usr/bin/perl', 'perl'], ['#!/usr/bin/env lua5.4', 'lua'], ['#!/usr/bin/env -S ts-node --esm', 'typescript']]) {
+      assert.deepEqual(await resolve({ fileName: 'tool', firstLine: line }), { profile, by: 'shebang' }, line);
+    }
     // Languages warmed only on use keep their default set (it is not dropped as unused, then made again by a run).
     const st = await d.client.request(Methods.poolStats);
     for (const name of ['lua', 'java', 'c']) assert.equal(st.profiles.find((p) => p.profile === name)?.isDefault, true, `${name}: ${JSON.stringify(st.profiles.map((p) => [p.profile, p.isDefault]))}`);
