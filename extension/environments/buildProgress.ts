@@ -2,9 +2,10 @@
 // 'language'): a cancellable progress notification with the current step, a status bar item while it builds (a click
 // opens the build log), and a failure told once with the failing step and the log.
 import * as vscode from 'vscode';
-import type { EnvProgressNotification } from '../../daemon/protocol';
+import type { EnvCancelParams, EnvProgressNotification } from '../../daemon/protocol';
 import { Methods, Notifications } from '../../daemon/protocol';
 import type { DaemonConnection } from '../connection';
+import { buildText, stepMessage } from './buildText';
 
 interface Shown {
   report(message: string): void;
@@ -30,17 +31,13 @@ export class BuildProgress implements vscode.Disposable {
   }
 
   private on(n: EnvProgressNotification): void {
-    const language = n.kind === 'language';
-    const key = `${language ? n.image : n.root}\0${n.profile}`;
-    const name = language ? `${n.profile} sandbox image (${n.image}, first use)` : `${n.profile} environment of ${n.root.split(/[\\/]/).pop()}`;
-    const what = language ? `${n.profile} image` : `${n.profile} env`;
+    const { key, name, what, cancel } = buildText(n);
     if (n.logPath) this.lastLog = n.logPath;
     if (n.state === 'building') {
       this.shown.get(key)?.end();
-      this.open(key, name, what, n);
+      this.open(key, name, what, cancel, n);
     } else if (n.state === 'step' || n.state === 'line') {
-      const msg = `${n.step ? `step ${n.step}/${n.steps}: ` : ''}${n.label}${n.state === 'line' && n.line ? ` — ${n.line.slice(0, 80)}` : ''}`;
-      this.shown.get(key)?.report(msg);
+      this.shown.get(key)?.report(stepMessage(n));
       this.status.text = `$(sync~spin) ${what}: ${n.label}`;
     } else {
       this.shown.get(key)?.end();
@@ -53,7 +50,7 @@ export class BuildProgress implements vscode.Disposable {
     this.refreshStatus();
   }
 
-  private open(key: string, name: string, what: string, n: EnvProgressNotification): void {
+  private open(key: string, name: string, what: string, cancel: EnvCancelParams, n: EnvProgressNotification): void {
     let report: (m: string) => void = () => undefined;
     let end!: () => void;
     const done = new Promise<void>((r) => (end = r));
@@ -66,8 +63,7 @@ export class BuildProgress implements vscode.Disposable {
         report = (message) => progress.report({ message });
         progress.report({ message: n.summary });
         token.onCancellationRequested(() => {
-          const which = n.kind === 'language' ? { image: n.image } : {};
-          void this.conn.ensure().then((c) => c.request(Methods.envCancel, { root: n.root, profile: n.profile, ...which })).catch(() => undefined);
+          void this.conn.ensure().then((c) => c.request(Methods.envCancel, cancel)).catch(() => undefined);
         });
         return done;
       },
