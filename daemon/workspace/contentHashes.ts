@@ -9,6 +9,7 @@ import type { Entry, Snapshot } from './scan';
 
 /** Younger than this when hashed: a second write could leave every stat field as it was on a coarse filesystem. */
 const RACY_MS = 2000;
+const READ_AHEAD = 16;
 
 const statId = (e: Entry) => `${e.size} ${e.mtimeMs} ${e.ctimeMs ?? ''} ${e.ino ?? ''}`;
 
@@ -32,13 +33,23 @@ export class ContentHashes {
   }
 
   private async compute(snap: Snapshot): Promise<string> {
-    const h = crypto.createHash('sha256');
     // By path: a re-read entry moves to the end of the snapshot's map, which says nothing about the sources.
-    for (const rel of [...snap.entries.keys()].sort()) {
-      const e = snap.entries.get(rel)!;
-      const content = e.kind === 'file' ? await this.file(snap.root, rel, e) : '';
-      h.update(`${rel}\0${e.kind}\0${e.mode}\0${e.target ?? ''}\0${content}\0`);
+    const rels = [...snap.entries.keys()].sort();
+    const content = new Array<string>(rels.length).fill('');
+    // A few reads at a time: the first digest of a big project reads every file once.
+    for (let i = 0; i < rels.length; i += READ_AHEAD) {
+      await Promise.all(
+        rels.slice(i, i + READ_AHEAD).map(async (rel, j) => {
+          const e = snap.entries.get(rel)!;
+          if (e.kind === 'file') content[i + j] = await this.file(snap.root, rel, e);
+        }),
+      );
     }
+    const h = crypto.createHash('sha256');
+    rels.forEach((rel, i) => {
+      const e = snap.entries.get(rel)!;
+      h.update(`${rel}\0${e.kind}\0${e.mode}\0${e.target ?? ''}\0${content[i]}\0`);
+    });
     for (const rel of this.files.keys()) if (!snap.entries.has(rel)) this.files.delete(rel);
     return h.digest('hex');
   }
