@@ -3,7 +3,8 @@
 // each step reaches them as a notice (the CLI prints it on stderr), and every client hears env/progress with
 // kind 'language' (VS Code's progress notification and status bar, extension/environments/buildProgress.ts). A
 // failed build ends the waiting runs as infra-error `image-build` naming the step and the build's last lines; the
-// next run that needs the image tries again (a warm-up does not: it would loop on a broken recipe).
+// next run that needs the image tries again (a warm-up does not: it would loop on a broken recipe). A daemon that
+// stops meanwhile leaves the build to end by itself: docker tags an image only once it is whole.
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -113,10 +114,6 @@ export class ImageBuilder {
     b.cancelled = true;
     if (b.child?.pid) killGroup(b.child.pid);
     return true;
-  }
-
-  building(): string[] {
-    return [...this.builds.keys()];
   }
 
   private start(image: string, r: { name: string; repo: string }): Build {
