@@ -33,6 +33,7 @@ import * as v from './validate';
 import * as path from 'path';
 import { checkProject } from './workspace/check';
 import { EnvironmentManager } from './environments/manager';
+import { ImageBuilder } from './languages/imageBuilder';
 
 export interface CoreContext {
   rpc: JSONRPCServer<Conn>;
@@ -200,7 +201,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
   });
   handle(rpc, Methods.envCancel, (raw) => {
     const p = v.envCancelParams(raw);
-    return { ok: envs.cancel(p.root, p.profile) };
+    return { ok: p.image ? pools.images.cancel(p.image) : envs.cancel(p.root, p.profile) };
   });
   handle(rpc, Methods.envRemove, async (raw) => {
     const p = v.envRemoveParams(raw);
@@ -252,6 +253,12 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     runtime: defaultRuntime,
   };
   pools.startError = engine.error;
+  pools.images = new ImageBuilder({
+    log,
+    logDir: path.join(path.dirname(ctx.logPath), 'image-builds'),
+    progress: (n) => broadcast(Notifications.envProgress, n),
+    built: (image) => pools.imageBuilt(image),
+  });
   // Started by a VS Code window: warm only what the windows ask for (pool/want) and what runs use.
   if (process.env.WARMBOX_WARM === 'wanted') pools.warmOnlyWanted();
   envs = new EnvironmentManager({

@@ -77,6 +77,7 @@ export class PoolManager {
     private readonly log: Logger,
     private readonly onChange: () => void,
   ) {
+    this.images = new ImageBuilder({ log, built: (image) => this.imageBuilt(image) });
     for (const p of config.profiles.values()) this.addPool(p, true);
   }
 
@@ -101,17 +102,17 @@ export class PoolManager {
       freed: () => this.fillAll(),
       engineProblem: () => (this.engineHung ? this.dockerState.error : undefined),
       bounded: (what, p) => this.bounded(what, p),
-      imageMissing: (pool, e) => {
-        const builtin = new Set([...this.config.profiles.values()].filter((p) => p.builtin).map((p) => p.name));
-        return (this.images ??= new ImageBuilder(this.log)).missing(pool.profile.image, builtin, () => {
-          for (const p of this.pools.values()) if (p.profile.image === pool.profile.image) p.retryNow();
-        }, e);
-      },
+      imageMissing: (pool, e) => this.images.missing(pool.profile, e),
     };
   }
 
-  /** Builds missing warmbox images on first use (made when first needed). */
-  private images?: ImageBuilder;
+  /** Builds missing warmbox language images on first use (core.ts gives it the runtime folder and the broadcast). */
+  images: ImageBuilder;
+
+  /** An image was just built: the sets on it warm now rather than after their backoff. */
+  imageBuilt(image: string): void {
+    for (const p of this.pools.values()) if (p.profile.image === image) p.retryNow();
+  }
 
   private addPool(profile: Profile, isDefault: boolean, project?: { copy: ProjectCopy; key: string }): ProfilePool {
     const pool = new ProfilePool(profile, this.sandboxEnv(), this.poolOptions(), project?.copy);

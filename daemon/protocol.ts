@@ -254,6 +254,8 @@ export interface CompileInfo {
 export type InfraReason =
   | 'docker-unreachable'
   | 'image-missing'
+  /** The language's image was built for this run and the build failed (the message names the step). */
+  | 'image-build'
   | 'image-unsupported'
   | 'runtime-missing'
   | 'workspace'
@@ -480,7 +482,8 @@ export interface EnvBuildOutcome {
   durationMs: number;
 }
 export interface EnvBuildResult { builds: EnvBuildOutcome[] }
-export interface EnvCancelParams { root: string; profile: string }
+/** `image`: a warmbox language image's first build (its env/progress has kind 'language' and root ''). */
+export interface EnvCancelParams { root: string; profile: string; image?: string }
 export interface EnvRemoveParams { image: string }
 export interface EnvPruneParams {
   /** How many unused environment images to keep (default: the daemon's, 5). */
@@ -491,6 +494,8 @@ export interface EnvPruneParams {
 export interface EnvPruneResult { removed: string[]; kept: string[] }
 
 export interface EnvProgressNotification {
+  /** 'language': warmbox's own image for a language's first use (root is ''); absent: a project's environment. */
+  kind?: 'environment' | 'language';
   root: string;
   profile: string;
   image: string;

@@ -186,6 +186,25 @@ export class RunManager {
     for (const run of this.runs.values()) this.decide(run, { outcome: 'infra-error', exitCode: null, message, infraReason: 'shutting-down' });
   }
 
+  /** A sandbox for the run; a language image missing on its first use is built first, the run told each step. */
+  private async acquire(run: Run, pool: ProfilePool): Promise<Lease> {
+    try {
+      return await pool.acquire(run.abort.signal);
+    } catch (e) {
+      const missing = e instanceof InfraError && (e.reason === 'image-missing' || e.reason === 'image-build');
+      const built = missing && !run.decision && this.pools.images.wait(pool.profile, run.abort.signal, (m) => run.sink.notice?.(run.id, m));
+      if (!built) throw e;
+      try {
+        await built;
+      } catch (err) {
+        // The build cancelled (not the run): say so rather than "cancelled before it started".
+        if (err instanceof CancelledError && !run.decision) this.decide(run, { outcome: 'cancelled', exitCode: null, message: err.message });
+        throw err;
+      }
+      return pool.acquire(run.abort.signal);
+    }
+  }
+
   private async execute(run: Run): Promise<void> {
     const p = run.params;
     if (run.decision) return this.finish(run);
@@ -193,7 +212,7 @@ export class RunManager {
     const pool = run.pool!;
     const profile = run.profile!;
     try {
-      run.lease = await pool.acquire(run.abort.signal);
+      run.lease = await this.acquire(run, pool);
     } catch (e) {
       if (!run.decision) {
         if (e instanceof CancelledError) this.decide(run, { outcome: 'cancelled', exitCode: null, message: 'cancelled before it started' });
@@ -245,7 +264,7 @@ export class RunManager {
     let compileOoms = 0;
     if (profile.compile) {
       const imageId = await this.builds?.images.get(profile.image);
-      if (imageId) key = cacheKey(profile, imageId, { file: files.file, cwd: files.cwd, code, project: files.snapshot, overlays: p.project?.overlays });
+      if (imageId) key = cacheKey(profile, imageId, { file: files.file, cwd: files.cwd, code, project: await files.sources?.(), overlays: p.project?.overlays });
       // The sandbox may hold this very build since it was armed (its set's latest): then nothing is sent.
       const artifact = key && sb.heldBuild !== key ? await this.builds!.cache.get(key) : undefined;
       if (run.decision) return this.finish(run);

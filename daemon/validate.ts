@@ -133,6 +133,8 @@ export function envCancelParams(raw: unknown): EnvCancelParams {
   const o = object(raw);
   const profile = optString(o, 'profile', 64);
   if (!profile) throw invalid('profile is required');
+  const image = optString(o, 'image', 300);
+  if (image) return { root: '', profile, image };
   return { root: absRoot(o), profile };
 }
 

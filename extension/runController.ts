@@ -305,7 +305,8 @@ export class RunController implements vscode.Disposable {
     this.updateContext();
     if (current.tookFocus) this.focusBack(current);
     await this.markTraceback(current, result);
-    if (result.outcome === 'infra-error' && result.infraReason !== 'client-gone') {
+    // A language image's failed first build is told once, by its build notification (with Show Build Log).
+    if (result.outcome === 'infra-error' && result.infraReason !== 'client-gone' && result.infraReason !== 'image-build') {
       void this.offerRestart(`warmbox: ${describeOutcome(result)}`);
     }
     this.lastResult = result;

@@ -4,10 +4,13 @@
 # language image derives from (`FROM warmbox/base:2` + `apt-get install --no-install-recommends` from Debian's mirror,
 # built with --network host), so the rootfs is downloaded and unpacked once, and the images share that layer on disk.
 # Usage: images/build.sh [python node shell typescript c cpp go rust java ruby php perl lua ...]   (default: all)
-# WARMBOX_OFFLINE=1 skips the pull attempt.
+# WARMBOX_OFFLINE=1 skips the pull attempt. WARMBOX_IMAGE_REPO=warmbox-x tags the language images warmbox-x/<name>:2
+# (tests build throwaway copies that way; the shared layer stays warmbox/base:2).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 version=2
+repo=${WARMBOX_IMAGE_REPO:-warmbox}
+[[ $repo =~ ^warmbox[a-z0-9._-]*$ ]] || { echo "images: WARMBOX_IMAGE_REPO must start with warmbox (got '$repo')" >&2; exit 2; }
 all=(python node shell typescript c cpp go rust java ruby php perl lua)
 profiles=("$@"); [ ${#profiles[@]} -gt 0 ] || profiles=("${all[@]}")
 log() { printf '[images %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
@@ -37,7 +40,7 @@ add_runtime() { # rootfs static-busybox
 
 import() { # rootfs name env...
   local dir=$1 name=$2; shift 2
-  local changes=(--change 'WORKDIR /work' --change "LABEL dev.warmbox.image=${name#warmbox/}")
+  local changes=(--change 'WORKDIR /work' --change "LABEL dev.warmbox.image=${name#*/}")
   for e in "$@"; do changes+=(--change "ENV $e"); done
   # mktemp -d made the root 0700; Docker's overlay hides that, rootless Podman's storage keeps it (no uid could enter /).
   chmod 0755 "$dir"
@@ -87,23 +90,25 @@ offline_derived() {
   local df; df=$(mktemp -d)
   {
     echo "FROM warmbox/base:$version"
+    # Another repo's copy (a test's throwaway tag) is built for real, not taken from warmbox's cached layers.
+    [ "$repo" = warmbox ] || echo "LABEL dev.warmbox.repo=$repo"
     echo "RUN mkdir -p /usr/share/man/man1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkgs >/dev/null \\"
     echo " && ${extra:-true} \\"
     echo " && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/* /usr/share/doc /usr/share/man /usr/share/locale /usr/share/info"
     for e in "$@"; do echo "ENV $e"; done
-    echo "LABEL dev.warmbox.image=${name#warmbox/}"
+    echo "LABEL dev.warmbox.image=${name#*/}"
   } > "$df/Dockerfile"
   log "$name: apt-get install $pkgs (over warmbox/base:$version)"
-  docker build --network host -q -t "$name" "$df" >/dev/null 2>"$df/err" || { tail -20 "$df/err" >&2; rm -rf "$df"; exit 1; }
+  docker build --network host --force-rm -q -t "$name" "$df" >/dev/null 2>"$df/err" || { tail -20 "$df/err" >&2; rm -rf "$df"; exit 1; }
   rm -rf "$df"
 }
 
 build_one() {
-  local p=$1 name="warmbox/$1:$version" t0=$SECONDS
+  local p=$1 name="$repo/$1:$version" t0=$SECONDS
   if docker image inspect "$name" >/dev/null 2>&1; then log "$name present, skipped"; return 0; fi
   if [ "${WARMBOX_OFFLINE:-}" != 1 ]; then
     log "$name: docker build from images/$p/Dockerfile"
-    if timeout 600 docker build -q -t "$name" "$here/$p" >/dev/null 2>"/tmp/warmbox-build-$p.err"; then
+    if timeout 600 docker build --force-rm -q -t "$name" "$here/$p" >/dev/null 2>"/tmp/warmbox-build-$p.err"; then
       log "$name built in $((SECONDS - t0)) s"; return 0
     fi
     log "$name: base image could not be pulled ($(tail -n1 "/tmp/warmbox-build-$p.err" | cut -c1-120)); using the offline recipe"
@@ -128,7 +133,7 @@ build_one() {
 }
 
 missing=()
-for p in "${profiles[@]}"; do docker image inspect "warmbox/$p:$version" >/dev/null 2>&1 || missing+=("$p"); done
+for p in "${profiles[@]}"; do docker image inspect "$repo/$p:$version" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -gt 0 ] || { log "all images present: ${profiles[*]}"; exit 0; }
 # Tools for the offline recipe, installed once before the parallel builds (dpkg takes one install at a time).
 static_busybox >/dev/null # every image carries warmbox's runtime

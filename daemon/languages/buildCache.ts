@@ -1,8 +1,8 @@
 // The build cache: what a compiler made, kept on the host so an unchanged program is compiled once.
 //
 // Key: sha256 of the profile's image id (not its tag: a rebuilt image misses), its compile command and environment,
-// the file's path and working directory, and the sources the compiler sees (the file's text; for a project run also
-// every project file's path, size, mtime and mode, and the unsaved editor text). Value: a tar of {out} as the
+// the file's path and working directory, and the sources the compiler sees by content (the file's text; for a project
+// run also every project file's path, mode and sha256, and the unsaved editor text): a touched file still hits. Value: a tar of {out} as the
 // compiler left it, collected by PID 1 after the compiler and every process it started are gone and BEFORE the
 // program starts (armScript.ts, compile()): no program ever writes what a later run executes. Entries are files
 // `<key>.tar` (0600) in `<runtime dir>/build-cache` (0700), written whole then renamed; the least recently used go
@@ -12,7 +12,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Logger } from '../log';
 import type { Profile } from '../profiles';
-import type { Snapshot } from '../workspace/scan';
 
 export const BUILD_CACHE_DEFAULT_MB = 512;
 /** One artifact larger than this is not cached (the run still starts from it). */
@@ -24,7 +23,8 @@ export interface Sources {
   file: string;
   cwd: string;
   code: Buffer;
-  project?: Snapshot;
+  /** A project run: its files' digest by content (workspace/contentHashes.ts). */
+  project?: string;
   overlays?: Record<string, string>;
 }
 
@@ -33,9 +33,7 @@ export function cacheKey(profile: Profile, imageId: string, s: Sources): string 
   h.update(JSON.stringify([imageId, profile.compile, profile.env, s.file, s.cwd]));
   h.update('\0');
   h.update(s.code);
-  if (s.project) {
-    for (const [rel, e] of s.project.entries) h.update(`\0${rel}\0${e.kind}\0${e.size}\0${e.mtimeMs}\0${e.mode}\0${e.target ?? ''}`);
-  }
+  if (s.project) h.update(`\0p\0${s.project}`);
   for (const [rel, text] of Object.entries(s.overlays ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) h.update(`\0o\0${rel}\0${text}`);
   return h.digest('hex');
 }

@@ -8,7 +8,8 @@ export interface Delta {
   deleted: string[];
 }
 
-const same = (a: Entry, b: Entry) => a.kind === b.kind && a.size === b.size && a.mtimeMs === b.mtimeMs && a.mode === b.mode && a.target === b.target;
+const same = (a: Entry, b: Entry) =>
+  a.kind === b.kind && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && a.mode === b.mode && a.target === b.target;
 
 export function diff(held: Snapshot | undefined, now: Snapshot): Delta {
   const changed: string[] = [];

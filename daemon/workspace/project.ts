@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { excludeTest } from './excludes';
 import { Entry, entryOf, scanProject, ScanOptions, Snapshot, WorkspaceTooLarge } from './scan';
+import { ContentHashes } from './contentHashes';
 import { TarCache, TarPieces } from './tar';
 import { TreeWatcher } from './treeWatcher';
 
@@ -20,6 +21,8 @@ export class ProjectCopy {
   private readonly watcher: TreeWatcher;
   private readonly tars = new WeakMap<Snapshot, Promise<TarPieces>>();
   private readonly cache = new TarCache();
+  /** The sources by content, for the build cache's key (languages/buildCache.ts). */
+  readonly hashes = new ContentHashes();
   private readonly excluded: (rel: string) => boolean;
   lastUsed = Date.now();
 

@@ -13,8 +13,10 @@ export interface ProjectRunFiles {
   cwd: string;
   delta?: Buffer;
   deleted?: string[];
-  /** The project as it is now (the build cache's key covers it). */
+  /** The project as it is now. */
   snapshot?: Snapshot;
+  /** Its digest by content, for the build cache's key: computed only for a compiled run. */
+  sources?: () => Promise<string>;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function projectRunFiles(copy: ProjectCopy, held: Snapshot | undefi
     delta: changed.length || overlays.size ? await copy.pack(now, changed, overlays) : undefined,
     deleted: deleted.length ? deleted : undefined,
     snapshot: now,
+    sources: () => copy.hashes.digest(now),
   };
 }
 

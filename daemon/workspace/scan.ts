@@ -10,6 +10,10 @@ export interface Entry {
   mode: number;
   /** A symlink's target, copied as it is (it is not followed: a link out of the project must not carry files in). */
   target?: string;
+  /** Files and links: a write moves ctime (no program can set it back) and an editor's atomic save makes a new inode,
+   *  so an edit that keeps the size and the mtime is still seen. */
+  ctimeMs?: number;
+  ino?: number;
 }
 
 export interface Snapshot {
@@ -86,8 +90,8 @@ function mb(n: number): string {
 export async function entryOf(abs: string, st: fs.Stats): Promise<Entry | undefined> {
   if (st.isSymbolicLink()) {
     const target = await fs.promises.readlink(abs).catch(() => undefined);
-    return target === undefined ? undefined : { kind: 'symlink', size: 0, mtimeMs: st.mtimeMs, mode: 0o777, target };
+    return target === undefined ? undefined : { kind: 'symlink', size: 0, mtimeMs: st.mtimeMs, mode: 0o777, target, ctimeMs: st.ctimeMs, ino: st.ino };
   }
-  if (st.isFile()) return { kind: 'file', size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o777 };
+  if (st.isFile()) return { kind: 'file', size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o777, ctimeMs: st.ctimeMs, ino: st.ino };
   return undefined;
 }

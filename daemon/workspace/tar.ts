@@ -1,7 +1,7 @@
 // Tars of a project's entries (plus unsaved editor text), as PID 1's busybox tar extracts them.
 //
 // A tar is a run of self-contained entries (header blocks, body, padding) and a 1 KiB end. Each entry's bytes are
-// kept, keyed by what the scan saw of the file (size, mtime, mode), so arming a sandbox after an edit re-reads only
+// kept, keyed by what the scan saw of the file (size, mtime, ctime, inode, mode), so arming a sandbox after an edit re-reads only
 // the edited files, and the whole copy is handed to the sandbox as the list of those pieces, never joined into one
 // 20 MB buffer per sandbox.
 import * as fs from 'fs';
@@ -35,7 +35,7 @@ async function entryBytes(header: Header, body: Buffer): Promise<Buffer> {
   return all.subarray(0, all.length - END.length);
 }
 
-const identity = (e: Entry) => `${e.kind} ${e.size} ${e.mtimeMs} ${e.mode} ${e.target ?? ''}`;
+const identity = (e: Entry) => `${e.kind} ${e.size} ${e.mtimeMs} ${e.ctimeMs ?? ''} ${e.ino ?? ''} ${e.mode} ${e.target ?? ''}`;
 
 export class TarCache {
   private readonly entries = new Map<string, { id: string; bytes: Buffer }>();

@@ -1,9 +1,11 @@
-// An environment build as VS Code shows it: a cancellable progress notification with the current step, a status bar
-// item while it builds (a click opens the build log), and a failure told once with the failing step and the log.
+// An image build as VS Code shows it — a project's environment, or a language's sandbox image on its first use (kind
+// 'language'): a cancellable progress notification with the current step, a status bar item while it builds (a click
+// opens the build log), and a failure told once with the failing step and the log.
 import * as vscode from 'vscode';
-import type { EnvProgressNotification } from '../../daemon/protocol';
+import type { EnvCancelParams, EnvProgressNotification } from '../../daemon/protocol';
 import { Methods, Notifications } from '../../daemon/protocol';
 import type { DaemonConnection } from '../connection';
+import { buildText, stepMessage } from './buildText';
 
 interface Shown {
   report(message: string): void;
@@ -29,16 +31,14 @@ export class BuildProgress implements vscode.Disposable {
   }
 
   private on(n: EnvProgressNotification): void {
-    const key = `${n.root}\0${n.profile}`;
-    const name = `${n.profile} environment of ${n.root.split(/[\\/]/).pop()}`;
+    const { key, name, what, cancel } = buildText(n);
     if (n.logPath) this.lastLog = n.logPath;
     if (n.state === 'building') {
       this.shown.get(key)?.end();
-      this.open(key, name, n);
+      this.open(key, name, what, cancel, n);
     } else if (n.state === 'step' || n.state === 'line') {
-      const msg = `step ${n.step}/${n.steps}: ${n.label}${n.state === 'line' && n.line ? ` — ${n.line.slice(0, 80)}` : ''}`;
-      this.shown.get(key)?.report(msg);
-      this.status.text = `$(sync~spin) ${n.profile} env: ${n.label}`;
+      this.shown.get(key)?.report(stepMessage(n));
+      this.status.text = `$(sync~spin) ${what}: ${n.label}`;
     } else {
       this.shown.get(key)?.end();
       this.shown.delete(key);
@@ -50,12 +50,12 @@ export class BuildProgress implements vscode.Disposable {
     this.refreshStatus();
   }
 
-  private open(key: string, name: string, n: EnvProgressNotification): void {
+  private open(key: string, name: string, what: string, cancel: EnvCancelParams, n: EnvProgressNotification): void {
     let report: (m: string) => void = () => undefined;
     let end!: () => void;
     const done = new Promise<void>((r) => (end = r));
     this.shown.set(key, { report: (m) => report(m), end });
-    this.status.text = `$(sync~spin) ${n.profile} env building`;
+    this.status.text = `$(sync~spin) ${what} building`;
     this.status.tooltip = `warmbox: building the ${name} (${n.summary ?? ''}). Click for the build log.`;
     void vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `warmbox: building the ${name}`, cancellable: true },
@@ -63,7 +63,7 @@ export class BuildProgress implements vscode.Disposable {
         report = (message) => progress.report({ message });
         progress.report({ message: n.summary });
         token.onCancellationRequested(() => {
-          void this.conn.ensure().then((c) => c.request(Methods.envCancel, { root: n.root, profile: n.profile })).catch(() => undefined);
+          void this.conn.ensure().then((c) => c.request(Methods.envCancel, cancel)).catch(() => undefined);
         });
         return done;
       },

@@ -132,6 +132,19 @@ describe('languages (real engine, real images)', function () {
           assert.match(r.stderr.toString(), new RegExp(`${l.file.replace('.', '\\.')}:3:`));
           assert.equal(r.stdout.length, 0);
         });
+
+        it('caches its build: the same source again starts the cached result, one changed character compiles again', async () => {
+          const a = l.echo.replace('hello', 'hallo');
+          const first = await run({ profile: l.name, code: a, fileName: l.file, args: ['x'] });
+          assert.equal(first.result.compile?.cached, false, `${first.result.message}\n${first.stderr}`);
+          const again = await run({ profile: l.name, code: a, fileName: l.file, args: ['x'] });
+          assert.equal(again.result.compile?.cached, true);
+          assert.equal(again.stdout.toString(), 'hallo x\n');
+          assert.equal(again.result.exitCode, 3);
+          const edited = await run({ profile: l.name, code: l.echo.replace('hello', 'hullo'), fileName: l.file, args: ['x'] });
+          assert.equal(edited.result.compile?.cached, false);
+          assert.equal(edited.stdout.toString(), 'hullo x\n');
+        });
       }
     });
   }
@@ -186,6 +199,35 @@ describe('languages (real engine, real images)', function () {
     assert.ok(armed.slice(1).includes(true), JSON.stringify(armed));
   });
 
+  it('keys a project build by its sources\' content: a touched header hits, a same-size edit that keeps the mtime misses', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wblang-'));
+    try {
+      const header = path.join(root, 'greet.h');
+      fs.writeFileSync(header, '#define GREETING "AAA"\n');
+      const main = '#include <stdio.h>\n#include "greet.h"\nint main(void) { puts(GREETING); return 0; }\n';
+      fs.writeFileSync(path.join(root, 'main.c'), main);
+      const go = () => run({ profile: 'c', code: main, project: { root, file: 'main.c' } });
+      const first = await go();
+      assert.equal(first.stdout.toString(), 'AAA\n', `${first.result.message}\n${first.stderr}`);
+      assert.equal(first.result.compile?.cached, false);
+      // Touched: a new mtime, the same bytes.
+      const t = fs.statSync(header).mtime;
+      const later = new Date(t.getTime() + 5000);
+      fs.utimesSync(header, later, later);
+      const touched = await go();
+      assert.equal(touched.stdout.toString(), 'AAA\n');
+      assert.equal(touched.result.compile?.cached, true, 'a touched file with the same content hits');
+      // Edited to the same size, its mtime put back as it was (a coarse clock, an editor or tool that keeps it).
+      fs.writeFileSync(header, '#define GREETING "BBB"\n');
+      fs.utimesSync(header, later, later);
+      const edited = await go();
+      assert.equal(edited.result.compile?.cached, false, 'a same-size edit with the same mtime compiles again');
+      assert.equal(edited.stdout.toString(), 'BBB\n');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('keeps the cache out of reach: a program that overwrites its own build does not change what later runs execute', async () => {
     // The program replaces /build/out/main (its own binary, writable by it) with a script, then the same source runs
     // again from the cache: it must print what the compiler made, not the program's replacement.
@@ -202,6 +244,15 @@ describe('languages (real engine, real images)', function () {
     const probe = await run({ profile: 'shell', code: `ls ${cacheDir} >/dev/null 2>&1 && echo seen; touch ${cacheDir}/x.tar 2>/dev/null || echo cannot-write`, fileName: 'main.sh' });
     assert.match(probe.stdout.toString(), /cannot-write/);
     assert.doesNotMatch(probe.stdout.toString(), /seen/);
+  });
+
+  it('keeps a TypeScript build out of reach too: the program cannot change the .js a later run executes', async () => {
+    const code = 'import * as fs from "fs";\nlet r = "refused";\ntry {\n  fs.writeFileSync("/build/out/main.js", \'console.log("tampered")\');\n  r = "wrote";\n} catch {}\nconsole.log(r);\n';
+    const first = await run({ profile: 'typescript', code, fileName: 'main.ts' });
+    assert.equal(first.result.outcome, 'exited', first.stderr.toString());
+    const again = await run({ profile: 'typescript', code, fileName: 'main.ts' });
+    assert.equal(again.result.compile?.cached, true);
+    assert.match(again.stdout.toString(), /^(wrote|refused)\n$/);
   });
 
   it('runs a Java file named after its public class', async () => {
@@ -299,6 +350,9 @@ describe('languages (real engine, real images)', function () {
     assert.deepEqual(await resolve({ fileName: 'Untitled-1', languageId: 'rust' }), { profile: 'rust', by: 'languageId' });
     assert.deepEqual(await resolve({ fileName: 'tool', firstLine: '#!/usr/bin/env python3' }), { profile: 'python', by: 'shebang' });
     assert.deepEqual(await resolve({ fileName: 'tool', firstLine: '#!/bin/bash -e' }), { profile: 'shell', by: 'shebang' });
+    for (const [line, profile] of [['#!/usr/bin/env node', 'node'], ['#!/usr/bin/ruby -w', 'ruby'], ['#!/usr/bin/env php', 'php'], ['#!/usr/bin/perl', 'perl'], ['#!/usr/bin/env lua5.4', 'lua'], ['#!/usr/bin/env -S ts-node --esm', 'typescript']]) {
+      assert.deepEqual(await resolve({ fileName: 'tool', firstLine: line }), { profile, by: 'shebang' }, line);
+    }
     // Languages warmed only on use keep their default set (it is not dropped as unused, then made again by a run).
     const st = await d.client.request(Methods.poolStats);
     for (const name of ['lua', 'java', 'c']) assert.equal(st.profiles.find((p) => p.profile === name)?.isDefault, true, `${name}: ${JSON.stringify(st.profiles.map((p) => [p.profile, p.isDefault]))}`);
