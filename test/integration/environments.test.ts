@@ -2,7 +2,7 @@
 // wheel the test makes); runs on the built image have no network; failures are told once and the previous
 // environment serves; a manifest change rebuilds; prune never removes an image in use.
 import { strict as assert } from 'assert';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -136,7 +136,7 @@ describe('environments: a project\'s packages built into its image (real engine)
     assert.deepEqual(again.notices, []);
   });
 
-  it('python: apt numpy + matplotlib and a local wheel: imports work, plt.show() gives a PNG output; with whileBuilding base a run meanwhile uses the base image and says so', async () => {
+  it('python: apt numpy + matplotlib and a local wheel: imports work, plt.show() gives a PNG output; `warmbox run --while-building base` meanwhile uses the base image and says so', async () => {
     pyRoot = project({
       'warmbox.json': JSON.stringify({ profiles: { python: { apt: ['python3-numpy', 'python3-matplotlib'], preload: ['numpy'] } } }),
       'requirements.txt': `--no-index\n# ${UNIQUE}\n./wheels/wbhello-1.0-py3-none-any.whl\n`,
@@ -145,9 +145,14 @@ describe('environments: a project\'s packages built into its image (real engine)
       'plot.py': 'import matplotlib.pyplot as plt\nplt.plot([1, 2, 3], [1, 4, 9])\nplt.show()\nprint("shown")\n',
     });
     roots.push(pyRoot);
-    const meanwhile = await run(d.client, pyRoot, 'main.py', { whileBuilding: 'base' });
-    assert.equal(meanwhile.notices.length, 1);
-    assert.match(meanwhile.notices[0], /^the python environment of wb-env-\w+ is building \(.*\); this run uses warmbox\/python:2 as it is$/);
+    // From the CLI (whileBuilding in run/start): the first run starts the build and does not wait for it.
+    const cli = (...args: string[]) => spawnSync('node', [CLI, 'run', ...args, path.join(pyRoot, 'main.py')], { env: d.env, encoding: 'utf8', input: '' });
+    const bad = cli('--while-building', 'later');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^warmbox: --while-building is wait or base \(got "later"\)/);
+    const meanwhile = cli('--while-building', 'base');
+    assert.equal(meanwhile.status, 1, meanwhile.stderr);
+    assert.match(meanwhile.stderr, /^warmbox: the python environment of wb-env-\w+ is building \(.*\); this run uses warmbox\/python:2 as it is\n/);
     assert.match(meanwhile.stderr, /ModuleNotFoundError: No module named 'numpy'/);
 
     const r = await run(d.client, pyRoot, 'main.py');
