@@ -3,6 +3,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { LineAssembler, shortError } from '../../../daemon/environments/build';
 import { detect, kindOf, ManifestError } from '../../../daemon/environments/detect';
 import { planEnvironment } from '../../../daemon/environments/dockerfile';
 import { ITEM_PATTERNS, parseProjectFile, ProjectFileError, readProjectFile } from '../../../daemon/environments/projectFile';
@@ -190,5 +191,16 @@ describe('environments: settings and requests', () => {
     assert.throws(() => v.envRemoveParams({ image: 'debian:12' }), /image must be an environment image/);
     assert.equal(v.envRemoveParams({ image: 'warmbox/env-python-0123456789ab:latest' }).image, 'warmbox/env-python-0123456789ab:latest');
     assert.throws(() => v.envPruneParams({ keep: -1 }), /keep must be a number/);
+  });
+
+  it('build output: lines put together across Docker\'s messages; the failed step\'s shell line left out of the error', () => {
+    // As the engine sent apt's error for a missing package: one line in three stream messages.
+    const a = new LineAssembler();
+    const got = [...a.push('Reading package lists...\n'), ...a.push('E'), ...a.push(':'), ...a.push(' Unable to locate package no-such-pkg-wb\n'), ...a.push('50%\r60%\r\nlast')];
+    assert.deepEqual(got, ['Reading package lists...', 'E: Unable to locate package no-such-pkg-wb', '50%', '60%']);
+    assert.deepEqual(a.flush(), ['last']);
+    assert.deepEqual(a.flush(), []);
+    assert.equal(shortError("The command '/bin/sh -c apt-get update -qq && apt-get install -y 'x'\n' returned a non-zero code: 100"), 'its command exited with code 100');
+    assert.equal(shortError('failed to get layer'), 'failed to get layer');
   });
 });
