@@ -77,6 +77,7 @@ export class EnvironmentManager {
    */
   async imageFor(root: string, profile: Profile, o: { whileBuilding?: 'wait' | 'base'; signal: AbortSignal; notice(message: string): void }): Promise<string | undefined> {
     const st = this.state(root, profile);
+    await this.stillThere(st);
     const p = await this.plan(st);
     if (p.error) {
       this.fail(st, p.error, p.error);
@@ -138,6 +139,8 @@ export class EnvironmentManager {
         out.push({ profile: profile.name, status: 'cached', image: plan.tag, summary: plan.summary, durationMs: Date.now() - t0 });
         continue;
       }
+      // Asked for (warmbox env build, Rebuild): a retry, so a failure again is news again (a network that was down).
+      if (st.failed?.key === plan.hash) st.failed = undefined;
       if (st.building?.plan.hash !== plan.hash || o.noCache) this.startBuild(st, plan, o.noCache);
       const r = await st.building!.done;
       if (r.status === 'failed' && st.failed) st.failed.told = true; // the caller shows it
@@ -276,6 +279,19 @@ export class EnvironmentManager {
     if (!st.failed || st.failed.told) return;
     st.failed.told = true;
     notice(`${st.failed.message}\n${st.current ? `this run uses the previous environment ${st.current.tag}` : `this run uses ${st.profile.image} as it is`}`);
+  }
+
+  /**
+   * An environment removed behind the daemon's back (`docker image prune -a`, `docker rmi`, another daemon's prune)
+   * is built again, not handed to the pool to fail. Looked at only while no warm set runs on it: the engine does not
+   * remove an image its containers use, and a run on a warm sandbox pays nothing.
+   */
+  private async stillThere(st: EnvState): Promise<void> {
+    const cur = st.current;
+    if (!cur || this.h.imagesInUse().has(cur.tag) || (await this.exists(cur.tag))) return;
+    if (st.current !== cur) return;
+    this.h.log.warn(`environment ${cur.tag} of ${st.profile.name}@${projectLabel(st.root)} is gone from the engine (removed outside warmbox); building it again`);
+    st.current = undefined;
   }
 
   private async exists(tag: string): Promise<boolean> {

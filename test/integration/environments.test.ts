@@ -187,6 +187,14 @@ describe('environments: a project\'s packages built into its image (real engine)
     const r2 = await run(d.client, pyRoot, 'main.py');
     assert.equal(r2.stdout, 'True hi from a wheel\n');
     assert.deepEqual(r2.notices, [], 'the failure is told once per change');
+    // Asked for again (warmbox env build, Rebuild in VS Code): a retry, whose failure every window hears again.
+    const told = ended(pyRoot, 'failed').length;
+    const retry = await d.client.request(Methods.envBuild, { root: pyRoot, profile: 'python' });
+    assert.equal(retry.builds[0].status, 'failed');
+    assert.match(retry.builds[0].message ?? '', /no-such-package-wb/);
+    assert.equal(ended(pyRoot, 'failed').length, told + 1, 'the retried build\'s failure was not told');
+    const r2b = await run(d.client, pyRoot, 'main.py');
+    assert.deepEqual(r2b.notices, [], 'the caller of the build told it; runs are not told again');
 
     fs.writeFileSync(path.join(pyRoot, 'requirements.txt'), `--no-index\n# ${UNIQUE} fixed\n./wheels/wbhello-1.0-py3-none-any.whl\n`);
     const rebuilt = await waitUntil(() => ended(pyRoot, 'built').find((n) => n.image !== firstPyImage), 15 * 60_000, 500);
@@ -216,5 +224,19 @@ describe('environments: a project\'s packages built into its image (real engine)
     assert.ok(!after.includes(firstPyImage));
     // Removing one in use is refused with who uses it.
     await assert.rejects(d.client.request(Methods.envRemove, { image: inUse[0] }), /is in use by /);
+  });
+
+  it('an environment image removed outside warmbox (docker rmi, docker image prune -a) is built again by the next run, not an infra-error', async () => {
+    const image = ended(nodeRoot, 'built')[0].image;
+    // Its warm set goes when idle (setIdleMs): the engine removes no image a container uses.
+    const containersOn = () => execFileSync('docker', ['ps', '-aq', '--filter', `ancestor=${image}`], { encoding: 'utf8' }).trim();
+    assert.equal(await waitUntil(() => containersOn() === '', 60_000, 500), true, `containers still run on ${image}`);
+    // --no-prune: its layers stay, so the rebuild comes from Docker's cache (the test's after() removes them).
+    execFileSync('docker', ['rmi', '--no-prune', image], { stdio: 'ignore' });
+    const r = await run(d.client, nodeRoot, 'src/main.js');
+    assert.equal(r.result.outcome, 'exited', `${r.result.infraReason}: ${r.result.message}`);
+    assert.match(r.stdout, /^true \/node_modules\/is-number\/index\.js\n/);
+    assert.match(r.notices[0] ?? '', /^waiting for the node environment of wb-env-\w+ to build/);
+    assert.equal(ended(nodeRoot, 'built').length, 2);
   });
 });
