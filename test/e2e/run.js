@@ -568,6 +568,10 @@ async function main() {
   writeWorkspace(path.join(E2E, 'ws'));
   writeWorkspace(path.join(E2E, 'ws-untrusted'), HOSTILE_WORKSPACE);
   writeEnvWorkspace(path.join(E2E, 'ws-env'));
+  // The daemon prunes unused environment images after a build (keepEnvironments, default 5): the machine's other
+  // environments (the developer's own) are not the test's to remove.
+  fs.mkdirSync(path.join(E2E, 'xdg-config/warmbox'), { recursive: true });
+  fs.writeFileSync(path.join(E2E, 'xdg-config/warmbox/config.json'), JSON.stringify({ keepEnvironments: 1000 }) + '\n');
   // WARMBOX_E2E_ONLY=trusted,ui,env,untrusted,vsix: only those sessions (while working on one).
   const only = process.env.WARMBOX_E2E_ONLY ? process.env.WARMBOX_E2E_ONLY.split(',') : null;
   const want = (s) => !only || only.includes(s);

@@ -79,6 +79,8 @@ describe('environments: a project\'s packages built into its image (real engine)
     d = await startDaemon({
       buildNetwork: BUILD_NETWORK,
       setIdleMs: 3000,
+      // No pruning after builds: the engine's other environment images (a developer's own) are not the test's.
+      keepEnvironments: 1000,
       // python keeps one warm: a rebuilt environment's set warms before runs move to it.
       profiles: { python: { minSize: 1, maxSize: 2 }, node: { minSize: 0, maxSize: 2 }, shell: { minSize: 0 } },
     });
