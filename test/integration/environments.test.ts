@@ -171,6 +171,18 @@ describe('environments: a project\'s packages built into its image (real engine)
     assert.deepEqual(files, ['figure-1.png']);
     const png = fs.readFileSync(path.join(fig.result.outputs!.dir, 'figure-1.png'));
     assert.equal(png.subarray(1, 4).toString(), 'PNG');
+
+    // warmbox env build: a line for the environment there is, none for the twelve profiles with nothing to install.
+    const envBuild = (dir: string) => spawnSync('node', [CLI, 'env', 'build', dir], { env: d.env, encoding: 'utf8' });
+    const eb = envBuild(pyRoot);
+    assert.equal(eb.status, 0, eb.stderr);
+    assert.equal(eb.stdout, `python: ${firstPyImage} cached (apt: python3-numpy python3-matplotlib; pip -r requirements.txt)\n`);
+    const empty = project({ 'x.py': 'print(1)\n' });
+    roots.push(empty);
+    assert.equal(envBuild(empty).stdout, `nothing to install: ${empty} has no manifest or warmbox.json packages for any profile\n`);
+    const notDir = envBuild(path.join(pyRoot, 'main.py'));
+    assert.equal(notDir.status, 2);
+    assert.equal(notDir.stderr, `warmbox: ${path.join(pyRoot, 'main.py')} is not a folder: env build takes a project's folder (its root)\n`);
   });
 
   it('a broken requirement: the failing step and pip\'s last lines, told once; the previous environment serves; a fix rebuilds', async () => {
