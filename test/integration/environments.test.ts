@@ -95,7 +95,8 @@ describe('environments: a project\'s packages built into its image (real engine)
     // Only the images these tests built: labelled with one of their project folders.
     for (const root of roots) {
       const ids = execFileSync('docker', ['images', '-q', '--filter', `label=dev.warmbox.env.project=${root}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
-      if (ids.length) execFileSync('docker', ['rmi', '-f', ...new Set(ids)], { stdio: 'ignore' });
+      // --no-prune: their layers stay as Docker's build cache (the apt numpy + matplotlib step is the e2e's too).
+      if (ids.length) execFileSync('docker', ['rmi', '-f', '--no-prune', ...new Set(ids)], { stdio: 'ignore' });
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
