@@ -468,7 +468,13 @@ async function uiSession() {
 async function envSession() {
   const root = path.join(E2E, 'ws-env');
   const t = Date.now();
-  const { tag, existed } = untagEnvironment(root, ROOT);
+  let tag, existed;
+  try {
+    ({ tag, existed } = untagEnvironment(root, ROOT));
+  } catch (e) {
+    results.push({ session: 'env', title: 'the project environment session could start', ok: false, error: String(e && e.message || e) });
+    return;
+  }
   log(`  its environment is ${tag}${existed ? ' (untagged first: the session builds it again, from the layer cache)' : ' (not built yet)'}`);
   const cs = await startCodeServer({ trust: false, env: baseEnv() });
   const ctx = await browser();
