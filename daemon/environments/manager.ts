@@ -34,7 +34,7 @@ interface EnvState {
   current?: { tag: string; hash: string };
   building?: Build;
   /** The last failure and what it failed for (a plan hash, or the manifest error's text); told once. */
-  failed?: { key: string; message: string; told: boolean };
+  failed?: { key: string; message: string; told: boolean; build: boolean };
   planned?: Planned;
   dirty: boolean;
 }
@@ -270,7 +270,7 @@ export class EnvironmentManager {
   /** Records a failure and tells every client, once per change (the same failure again is not news). */
   private fail(st: EnvState, failKey: string, message: string, build?: { image: string; logPath: string }): void {
     if (st.failed?.key === failKey) return;
-    st.failed = { key: failKey, message, told: false };
+    st.failed = { key: failKey, message, told: false, build: !!build };
     this.h.progress({ root: st.root, profile: st.profile.name, image: '', ...build, state: 'failed', message });
   }
 
@@ -278,7 +278,10 @@ export class EnvironmentManager {
   private tell(st: EnvState, notice: (m: string) => void): void {
     if (!st.failed || st.failed.told) return;
     st.failed.told = true;
-    notice(`${st.failed.message}\n${st.current ? `this run uses the previous environment ${st.current.tag}` : `this run uses ${st.profile.image} as it is`}`);
+    const uses = st.current ? `this run uses the previous environment ${st.current.tag}` : `this run uses ${st.profile.image} as it is`;
+    // A failed build is not tried again by runs (each would wait for it): a changed manifest or an asked-for build is.
+    const retry = st.failed.build ? `; a change to the manifests builds it again, and so does \`warmbox env build ${st.root}\` (VS Code: Retry on the failure's notification)` : '';
+    notice(`${st.failed.message}\n${uses}${retry}`);
   }
 
   /**

@@ -199,6 +199,7 @@ describe('environments: a project\'s packages built into its image (real engine)
     assert.equal(r1.stdout, 'True hi from a wheel\n');
     assert.equal(r1.notices.length, 1);
     assert.match(r1.notices[0], /no-such-package-wb[\s\S]*this run uses the previous environment warmbox\/env-python-/);
+    assert.ok(r1.notices[0].endsWith(`; a change to the manifests builds it again, and so does \`warmbox env build ${pyRoot}\` (VS Code: Retry on the failure's notification)`), r1.notices[0]);
     const r2 = await run(d.client, pyRoot, 'main.py');
     assert.equal(r2.stdout, 'True hi from a wheel\n');
     assert.deepEqual(r2.notices, [], 'the failure is told once per change');
