@@ -1,6 +1,7 @@
 // Session 'env' (issue 11): a project whose warmbox.json asks for numpy and matplotlib. ▶ on a script that plots and
 // calls plt.show(): the environment builds (progress notification, the panel says the run waits), the run uses it,
-// and the panel shows the figure inline; a screenshot goes to docs/figure.png. Called by run.js with its helpers.
+// and the panel shows the figure inline (a screenshot goes to docs/figure.png); then a warmbox.json change whose build
+// fails: told once, with the step and apt's words, while runs keep the environment. Called by run.js with its helpers.
 'use strict';
 const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
@@ -100,4 +101,45 @@ async function environmentChecks({ page, check, openFile, panelFrame, ROOT, tag 
   });
 }
 
-module.exports = { writeEnvWorkspace, untagEnvironment, environmentChecks };
+/** A package Debian does not have: the rebuild fails at its apt step. */
+const MISSING = 'no-such-pkg-wb-e2e';
+
+/** A failed rebuild in VS Code: one error notification with the step and apt's own words; runs keep the environment. */
+async function failedBuildChecks({ page, check, openFile, panelFrame, root }) {
+  const toasts = page.locator('.notifications-toasts');
+  const failure = toasts.locator('.notification-toast', { hasText: 'failed to build' });
+  const run = async () => {
+    await openFile(page, 'figure.py');
+    await page.locator('.editor-group-container.active .editor-actions .action-label[aria-label^="Run in Sandbox"]').first().click();
+    const f = await panelFrame(page);
+    // A new run clears the panel: the previous figure goes, then this run's outcome comes.
+    await f.locator('#outputs li[data-path="figure-1.png"]').waitFor({ state: 'detached', timeout: 30_000 });
+    await f.locator('#outcome', { hasText: 'exited 0' }).waitFor({ timeout: 60_000 });
+    await f.locator('#outputs li[data-path="figure-1.png"] img').waitFor({ timeout: 30_000 });
+    return f.locator('#output').innerText();
+  };
+
+  await check('a warmbox.json change whose build fails: one error notification with the failing step, apt\'s own words, Retry and Show Build Log', async () => {
+    // Saved as an editor would (the daemon watches the project's root): the rebuild starts by itself.
+    fs.writeFileSync(path.join(root, 'warmbox.json'), JSON.stringify({ profiles: { python: { apt: [...WARMBOX_JSON.profiles.python.apt, MISSING] } } }, null, 2) + '\n');
+    await failure.first().waitFor({ timeout: 5 * 60_000 });
+    const text = (await failure.first().innerText()).replace(/\s+/g, ' ');
+    for (const want of [/the python environment of ws-env failed to build: step \d+\/\d+ \(apt-get install python3-numpy python3-matplotlib no-such-pkg-wb-e2e\) failed: its command exited with code 100/, /E: Unable to locate package no-such-pkg-wb-e2e/]) {
+      if (!want.test(text)) throw new Error(`the notification does not say ${want}:\n${text}`);
+    }
+    for (const b of ['Retry', 'Show Build Log']) await failure.first().locator('.monaco-button', { hasText: b }).waitFor({ timeout: 5_000 });
+  });
+
+  await check('the next run uses the previous environment and says why, once: the run after it is not told again, and no second notification', async () => {
+    const first = await run();
+    if (!/\[warmbox\] the python environment of ws-env failed to build/.test(first) || !/this run uses the previous environment warmbox\/env-python-/.test(first)) {
+      throw new Error(`the first run after the failure was not told:\n${first}`);
+    }
+    const second = await run();
+    if (/failed to build/.test(second)) throw new Error(`the failure was told again on the next run:\n${second}`);
+    const n = await failure.count();
+    if (n !== 1) throw new Error(`${n} failure notifications`);
+  });
+}
+
+module.exports = { writeEnvWorkspace, untagEnvironment, environmentChecks, failedBuildChecks };

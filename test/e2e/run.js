@@ -21,7 +21,7 @@ const CODE_SERVER = path.join(__dirname, 'node_modules/code-server/out/node/entr
 // Loaded lazily: test/vscode.js borrows writeWorkspace without playwright installed.
 const CHROMIUM = process.env.WARMBOX_CHROMIUM || '/usr/bin/chromium';
 const { TERMINAL_FILES, checks: terminalChecks } = require('./terminal');
-const { writeEnvWorkspace, untagEnvironment, environmentChecks } = require('./environment');
+const { writeEnvWorkspace, untagEnvironment, environmentChecks, failedBuildChecks } = require('./environment');
 const results = [];
 const t0 = Date.now();
 const log = (...a) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s]`, ...a);
@@ -484,6 +484,7 @@ async function envSession() {
     await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
     await page.locator('#workbench\\.parts\\.statusbar').getByText(/python \d+ warm/).waitFor({ timeout: 60_000 });
     await environmentChecks({ page, check, openFile, panelFrame, ROOT, tag });
+    await failedBuildChecks({ page, check, openFile, panelFrame, root });
   } catch (e) {
     await page.screenshot({ path: path.join(E2E, 'failed-env.png') }).catch(() => undefined);
   } finally {
