@@ -101,7 +101,14 @@ export class EnvironmentManager {
       return undefined;
     }
     o.notice(`waiting for ${name} to build (${plan.summary}; now: ${st.building?.step ?? 'starting'})`);
-    const out = await abortable(st.building!.done, o.signal);
+    let b = st.building!;
+    let out = await abortable(b.done, o.signal);
+    // Replaced by a newer plan (a manifest saved meanwhile), not cancelled: the run waits for the one that counts.
+    while (out.status === 'cancelled' && st.building && st.building !== b) {
+      b = st.building;
+      o.notice(`the project's packages changed meanwhile; waiting for the new build (${b.plan.summary})`);
+      out = await abortable(b.done, o.signal);
+    }
     if (out.status === 'cancelled') o.notice(`the build of ${name} was cancelled; this run uses ${profile.image} as it is`);
     else if (out.status !== 'built') this.tell(st, o.notice);
     return this.use(st);
@@ -356,8 +363,10 @@ export class EnvironmentManager {
       (e: Error): EnvBuildOutcome => {
         const ms = Date.now() - t0;
         if (e instanceof BuildCancelled) {
-          this.h.log.info(`environment ${plan.tag}: build cancelled after ${(ms / 1000).toFixed(1)} s`);
-          this.h.progress({ ...base, state: 'cancelled', message: e.message });
+          const replaced = st.building !== b;
+          this.h.log.info(`environment ${plan.tag}: build ${replaced ? 'replaced by a newer plan' : 'cancelled'} after ${(ms / 1000).toFixed(1)} s`);
+          // A replaced build's end is not news: the newer one's progress is on screen (and would be closed by it).
+          if (!replaced) this.h.progress({ ...base, state: 'cancelled', message: e.message });
           return { profile: st.profile.name, status: 'cancelled', image: plan.tag, message: e.message, durationMs: ms };
         }
         const lines = e instanceof BuildFailed && e.lastLines.length ? `\n${e.lastLines.map((l) => `  ${l}`).join('\n')}` : '';

@@ -45,6 +45,29 @@ sys.stdout.write(base64.b64encode(buf.getvalue()).decode())
   return Buffer.from(out, 'base64');
 }
 
+/** A wheel of a package with `n` modules: its install (and bytecode compile) take seconds, not milliseconds. */
+function bigWheel(n: number): Buffer {
+  const script = `
+import base64, hashlib, io, sys, zipfile
+n = int(sys.argv[1])
+info = "wbmany-1.0.dist-info"
+files = {"wbmany/__init__.py": f"N = {n}\\n"}
+for i in range(n):
+    files[f"wbmany/m{i}.py"] = f"X = {i}\\n"
+files[f"{info}/METADATA"] = "Metadata-Version: 2.1\\nName: wbmany\\nVersion: 1.0\\n"
+files[f"{info}/WHEEL"] = "Wheel-Version: 1.0\\nGenerator: warmbox-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"
+h = lambda b: "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode()
+files[f"{info}/RECORD"] = "".join(f"{p},{h(c.encode())},{len(c.encode())}\\n" for p, c in files.items()) + f"{info}/RECORD,,\\n"
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+    for p, c in files.items():
+        z.writestr(zipfile.ZipInfo(p, (2024, 1, 1, 0, 0, 0)), c)
+sys.stdout.write(base64.b64encode(buf.getvalue()).decode())
+`;
+  const out = execFileSync('docker', ['run', '--rm', '-i', '--network', 'none', PY_IMAGE, 'python3', '-', String(n)], { input: script, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return Buffer.from(out, 'base64');
+}
+
 interface Ran {
   result: RunResult;
   stdout: string;
@@ -96,7 +119,10 @@ describe('environments: a project\'s packages built into its image (real engine)
     for (const root of roots) {
       const ids = execFileSync('docker', ['images', '-q', '--filter', `label=dev.warmbox.env.project=${root}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
       // --no-prune: their layers stay as Docker's build cache (the apt numpy + matplotlib step is the e2e's too).
-      if (ids.length) execFileSync('docker', ['rmi', '-f', '--no-prune', ...new Set(ids)], { stdio: 'ignore' });
+      if (ids.length) {
+        const rmi = spawnSync('docker', ['rmi', '-f', '--no-prune', ...new Set(ids)], { encoding: 'utf8' });
+        assert.equal(rmi.status, 0, rmi.stderr);
+      }
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
@@ -240,6 +266,24 @@ describe('environments: a project\'s packages built into its image (real engine)
     assert.ok(!after.includes(firstPyImage));
     // Removing one in use is refused with who uses it.
     await assert.rejects(d.client.request(Methods.envRemove, { image: inUse[0] }), /is in use by /);
+  });
+
+  it('a manifest saved while a run waits for the first build: the run waits for the new build (not the base image), and the replaced build closes no progress', async () => {
+    const req = (v: string) => `--no-index\n# ${UNIQUE} ${v}\n./wheels/wbmany-1.0-py3-none-any.whl\n`;
+    const root = project({ 'requirements.txt': req('first'), 'wheels/wbmany-1.0-py3-none-any.whl': bigWheel(8000), 'main.py': 'import wbmany\nprint(wbmany.N)\n' });
+    roots.push(root);
+    const pending = run(d.client, root, 'main.py');
+    // While pip installs 8,000 files the project changes (a new plan); the watcher starts its build after 0.5 s.
+    const pip = await waitUntil(() => progress.some((n) => n.root === root && n.state === 'step' && n.label === 'pip install -r requirements.txt'), 10 * 60_000, 100);
+    assert.ok(pip, 'the first build never reached pip');
+    fs.writeFileSync(path.join(root, 'requirements.txt'), req('second'));
+    const r = await pending;
+    assert.equal(r.result.outcome, 'exited', r.result.message);
+    assert.equal(r.stdout, '8000\n', r.stderr);
+    assert.equal(r.notices.length, 2, JSON.stringify(r.notices));
+    assert.match(r.notices[1], /^the project's packages changed meanwhile; waiting for the new build \(pip -r requirements\.txt\)$/);
+    assert.equal(ended(root, 'built').length, 1, 'one build (the second) ended built');
+    assert.deepEqual(progress.filter((n) => n.root === root && n.state === 'cancelled'), [], 'the replaced build told clients "cancelled" (VS Code closed the new build\'s progress)');
   });
 
   it('an environment image removed outside warmbox (docker rmi, docker image prune -a) is built again by the next run, not an infra-error', async () => {
