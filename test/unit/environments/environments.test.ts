@@ -14,8 +14,15 @@ const PY = { name: 'python', command: ['python3', '{file}'] };
 const NODE = { name: 'node', command: ['node', '{file}'] };
 const BASE = { name: 'warmbox/python:2', id: 'sha256:' + 'a'.repeat(64) };
 
+/** The folders project() made, removed when the file's tests end. */
+const made: string[] = [];
+after(() => {
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
 function project(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-envunit-'));
+  made.push(dir);
   for (const [rel, body] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), body);
