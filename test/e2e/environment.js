@@ -56,14 +56,15 @@ function untagEnvironment(root, ROOT) {
 /** The checks, in a workbench opened on the project folder. */
 async function environmentChecks({ page, check, openFile, panelFrame, ROOT, tag }) {
   const toasts = page.locator('.notifications-toasts');
-  await check('▶ on a project with numpy + matplotlib in warmbox.json: a progress notification while its environment builds, the panel says the run waits', async () => {
+  await check('▶ on a project with numpy + matplotlib in warmbox.json: a progress notification and the status bar while its environment builds, the panel says the run waits', async () => {
     await openFile(page, 'figure.py');
     const play = page.locator('.editor-group-container.active .editor-actions .action-label[aria-label^="Run in Sandbox"]').first();
     await play.waitFor({ timeout: 15_000 });
     // Looked for from the click on: a build served by Docker's cache lasts a few seconds.
     const building = toasts.locator('.notification-toast', { hasText: 'warmbox: building the python environment of ws-env' }).first().waitFor({ timeout: 60_000 });
+    const status = page.locator('#workbench\\.parts\\.statusbar').getByText(/python env( building|:)/).first().waitFor({ timeout: 60_000 });
     await play.click();
-    await building;
+    await Promise.all([building, status]);
     const f = await panelFrame(page);
     await f.locator('#output', { hasText: '[warmbox] waiting for the python environment of ws-env to build (apt: python3-numpy python3-matplotlib' }).waitFor({ timeout: 30_000 });
   });
