@@ -1,4 +1,5 @@
 // `warmbox env ls | build [DIR] | prune | rm IMAGE`: the project environments' image cache, from a terminal.
+import * as fs from 'fs';
 import * as path from 'path';
 import type { DaemonClient } from '../daemon/client';
 import { EnvBuildResult, EnvInfo, EnvProgressNotification, EnvPruneResult, Methods, Notifications } from '../daemon/protocol';
@@ -62,6 +63,10 @@ export async function cmdEnv(argv: string[], client: () => Promise<DaemonClient>
     const dir = a.positional[0];
     // findProjectRoot takes a file: a name in the current folder makes the search start there.
     const root = dir ? path.resolve(dir) : findProjectRoot(path.join(process.cwd(), 'warmbox-env-build'));
+    if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+      process.stderr.write(`warmbox: ${dir} is not a folder: env build takes a project's folder (its root)\n`);
+      return 2;
+    }
     const c = await client();
     const stop = showProgress(c, root, true);
     const r = await c.request(Methods.envBuild, { root, profile: a.options.profile, noCache: a.flags['no-cache'] || undefined });
@@ -69,9 +74,14 @@ export async function cmdEnv(argv: string[], client: () => Promise<DaemonClient>
     c.close();
     if (a.flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
     let failed = 0;
+    // Thirteen profiles: one with nothing to install is named only when asked for by name.
+    const byName = !!a.options.profile;
+    if (!a.flags.json && !byName && r.builds.every((b) => b.status === 'nothing')) {
+      process.stdout.write(`nothing to install: ${root} has no manifest or warmbox.json packages for any profile\n`);
+    }
     for (const b of r.builds) {
       if (b.status === 'failed') failed++;
-      if (a.flags.json) continue;
+      if (a.flags.json || (b.status === 'nothing' && !byName)) continue;
       if (b.status === 'nothing') process.stdout.write(`${b.profile}: nothing to install\n`);
       else if (b.status === 'failed') process.stderr.write(`warmbox: ${b.message}\n`);
       else process.stdout.write(`${b.profile}: ${b.image} ${b.status}${b.status === 'built' ? ` in ${(b.durationMs / 1000).toFixed(1)} s` : ''} (${b.summary ?? ''})\n`);

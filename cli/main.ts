@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { pipeline } from 'stream';
 import { DaemonClient, DaemonUnavailableError, isRpcError, RequestTooLargeError } from '../daemon/client';
-import { ErrorCodes, MAX_CODE_BYTES, Methods, PoolHistoryResult, PoolStats, ContainerInfo, OutputStreams, ProfileInfo, ProfileResolveResult, RunOutputs, RunProject, RunResult } from '../daemon/protocol';
+import { ErrorCodes, MAX_CODE_BYTES, Methods, PoolHistoryResult, PoolStats, ContainerInfo, OutputStreams, ProfileInfo, ProfileResolveResult, RunOutputs, RunProject, RunResult, RunStartParams } from '../daemon/protocol';
 import { findProjectRoot } from '../daemon/workspace/root';
 import { tailFile } from '../daemon/log';
 import { runtimePaths } from '../daemon/socketPath';
@@ -19,7 +19,7 @@ Usage:
   warmbox run FILE [--profile NAME] [--stdin FILE|-] [--no-stdin] [--timeout SECONDS]
                    [--isolation fresh|reuse] [--env NAME=VALUE]... [--out DIR] [--json]
                    [--root DIR] [--cwd file|root] [--exclude GLOB]... [--no-project]
-                   [--streams merged|separate] [-- ARGS...]
+                   [--streams merged|separate] [--while-building wait|base] [-- ARGS...]
 
   FILE runs inside a private copy of its project: --root, else the nearest folder above it
   holding .git, warmbox.json or a dependency manifest, else its own folder (secrets such as
@@ -27,6 +27,9 @@ Usage:
   the files the run created or changed under DIR. Where stdout and stderr are the same file
   (a terminal, 2>&1) the program's stderr joins its stdout, in the order it was written;
   where they differ (or with --json) they stay separate, byte for byte (--streams forces either).
+  While the project's first environment builds (warmbox.json, requirements.txt, package.json...)
+  the run waits for it, its steps on stderr; --while-building base runs at once on the
+  profile's own image instead (said on stderr). Default: the daemon's whileBuilding (wait).
   warmbox stats [--json]          pool state per profile
   warmbox stats --history [--minutes N] [--json]
                                   warm/busy/waiting per profile over the last minutes
@@ -78,7 +81,7 @@ async function connect(spawn = true): Promise<DaemonClient> {
 async function cmdRun(argv: string[]): Promise<number> {
   const a = parseArgs(argv, {
     flags: ['json', 'no-stdin', 'no-project'],
-    options: ['profile', 'stdin', 'timeout', 'isolation', 'root', 'cwd', 'out', 'streams'],
+    options: ['profile', 'stdin', 'timeout', 'isolation', 'root', 'cwd', 'out', 'streams', 'while-building'],
     lists: ['env', 'exclude'],
   });
   const file = a.positional[0];
@@ -101,6 +104,8 @@ async function cmdRun(argv: string[]): Promise<number> {
   }
   const isolation = a.options.isolation;
   if (isolation !== undefined && isolation !== 'fresh' && isolation !== 'reuse') throw new CliUsageError('--isolation is fresh or reuse');
+  const whileBuilding = a.options['while-building'];
+  if (whileBuilding !== undefined && whileBuilding !== 'wait' && whileBuilding !== 'base') throw new CliUsageError(`--while-building is wait or base (got "${whileBuilding}")`);
   const project = a.flags['no-project'] ? undefined : projectOf(file, a);
   const env = envOf(a.lists.env ?? []);
   let streams: OutputStreams;
@@ -148,6 +153,7 @@ async function cmdRun(argv: string[]): Promise<number> {
         env,
         outputs: a.options.out !== undefined ? {} : undefined,
         streams,
+        whileBuilding: whileBuilding as RunStartParams['whileBuilding'],
       },
       {
         onNotice: (message) => {

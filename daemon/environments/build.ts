@@ -39,6 +39,30 @@ export class BuildCancelled extends Error {}
 
 const KEEP_LINES = 15;
 
+/**
+ * Docker's build stream cuts the installer's output anywhere (apt's `E: Unable to locate package x` came as "E", ":",
+ * " Unable…"): lines are put together across messages, split at \n, \r\n or \r (a progress line's redraw).
+ */
+export class LineAssembler {
+  private partial = '';
+  push(text: string): string[] {
+    const parts = (this.partial + text).split(/\r?\n|\r/);
+    this.partial = parts.pop() ?? '';
+    return parts;
+  }
+  flush(): string[] {
+    const p = this.partial;
+    this.partial = '';
+    return p ? [p] : [];
+  }
+}
+
+/** `The command '/bin/sh -c <the whole step>' returned a non-zero code: 100`: the step is named already; its code is news. */
+export function shortError(error: string): string {
+  const m = /^The command '[\s\S]*' returned a non-zero code: (\d+)$/.exec(error);
+  return m ? `its command exited with code ${m[1]}` : error;
+}
+
 export async function contextTar(plan: EnvPlan): Promise<Buffer> {
   // Fixed times and modes: Docker's cache of a COPY depends on what is copied, not when it was saved.
   const mtime = new Date(0);
@@ -63,6 +87,23 @@ export async function buildImage(docker: Docker, plan: EnvPlan, o: BuildOptions)
   let error: string | undefined;
   // The step's name, or the last named one before it (a COPY belongs to the install after it… or before: close enough).
   const label = () => plan.steps.slice(0, step).filter(Boolean).pop() ?? `step ${step}`;
+  const lines = new LineAssembler();
+  const onLine = (text: string) => {
+    const t = text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').trimEnd();
+    if (!t.trim()) return;
+    o.onLog(t);
+    const s = /^Step (\d+)\/(\d+) : /.exec(t);
+    if (s) {
+      step = Number(s[1]);
+      steps = Number(s[2]);
+      last = [];
+      if (plan.steps[step - 1]) o.onProgress({ step, steps, label: label() });
+    } else if (!/^( ---> |Removing intermediate container|Successfully (built|tagged))/.test(t)) {
+      last.push(t);
+      if (last.length > KEEP_LINES) last.shift();
+      o.onProgress({ step, steps, label: label(), line: t });
+    }
+  };
   return new Promise<string>((resolve, reject) => {
     let settled = false;
     const finish = (e?: Error) => {
@@ -100,29 +141,18 @@ export async function buildImage(docker: Docker, plan: EnvPlan, o: BuildOptions)
           continue;
         }
         if (m.aux?.ID) id = m.aux.ID;
+        for (const t of lines.push(m.stream ?? '')) onLine(t);
         if (m.error) {
-          error = m.error.trim();
-          o.onLog(`ERROR ${error}`);
-        }
-        for (const text of (m.stream ?? '').split(/\r?\n|\r/)) {
-          const t = text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').trimEnd();
-          if (!t.trim()) continue;
-          o.onLog(t);
-          const s = /^Step (\d+)\/(\d+) : /.exec(t);
-          if (s) {
-            step = Number(s[1]);
-            steps = Number(s[2]);
-            last = [];
-            if (plan.steps[step - 1]) o.onProgress({ step, steps, label: label() });
-          } else if (!/^( ---> |Removing intermediate container|Successfully (built|tagged))/.test(t)) {
-            last.push(t);
-            if (last.length > KEEP_LINES) last.shift();
-            o.onProgress({ step, steps, label: label(), line: t });
-          }
+          for (const t of lines.flush()) onLine(t);
+          o.onLog(`ERROR ${m.error.trim()}`);
+          error = shortError(m.error.trim());
         }
       }
     });
-    stream.on('end', () => finish());
+    stream.on('end', () => {
+      for (const t of lines.flush()) onLine(t);
+      finish();
+    });
     stream.on('error', (e: Error) => finish(o.signal.aborted ? new BuildCancelled('the environment build was cancelled') : new BuildFailed(`the build stream broke: ${e.message}`, label(), last)));
   });
 }

@@ -34,7 +34,7 @@ interface EnvState {
   current?: { tag: string; hash: string };
   building?: Build;
   /** The last failure and what it failed for (a plan hash, or the manifest error's text); told once. */
-  failed?: { key: string; message: string; told: boolean };
+  failed?: { key: string; message: string; told: boolean; build: boolean };
   planned?: Planned;
   dirty: boolean;
 }
@@ -77,6 +77,7 @@ export class EnvironmentManager {
    */
   async imageFor(root: string, profile: Profile, o: { whileBuilding?: 'wait' | 'base'; signal: AbortSignal; notice(message: string): void }): Promise<string | undefined> {
     const st = this.state(root, profile);
+    await this.stillThere(st);
     const p = await this.plan(st);
     if (p.error) {
       this.fail(st, p.error, p.error);
@@ -100,7 +101,14 @@ export class EnvironmentManager {
       return undefined;
     }
     o.notice(`waiting for ${name} to build (${plan.summary}; now: ${st.building?.step ?? 'starting'})`);
-    const out = await abortable(st.building!.done, o.signal);
+    let b = st.building!;
+    let out = await abortable(b.done, o.signal);
+    // Replaced by a newer plan (a manifest saved meanwhile), not cancelled: the run waits for the one that counts.
+    while (out.status === 'cancelled' && st.building && st.building !== b) {
+      b = st.building;
+      o.notice(`the project's packages changed meanwhile; waiting for the new build (${b.plan.summary})`);
+      out = await abortable(b.done, o.signal);
+    }
     if (out.status === 'cancelled') o.notice(`the build of ${name} was cancelled; this run uses ${profile.image} as it is`);
     else if (out.status !== 'built') this.tell(st, o.notice);
     return this.use(st);
@@ -138,6 +146,8 @@ export class EnvironmentManager {
         out.push({ profile: profile.name, status: 'cached', image: plan.tag, summary: plan.summary, durationMs: Date.now() - t0 });
         continue;
       }
+      // Asked for (warmbox env build, Rebuild): a retry, so a failure again is news again (a network that was down).
+      if (st.failed?.key === plan.hash) st.failed = undefined;
       if (st.building?.plan.hash !== plan.hash || o.noCache) this.startBuild(st, plan, o.noCache);
       const r = await st.building!.done;
       if (r.status === 'failed' && st.failed) st.failed.told = true; // the caller shows it
@@ -267,7 +277,7 @@ export class EnvironmentManager {
   /** Records a failure and tells every client, once per change (the same failure again is not news). */
   private fail(st: EnvState, failKey: string, message: string, build?: { image: string; logPath: string }): void {
     if (st.failed?.key === failKey) return;
-    st.failed = { key: failKey, message, told: false };
+    st.failed = { key: failKey, message, told: false, build: !!build };
     this.h.progress({ root: st.root, profile: st.profile.name, image: '', ...build, state: 'failed', message });
   }
 
@@ -275,7 +285,23 @@ export class EnvironmentManager {
   private tell(st: EnvState, notice: (m: string) => void): void {
     if (!st.failed || st.failed.told) return;
     st.failed.told = true;
-    notice(`${st.failed.message}\n${st.current ? `this run uses the previous environment ${st.current.tag}` : `this run uses ${st.profile.image} as it is`}`);
+    const uses = st.current ? `this run uses the previous environment ${st.current.tag}` : `this run uses ${st.profile.image} as it is`;
+    // A failed build is not tried again by runs (each would wait for it): a changed manifest or an asked-for build is.
+    const retry = st.failed.build ? `; a change to the manifests builds it again, and so does \`warmbox env build ${st.root}\` (VS Code: Retry on the failure's notification)` : '';
+    notice(`${st.failed.message}\n${uses}${retry}`);
+  }
+
+  /**
+   * An environment removed behind the daemon's back (`docker image prune -a`, `docker rmi`, another daemon's prune)
+   * is built again, not handed to the pool to fail. Looked at only while no warm set runs on it: the engine does not
+   * remove an image its containers use, and a run on a warm sandbox pays nothing.
+   */
+  private async stillThere(st: EnvState): Promise<void> {
+    const cur = st.current;
+    if (!cur || this.h.imagesInUse().has(cur.tag) || (await this.exists(cur.tag))) return;
+    if (st.current !== cur) return;
+    this.h.log.warn(`environment ${cur.tag} of ${st.profile.name}@${projectLabel(st.root)} is gone from the engine (removed outside warmbox); building it again`);
+    st.current = undefined;
   }
 
   private async exists(tag: string): Promise<boolean> {
@@ -337,8 +363,10 @@ export class EnvironmentManager {
       (e: Error): EnvBuildOutcome => {
         const ms = Date.now() - t0;
         if (e instanceof BuildCancelled) {
-          this.h.log.info(`environment ${plan.tag}: build cancelled after ${(ms / 1000).toFixed(1)} s`);
-          this.h.progress({ ...base, state: 'cancelled', message: e.message });
+          const replaced = st.building !== b;
+          this.h.log.info(`environment ${plan.tag}: build ${replaced ? 'replaced by a newer plan' : 'cancelled'} after ${(ms / 1000).toFixed(1)} s`);
+          // A replaced build's end is not news: the newer one's progress is on screen (and would be closed by it).
+          if (!replaced) this.h.progress({ ...base, state: 'cancelled', message: e.message });
           return { profile: st.profile.name, status: 'cancelled', image: plan.tag, message: e.message, durationMs: ms };
         }
         const lines = e instanceof BuildFailed && e.lastLines.length ? `\n${e.lastLines.map((l) => `  ${l}`).join('\n')}` : '';

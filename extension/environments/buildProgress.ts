@@ -43,8 +43,13 @@ export class BuildProgress implements vscode.Disposable {
       this.shown.get(key)?.end();
       this.shown.delete(key);
       if (n.state === 'failed') {
-        // Sent once per change by the daemon (a broken manifest, a failed step), not on every run.
-        void vscode.window.showErrorMessage(`warmbox: ${n.message ?? `the ${name} failed to build`}`, ...(n.logPath ? ['Show Build Log'] : [])).then((a) => void (a && this.showLog(n.logPath)));
+        // Sent once per change by the daemon (a broken manifest, a failed step), not on every run. A failed build is
+        // not tried again by runs: Retry asks for it (a network that was down, a mirror that failed).
+        const actions = n.logPath ? ['Retry', 'Show Build Log'] : [];
+        void vscode.window.showErrorMessage(`warmbox: ${n.message ?? `the ${name} failed to build`}`, ...actions).then((a) => {
+          if (a === 'Show Build Log') void this.showLog(n.logPath);
+          if (a === 'Retry') void this.conn.ensure().then((c) => c.request(Methods.envBuild, { root: n.root, profile: n.profile })).catch((e: Error) => void vscode.window.showErrorMessage(`warmbox: ${e.message}`));
+        });
       }
     }
     this.refreshStatus();

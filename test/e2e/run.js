@@ -4,7 +4,10 @@
 //   1. the extension's mocha suites inside the extension host (trusted workspace), against the real daemon and engine;
 //   2. the UI as a person uses it: status bar, command palette, the output panel's webview, stdin, the tree, the
 //      sandbox terminal, keys and focus (terminal.js); screenshots for the README (docs/screenshot.png, terminal.png);
-//   3. the untrusted-workspace suite, with workspace trust on.
+//   3. the untrusted-workspace suite, with workspace trust on;
+//   env. a project with numpy + matplotlib in its warmbox.json: the environment builds, plt.show()'s figure shows in
+//      the panel (environment.js; docs/figure.png);
+//   4. the packaged VSIX in a clean profile.
 // Exits non-zero when anything fails. Needs `npm run build` and `tsc -p tsconfig.test.json` first (npm test does both).
 'use strict';
 const { spawn, spawnSync, execFileSync } = require('child_process');
@@ -18,6 +21,7 @@ const CODE_SERVER = path.join(__dirname, 'node_modules/code-server/out/node/entr
 // Loaded lazily: test/vscode.js borrows writeWorkspace without playwright installed.
 const CHROMIUM = process.env.WARMBOX_CHROMIUM || '/usr/bin/chromium';
 const { TERMINAL_FILES, checks: terminalChecks } = require('./terminal');
+const { writeEnvWorkspace, untagEnvironment, environmentChecks, failedBuildChecks } = require('./environment');
 const results = [];
 const t0 = Date.now();
 const log = (...a) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s]`, ...a);
@@ -92,7 +96,11 @@ const PROJECT_FILES = {
  * The user's own settings: pool sizes are daemon-wide, so only these reach the daemon (never a workspace's). node asks
  * for a warm sandbox that a Python-only folder must not warm (issue 13: warm what the workspace uses).
  */
-const USER_SETTINGS = { 'warmbox.pool': { python: { minSize: 2, maxSize: 4 }, node: { minSize: 1 }, shell: { minSize: 0 } } };
+const USER_SETTINGS = {
+  'warmbox.pool': { python: { minSize: 2, maxSize: 4 }, node: { minSize: 1 }, shell: { minSize: 0 } },
+  // Environment builds (session env): these engines have no bridge network, as in the integration tests.
+  'warmbox.buildNetwork': process.env.WARMBOX_TEST_BUILD_NETWORK ?? 'host',
+};
 
 /** A cloned repository asking for more than the user allows: an untrusted window must push none of it. */
 const HOSTILE_WORKSPACE = { 'warmbox.memoryMb': 65536, 'warmbox.pids': 65536, 'warmbox.network': true, 'warmbox.isolation': 'reuse', 'warmbox.pool': { python: { minSize: 30, maxSize: 64 } } };
@@ -456,6 +464,36 @@ async function uiSession() {
   }
 }
 
+/** Session env: a project with an environment (issue 11), in its own window; see environment.js. */
+async function envSession() {
+  const root = path.join(E2E, 'ws-env');
+  const t = Date.now();
+  let tag, existed;
+  try {
+    ({ tag, existed } = untagEnvironment(root, ROOT));
+  } catch (e) {
+    results.push({ session: 'env', title: 'the project environment session could start', ok: false, error: String(e && e.message || e) });
+    return;
+  }
+  log(`  its environment is ${tag}${existed ? ' (untagged first: the session builds it again, from the layer cache)' : ' (not built yet)'}`);
+  const cs = await startCodeServer({ trust: false, env: baseEnv() });
+  const ctx = await browser();
+  const page = ctx.pages()[0] || (await ctx.newPage());
+  try {
+    await page.goto(workbenchUrl(cs.port, root, false));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    await page.locator('#workbench\\.parts\\.statusbar').getByText(/python \d+ warm/).waitFor({ timeout: 60_000 });
+    await environmentChecks({ page, check, openFile, panelFrame, ROOT, tag });
+    await failedBuildChecks({ page, check, openFile, panelFrame, root });
+  } catch (e) {
+    await page.screenshot({ path: path.join(E2E, 'failed-env.png') }).catch(() => undefined);
+  } finally {
+    await ctx.close();
+    await cs.stop();
+    log(`  session env took ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  }
+}
+
 /** Extension host processes of one code-server (its process group). */
 function extensionHosts(group) {
   const pids = [];
@@ -536,7 +574,12 @@ async function main() {
   fs.mkdirSync(E2E, { recursive: true });
   writeWorkspace(path.join(E2E, 'ws'));
   writeWorkspace(path.join(E2E, 'ws-untrusted'), HOSTILE_WORKSPACE);
-  // WARMBOX_E2E_ONLY=trusted,ui,untrusted,vsix: only those sessions (while working on one).
+  writeEnvWorkspace(path.join(E2E, 'ws-env'));
+  // The daemon prunes unused environment images after a build (keepEnvironments, default 5): the machine's other
+  // environments (the developer's own) are not the test's to remove.
+  fs.mkdirSync(path.join(E2E, 'xdg-config/warmbox'), { recursive: true });
+  fs.writeFileSync(path.join(E2E, 'xdg-config/warmbox/config.json'), JSON.stringify({ keepEnvironments: 1000 }) + '\n');
+  // WARMBOX_E2E_ONLY=trusted,ui,env,untrusted,vsix: only those sessions (while working on one).
   const only = process.env.WARMBOX_E2E_ONLY ? process.env.WARMBOX_E2E_ONLY.split(',') : null;
   const want = (s) => !only || only.includes(s);
   if (want('trusted')) {
@@ -546,6 +589,10 @@ async function main() {
   if (want('ui')) {
     log('session 2: the UI as a person uses it');
     await uiSession();
+  }
+  if (want('env')) {
+    log('session env: a project environment (numpy + matplotlib) and its figure in the panel');
+    await envSession();
   }
   if (want('untrusted')) {
     log('session 3: untrusted workspace');

@@ -2,7 +2,7 @@
 // wheel the test makes); runs on the built image have no network; failures are told once and the previous
 // environment serves; a manifest change rebuilds; prune never removes an image in use.
 import { strict as assert } from 'assert';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -45,6 +45,29 @@ sys.stdout.write(base64.b64encode(buf.getvalue()).decode())
   return Buffer.from(out, 'base64');
 }
 
+/** A wheel of a package with `n` modules: its install (and bytecode compile) take seconds, not milliseconds. */
+function bigWheel(n: number): Buffer {
+  const script = `
+import base64, hashlib, io, sys, zipfile
+n = int(sys.argv[1])
+info = "wbmany-1.0.dist-info"
+files = {"wbmany/__init__.py": f"N = {n}\\n"}
+for i in range(n):
+    files[f"wbmany/m{i}.py"] = f"X = {i}\\n"
+files[f"{info}/METADATA"] = "Metadata-Version: 2.1\\nName: wbmany\\nVersion: 1.0\\n"
+files[f"{info}/WHEEL"] = "Wheel-Version: 1.0\\nGenerator: warmbox-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"
+h = lambda b: "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode()
+files[f"{info}/RECORD"] = "".join(f"{p},{h(c.encode())},{len(c.encode())}\\n" for p, c in files.items()) + f"{info}/RECORD,,\\n"
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+    for p, c in files.items():
+        z.writestr(zipfile.ZipInfo(p, (2024, 1, 1, 0, 0, 0)), c)
+sys.stdout.write(base64.b64encode(buf.getvalue()).decode())
+`;
+  const out = execFileSync('docker', ['run', '--rm', '-i', '--network', 'none', PY_IMAGE, 'python3', '-', String(n)], { input: script, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return Buffer.from(out, 'base64');
+}
+
 interface Ran {
   result: RunResult;
   stdout: string;
@@ -79,6 +102,8 @@ describe('environments: a project\'s packages built into its image (real engine)
     d = await startDaemon({
       buildNetwork: BUILD_NETWORK,
       setIdleMs: 3000,
+      // No pruning after builds: the engine's other environment images (a developer's own) are not the test's.
+      keepEnvironments: 1000,
       // python keeps one warm: a rebuilt environment's set warms before runs move to it.
       profiles: { python: { minSize: 1, maxSize: 2 }, node: { minSize: 0, maxSize: 2 }, shell: { minSize: 0 } },
     });
@@ -90,12 +115,18 @@ describe('environments: a project\'s packages built into its image (real engine)
   after(async () => {
     await d.stop();
     assert.deepEqual(engineContainers(d.scope), []);
-    // Only the images these tests built: labelled with one of their project folders.
+    // Only the images these tests built: labelled with one of their project folders. Everything is cleaned first.
+    const left: string[] = [];
     for (const root of roots) {
       const ids = execFileSync('docker', ['images', '-q', '--filter', `label=dev.warmbox.env.project=${root}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
-      if (ids.length) execFileSync('docker', ['rmi', '-f', ...new Set(ids)], { stdio: 'ignore' });
+      // --no-prune: their layers stay as Docker's build cache (the apt numpy + matplotlib step is the e2e's too).
+      if (ids.length) {
+        const rmi = spawnSync('docker', ['rmi', '-f', '--no-prune', ...new Set(ids)], { encoding: 'utf8' });
+        if (rmi.status !== 0) left.push(rmi.stderr.trim());
+      }
       fs.rmSync(root, { recursive: true, force: true });
     }
+    assert.deepEqual(left, [], 'environment images the tests built could not be removed');
   });
 
   it('a broken warmbox.json refuses the project\'s runs with the field named (its excludes may keep secrets out)', async () => {
@@ -136,7 +167,7 @@ describe('environments: a project\'s packages built into its image (real engine)
     assert.deepEqual(again.notices, []);
   });
 
-  it('python: apt numpy + matplotlib and a local wheel: imports work, plt.show() gives a PNG output; with whileBuilding base a run meanwhile uses the base image and says so', async () => {
+  it('python: apt numpy + matplotlib and a local wheel: imports work, plt.show() gives a PNG output; `warmbox run --while-building base` meanwhile uses the base image and says so', async () => {
     pyRoot = project({
       'warmbox.json': JSON.stringify({ profiles: { python: { apt: ['python3-numpy', 'python3-matplotlib'], preload: ['numpy'] } } }),
       'requirements.txt': `--no-index\n# ${UNIQUE}\n./wheels/wbhello-1.0-py3-none-any.whl\n`,
@@ -145,9 +176,14 @@ describe('environments: a project\'s packages built into its image (real engine)
       'plot.py': 'import matplotlib.pyplot as plt\nplt.plot([1, 2, 3], [1, 4, 9])\nplt.show()\nprint("shown")\n',
     });
     roots.push(pyRoot);
-    const meanwhile = await run(d.client, pyRoot, 'main.py', { whileBuilding: 'base' });
-    assert.equal(meanwhile.notices.length, 1);
-    assert.match(meanwhile.notices[0], /^the python environment of wb-env-\w+ is building \(.*\); this run uses warmbox\/python:2 as it is$/);
+    // From the CLI (whileBuilding in run/start): the first run starts the build and does not wait for it.
+    const cli = (...args: string[]) => spawnSync('node', [CLI, 'run', ...args, path.join(pyRoot, 'main.py')], { env: d.env, encoding: 'utf8', input: '' });
+    const bad = cli('--while-building', 'later');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^warmbox: --while-building is wait or base \(got "later"\)/);
+    const meanwhile = cli('--while-building', 'base');
+    assert.equal(meanwhile.status, 1, meanwhile.stderr);
+    assert.match(meanwhile.stderr, /^warmbox: the python environment of wb-env-\w+ is building \(.*\); this run uses warmbox\/python:2 as it is\n/);
     assert.match(meanwhile.stderr, /ModuleNotFoundError: No module named 'numpy'/);
 
     const r = await run(d.client, pyRoot, 'main.py');
@@ -164,6 +200,18 @@ describe('environments: a project\'s packages built into its image (real engine)
     assert.deepEqual(files, ['figure-1.png']);
     const png = fs.readFileSync(path.join(fig.result.outputs!.dir, 'figure-1.png'));
     assert.equal(png.subarray(1, 4).toString(), 'PNG');
+
+    // warmbox env build: a line for the environment there is, none for the twelve profiles with nothing to install.
+    const envBuild = (dir: string) => spawnSync('node', [CLI, 'env', 'build', dir], { env: d.env, encoding: 'utf8' });
+    const eb = envBuild(pyRoot);
+    assert.equal(eb.status, 0, eb.stderr);
+    assert.equal(eb.stdout, `python: ${firstPyImage} cached (apt: python3-numpy python3-matplotlib; pip -r requirements.txt)\n`);
+    const empty = project({ 'x.py': 'print(1)\n' });
+    roots.push(empty);
+    assert.equal(envBuild(empty).stdout, `nothing to install: ${empty} has no manifest or warmbox.json packages for any profile\n`);
+    const notDir = envBuild(path.join(pyRoot, 'main.py'));
+    assert.equal(notDir.status, 2);
+    assert.equal(notDir.stderr, `warmbox: ${path.join(pyRoot, 'main.py')} is not a folder: env build takes a project's folder (its root)\n`);
   });
 
   it('a broken requirement: the failing step and pip\'s last lines, told once; the previous environment serves; a fix rebuilds', async () => {
@@ -171,16 +219,26 @@ describe('environments: a project\'s packages built into its image (real engine)
     fs.writeFileSync(path.join(pyRoot, 'requirements.txt'), `--no-index\n# ${UNIQUE}\n./wheels/wbhello-1.0-py3-none-any.whl\nno-such-package-wb==9.9\n`);
     const failed = await waitUntil(() => ended(pyRoot, 'failed').find((n) => n.image), 15 * 60_000, 500);
     assert.ok(failed, 'the build of the broken requirements did not fail');
-    assert.match(failed.message!, /failed to build: step \d+\/\d+ \(pip install -r requirements\.txt\) failed: The command .* returned a non-zero code: 1/);
-    assert.match(failed.message!, /no-such-package-wb/);
+    assert.match(failed.message!, /failed to build: step \d+\/\d+ \(pip install -r requirements\.txt\) failed: its command exited with code 1\n/);
+    // pip's own words, whole lines (Docker's stream cuts lines anywhere).
+    assert.match(failed.message!, /\n {2}ERROR: [^\n]*no-such-package-wb==9\.9( |\n|$)/);
 
     const r1 = await run(d.client, pyRoot, 'main.py');
     assert.equal(r1.stdout, 'True hi from a wheel\n');
     assert.equal(r1.notices.length, 1);
     assert.match(r1.notices[0], /no-such-package-wb[\s\S]*this run uses the previous environment warmbox\/env-python-/);
+    assert.ok(r1.notices[0].endsWith(`; a change to the manifests builds it again, and so does \`warmbox env build ${pyRoot}\` (VS Code: Retry on the failure's notification)`), r1.notices[0]);
     const r2 = await run(d.client, pyRoot, 'main.py');
     assert.equal(r2.stdout, 'True hi from a wheel\n');
     assert.deepEqual(r2.notices, [], 'the failure is told once per change');
+    // Asked for again (warmbox env build, Rebuild in VS Code): a retry, whose failure every window hears again.
+    const told = ended(pyRoot, 'failed').length;
+    const retry = await d.client.request(Methods.envBuild, { root: pyRoot, profile: 'python' });
+    assert.equal(retry.builds[0].status, 'failed');
+    assert.match(retry.builds[0].message ?? '', /no-such-package-wb/);
+    assert.equal(ended(pyRoot, 'failed').length, told + 1, 'the retried build\'s failure was not told');
+    const r2b = await run(d.client, pyRoot, 'main.py');
+    assert.deepEqual(r2b.notices, [], 'the caller of the build told it; runs are not told again');
 
     fs.writeFileSync(path.join(pyRoot, 'requirements.txt'), `--no-index\n# ${UNIQUE} fixed\n./wheels/wbhello-1.0-py3-none-any.whl\n`);
     const rebuilt = await waitUntil(() => ended(pyRoot, 'built').find((n) => n.image !== firstPyImage), 15 * 60_000, 500);
@@ -210,5 +268,37 @@ describe('environments: a project\'s packages built into its image (real engine)
     assert.ok(!after.includes(firstPyImage));
     // Removing one in use is refused with who uses it.
     await assert.rejects(d.client.request(Methods.envRemove, { image: inUse[0] }), /is in use by /);
+  });
+
+  it('a manifest saved while a run waits for the first build: the run waits for the new build (not the base image), and the replaced build closes no progress', async () => {
+    const req = (v: string) => `--no-index\n# ${UNIQUE} ${v}\n./wheels/wbmany-1.0-py3-none-any.whl\n`;
+    const root = project({ 'requirements.txt': req('first'), 'wheels/wbmany-1.0-py3-none-any.whl': bigWheel(8000), 'main.py': 'import wbmany\nprint(wbmany.N)\n' });
+    roots.push(root);
+    const pending = run(d.client, root, 'main.py');
+    // While pip installs 8,000 files the project changes (a new plan); the watcher starts its build after 0.5 s.
+    const pip = await waitUntil(() => progress.some((n) => n.root === root && n.state === 'step' && n.label === 'pip install -r requirements.txt'), 10 * 60_000, 100);
+    assert.ok(pip, 'the first build never reached pip');
+    fs.writeFileSync(path.join(root, 'requirements.txt'), req('second'));
+    const r = await pending;
+    assert.equal(r.result.outcome, 'exited', r.result.message);
+    assert.equal(r.stdout, '8000\n', r.stderr);
+    assert.equal(r.notices.length, 2, JSON.stringify(r.notices));
+    assert.match(r.notices[1], /^the project's packages changed meanwhile; waiting for the new build \(pip -r requirements\.txt\)$/);
+    assert.equal(ended(root, 'built').length, 1, 'one build (the second) ended built');
+    assert.deepEqual(progress.filter((n) => n.root === root && n.state === 'cancelled'), [], 'the replaced build told clients "cancelled" (VS Code closed the new build\'s progress)');
+  });
+
+  it('an environment image removed outside warmbox (docker rmi, docker image prune -a) is built again by the next run, not an infra-error', async () => {
+    const image = ended(nodeRoot, 'built')[0].image;
+    // Its warm set goes when idle (setIdleMs): the engine removes no image a container uses.
+    const containersOn = () => execFileSync('docker', ['ps', '-aq', '--filter', `ancestor=${image}`], { encoding: 'utf8' }).trim();
+    assert.equal(await waitUntil(() => containersOn() === '', 60_000, 500), true, `containers still run on ${image}`);
+    // --no-prune: its layers stay, so the rebuild comes from Docker's cache (the test's after() removes them).
+    execFileSync('docker', ['rmi', '--no-prune', image], { stdio: 'ignore' });
+    const r = await run(d.client, nodeRoot, 'src/main.js');
+    assert.equal(r.result.outcome, 'exited', `${r.result.infraReason}: ${r.result.message}`);
+    assert.match(r.stdout, /^true \/node_modules\/is-number\/index\.js\n/);
+    assert.match(r.notices[0] ?? '', /^waiting for the node environment of wb-env-\w+ to build/);
+    assert.equal(ended(nodeRoot, 'built').length, 2);
   });
 });

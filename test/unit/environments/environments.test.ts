@@ -3,6 +3,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { LineAssembler, shortError } from '../../../daemon/environments/build';
 import { detect, kindOf, ManifestError } from '../../../daemon/environments/detect';
 import { planEnvironment } from '../../../daemon/environments/dockerfile';
 import { ITEM_PATTERNS, parseProjectFile, ProjectFileError, readProjectFile } from '../../../daemon/environments/projectFile';
@@ -13,8 +14,15 @@ const PY = { name: 'python', command: ['python3', '{file}'] };
 const NODE = { name: 'node', command: ['node', '{file}'] };
 const BASE = { name: 'warmbox/python:2', id: 'sha256:' + 'a'.repeat(64) };
 
+/** The folders project() made, removed when the file's tests end. */
+const made: string[] = [];
+after(() => {
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
 function project(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-envunit-'));
+  made.push(dir);
   for (const [rel, body] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), body);
@@ -190,5 +198,16 @@ describe('environments: settings and requests', () => {
     assert.throws(() => v.envRemoveParams({ image: 'debian:12' }), /image must be an environment image/);
     assert.equal(v.envRemoveParams({ image: 'warmbox/env-python-0123456789ab:latest' }).image, 'warmbox/env-python-0123456789ab:latest');
     assert.throws(() => v.envPruneParams({ keep: -1 }), /keep must be a number/);
+  });
+
+  it('build output: lines put together across Docker\'s messages; the failed step\'s shell line left out of the error', () => {
+    // As the engine sent apt's error for a missing package: one line in three stream messages.
+    const a = new LineAssembler();
+    const got = [...a.push('Reading package lists...\n'), ...a.push('E'), ...a.push(':'), ...a.push(' Unable to locate package no-such-pkg-wb\n'), ...a.push('50%\r60%\r\nlast')];
+    assert.deepEqual(got, ['Reading package lists...', 'E: Unable to locate package no-such-pkg-wb', '50%', '60%']);
+    assert.deepEqual(a.flush(), ['last']);
+    assert.deepEqual(a.flush(), []);
+    assert.equal(shortError("The command '/bin/sh -c apt-get update -qq && apt-get install -y 'x'\n' returned a non-zero code: 100"), 'its command exited with code 100');
+    assert.equal(shortError('failed to get layer'), 'failed to get layer');
   });
 });
