@@ -141,8 +141,8 @@ prepare() {
  * The compile phase (languages with a build step), before the run step and outside the run's timeout. The meta block
  * sets wbc: empty (nothing to build), \`build\` (run the profile's compile command as the program's uid, in the file's
  * folder, within $wbctmo seconds), \`hit\` (the daemon's build cache: $wbalen bytes of a tar of {out} follow the
- * deleted paths and are unpacked instead; no compiler runs) or \`have\` ({out} holds that build since arming). After a build every process is gone before anything is
- * read, then PID 1 writes \`WBC <nonce> <status> <message bytes> <artifact bytes> <oom kills>\` on stdout, the messages
+ * deleted paths and are unpacked instead; no compiler runs) or \`have\` ({out} holds that build since arming). After a
+ * build every process is gone before anything is read, then PID 1 writes \`WBC <nonce> <status> <message bytes> <artifact bytes> <oom kills>\` on stdout, the messages
  * and a tar of {out} (none when it fails or passes $wbamax): the daemon caches what the compiler made, before any
  * program of this run exists. Sets the placeholders' variables for the run step too.
  */
