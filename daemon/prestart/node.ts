@@ -16,6 +16,10 @@ export const NODE_LAUNCHER = String.raw`'use strict';
   for (const m of process.argv.slice(2)) {
     try { require(m); } catch (e) {}
   }
+  // Node makes stdout and stderr on first use, for a pipe as a net.Socket: loading net is most of the first
+  // console.log's cost, so it is loaded now while nobody waits. (Making the streams themselves would also open
+  // libuv's reserve fd, which a program listing its fds would see; loading the module opens nothing.)
+  require('net');
   let data = Buffer.alloc(0);
   let parts = [];
   const chunk = Buffer.allocUnsafe(65536);
