@@ -1,7 +1,7 @@
 // The status-bar pool indicator: warm/busy of the sets that serve the current editor; warning colours when down.
 import * as vscode from 'vscode';
 import type { PoolChangedNotification } from '../../daemon/protocol';
-import { statusCounts, statusText, type StatusFocus } from './statusText';
+import { statusCounts, statusText, tooltipSets, type StatusFocus } from './statusText';
 import type { LinkState } from '../connection';
 
 export class PoolStatusBar implements vscode.Disposable {
@@ -51,7 +51,9 @@ export class PoolStatusBar implements vscode.Disposable {
       tip.appendMarkdown(`engine ${code(stats.docker.host)} (${escape(stats.docker.source ?? '')})${ctx} · runtime ${code(stats.docker.runtime ?? 'default')}\n\n`);
     }
     tip.appendMarkdown('| profile | warm | busy | warming | waiting | max |\n|---|---|---|---|---|---|\n');
-    for (const x of stats.profiles) tip.appendMarkdown(`| ${x.profile} | ${x.idle} | ${x.busy} | ${x.warming} | ${x.waiting} | ${x.maxSize} |\n`);
+    const { rows, idle } = tooltipSets(stats.profiles, focus);
+    for (const x of rows) tip.appendMarkdown(`| ${x.profile} | ${x.idle} | ${x.busy} | ${x.warming} | ${x.waiting} | ${x.maxSize} |\n`);
+    if (idle.length) tip.appendMarkdown(`\nNo sandbox yet (they warm on first run): ${escape(idle.join(', '))}\n`);
     if (p.lastError) tip.appendMarkdown(`\n$(warning) ${escape(p.lastError)}\n`);
     tip.appendMarkdown(`\n${links}`);
     this.item.tooltip = tip;

@@ -41,3 +41,13 @@ export function statusCounts(profiles: ProfileStats[], focus: StatusFocus): Coun
     lastError: sets.find((x) => x.lastError)?.lastError,
   };
 }
+
+/**
+ * The tooltip's table: the sets that hold or await a sandbox, and the focused profile's; the profiles with nothing
+ * (every language the daemon knows, thirteen of them) are only counted, not listed as rows of zeros.
+ */
+export function tooltipSets(profiles: ProfileStats[], focus: StatusFocus): { rows: ProfileStats[]; idle: string[] } {
+  const rows = profiles.filter((x) => x.idle + x.busy + x.warming + x.waiting > 0 || x.name === focus.profile || x.lastError);
+  const idle = [...new Set(profiles.filter((x) => !rows.includes(x)).map((x) => x.name))];
+  return { rows, idle };
+}

@@ -2,7 +2,7 @@ import { strict as assert } from 'assert';
 import type { ContainerInfo, PoolChangedNotification, ProfileStats } from '../../../daemon/protocol';
 import { findPathLinks, LinkHold } from '../../../media/src/links';
 import { age, containerRows, RedrawGate, viewSignature } from '../../../extension/views/containerRows';
-import { statusCounts, statusText } from '../../../extension/views/statusText';
+import { statusCounts, statusText, tooltipSets } from '../../../extension/views/statusText';
 
 const set = (over: Partial<ProfileStats> = {}): ProfileStats => ({
   profile: 'python', name: 'python', isDefault: true, limits: { memoryMb: 256, cpus: 1, pids: 128, network: false }, image: 'warmbox/python:2',
@@ -80,6 +80,14 @@ describe('the status bar text', () => {
     assert.equal(statusText(statusCounts(sets, { profile: 'c', project: 'proj' })), 'c warms on first run');
     assert.equal(statusText(statusCounts(sets, { profile: 'node', project: 'proj' })), 'node warms on first run');
     assert.equal(statusText(statusCounts(sets, { profile: 'node' })), 'node 1 warm');
+  });
+
+  it('its tooltip lists the sets that hold sandboxes and the focused profile, and only names the thirteen others', () => {
+    const zero = { idle: 0, minSize: 0 };
+    const sets = [set(), set({ profile: 'lua', name: 'lua', ...zero }), set({ profile: 'c', name: 'c', ...zero }), set({ profile: 'php', name: 'php', ...zero, lastError: 'no image' })];
+    const t = tooltipSets(sets, { profile: 'c', project: 'proj' });
+    assert.deepEqual(t.rows.map((x) => x.profile), ['python', 'c', 'php']);
+    assert.deepEqual(t.idle, ['lua']);
   });
 });
 
