@@ -1,4 +1,5 @@
 // activate/deactivate only: construct, register, dispose. Nothing here waits on the daemon or Docker.
+import * as path from 'path';
 import * as vscode from 'vscode';
 import * as containerActions from './commands/containerActions';
 import type { Ctx } from './commands/context';
@@ -16,6 +17,7 @@ import { WorkspaceWishes } from './pool/wishes';
 import { BuildProgress } from './environments/buildProgress';
 import { EnvironmentsTree } from './environments/envTree';
 import { ArgsStore } from './project/argsStore';
+import { projectPlace } from './project/root';
 import { RunnableEditor } from './languages/runnable';
 import { RunController } from './runController';
 import { registerTerminalLinks } from './terminal/links';
@@ -24,6 +26,7 @@ import { ContainersTree } from './views/containersTree';
 import { OutputFiles } from './views/outputFiles';
 import { OutputPanel } from './views/outputPanel';
 import { PoolStatusBar } from './views/statusBar';
+import type { StatusFocus } from './views/statusText';
 import { PoolHistoryFeed } from './views/poolHistoryFeed';
 
 export interface WarmboxApi {
@@ -53,12 +56,17 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
   const ctx: Ctx = { conn, runs, panel, tree };
   const environments = new EnvironmentsTree(conn);
 
-  const currentProfile = () => {
-    const lang = vscode.window.activeTextEditor?.document.languageId;
-    return (lang && readSettings().profileByLanguage[lang]) || 'python';
+  // The status bar is about the active editor: its profile (as the daemon resolves it: c, go…) and its project.
+  const statusFocus = (): StatusFocus => {
+    const doc = vscode.window.activeTextEditor?.document;
+    const resolved = doc && runnableEditor.current?.uri === doc.uri.toString() ? runnableEditor.current.profile : undefined;
+    const profile = resolved ?? (doc && readSettings().profileByLanguage[doc.languageId]) ?? 'python';
+    if (!doc || doc.isUntitled || doc.uri.scheme !== 'file') return { profile };
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    return { profile, project: path.basename(projectPlace(doc.uri.fsPath, folders).root) };
   };
-  const refreshStatus = () => status.update(conn.state, conn.lastPool, currentProfile(), conn.lastError);
-  const runnableEditor = new RunnableEditor(conn);
+  const refreshStatus = () => status.update(conn.state, conn.lastPool, statusFocus(), conn.lastError);
+  const runnableEditor = new RunnableEditor(conn, () => refreshStatus());
   const runnable = () => runnableEditor.update();
 
   context.subscriptions.push(

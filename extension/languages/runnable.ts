@@ -23,10 +23,11 @@ export async function profileFor(conn: DaemonConnection, doc: vscode.TextDocumen
 export class RunnableEditor implements vscode.Disposable {
   private seq = 0;
   /** The key's value for the active editor, as last set (tests read it: VS Code has no API to read a context key). */
-  current?: { uri: string; runnable: boolean };
+  current?: { uri: string; runnable: boolean; profile?: string };
   private readonly subs: vscode.Disposable[];
 
-  constructor(private readonly conn: DaemonConnection) {
+  /** `onResolved`: the active editor's profile is known (the status bar shows that profile's sandboxes). */
+  constructor(private readonly conn: DaemonConnection, private readonly onResolved: () => void = () => undefined) {
     this.subs = [conn.onDidChangeState((s) => s === 'connected' && this.update())];
   }
 
@@ -34,18 +35,20 @@ export class RunnableEditor implements vscode.Disposable {
   update(): void {
     const doc = vscode.window.activeTextEditor?.document;
     const seq = ++this.seq;
-    const set = (on: boolean): void => {
+    const set = (on: boolean, profile?: string): void => {
       if (seq !== this.seq) return;
-      this.current = doc && { uri: doc.uri.toString(), runnable: on };
+      this.current = doc && { uri: doc.uri.toString(), runnable: on, profile };
       void vscode.commands.executeCommand('setContext', RUNNABLE_KEY, on);
+      this.onResolved();
     };
     if (!doc) return void set(false);
-    if (readSettings().profileByLanguage[doc.languageId]) return void set(true);
+    const mapped = readSettings().profileByLanguage[doc.languageId];
+    if (mapped) return void set(true, mapped);
     // An untitled editor gets ▶ whatever its language: running it offers *Pick a language…* when no profile serves it.
     if (doc.isUntitled) return void set(true);
     if (this.conn.state !== 'connected') return void set(false);
     profileFor(this.conn, doc).then(
-      (r) => set(!('error' in r)),
+      (r) => set(!('error' in r), 'error' in r ? undefined : r.profile),
       () => set(false),
     );
   }

@@ -25,6 +25,8 @@ export class SandboxTerminal implements vscode.Pseudoterminal {
   private readonly input = new LineInput();
   private run?: TerminalRun;
   private tail = '';
+  /** Keys typed while nothing runs were swallowed without a word: one hint per idle spell says why. */
+  private hinted = false;
   closed = false;
 
   constructor(name: string) {
@@ -50,7 +52,7 @@ export class SandboxTerminal implements vscode.Pseudoterminal {
 
   handleInput(data: string): void {
     const r = this.run;
-    if (!r) return;
+    if (!r) return this.idleHint();
     const fx = this.input.handle(data);
     if (fx.echo) this.write(fx.echo);
     for (const line of fx.send) r.stdin(line);
@@ -58,9 +60,17 @@ export class SandboxTerminal implements vscode.Pseudoterminal {
     if (fx.interrupt) r.interrupt();
   }
 
+  private idleHint(): void {
+    if (this.hinted) return;
+    this.hinted = true;
+    const key = process.platform === 'darwin' ? 'Cmd+Alt+Enter' : 'Ctrl+Alt+Enter';
+    this.write(`\x1b[2mNothing runs here now: ▶ in an editor's title (${key}) runs its file, and what you type here goes to it.\x1b[0m\r\n`);
+  }
+
   /** A run starts here: a header line (after clearing, when asked), then its output. */
   begin(run: TerminalRun, header: string, clear: boolean, project?: { root: string; cwd: string }): void {
     this.run = run;
+    this.hinted = false;
     this.project = project;
     this.input.reset();
     this.tail = '';

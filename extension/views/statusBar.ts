@@ -1,7 +1,7 @@
-// The status-bar pool indicator: warm/busy/max of the current editor's profile; warning colours when down.
+// The status-bar pool indicator: warm/busy of the sets that serve the current editor; warning colours when down.
 import * as vscode from 'vscode';
 import type { PoolChangedNotification } from '../../daemon/protocol';
-import { statusText } from './statusText';
+import { statusCounts, statusText, tooltipSets, type StatusFocus } from './statusText';
 import type { LinkState } from '../connection';
 
 export class PoolStatusBar implements vscode.Disposable {
@@ -16,7 +16,7 @@ export class PoolStatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  update(link: LinkState, pool: PoolChangedNotification | undefined, profile: string, error?: string): void {
+  update(link: LinkState, pool: PoolChangedNotification | undefined, focus: StatusFocus, error?: string): void {
     const tip = new vscode.MarkdownString(undefined, true);
     tip.isTrusted = { enabledCommands: ['warmbox.showOutput', 'warmbox.restartDaemon', 'warmbox.showLog'] };
     const links = '[Show panel](command:warmbox.showOutput) · [Restart daemon](command:warmbox.restartDaemon) · [Show log](command:warmbox.showLog)';
@@ -40,8 +40,7 @@ export class PoolStatusBar implements vscode.Disposable {
       this.item.tooltip = tip;
       return;
     }
-    const p = stats.profiles.find((x) => x.profile === profile) ?? stats.profiles[0];
-    if (!p) return;
+    const p = statusCounts(stats.profiles, focus);
     const icon = p.warming > 0 ? '$(sync~spin)' : p.lastError ? '$(warning)' : '$(vm)';
     this.item.text = `${icon} ${statusText(p)}`;
     if (p.lastError && p.idle === 0) this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
@@ -52,7 +51,9 @@ export class PoolStatusBar implements vscode.Disposable {
       tip.appendMarkdown(`engine ${code(stats.docker.host)} (${escape(stats.docker.source ?? '')})${ctx} · runtime ${code(stats.docker.runtime ?? 'default')}\n\n`);
     }
     tip.appendMarkdown('| profile | warm | busy | warming | waiting | max |\n|---|---|---|---|---|---|\n');
-    for (const x of stats.profiles) tip.appendMarkdown(`| ${x.profile} | ${x.idle} | ${x.busy} | ${x.warming} | ${x.waiting} | ${x.maxSize} |\n`);
+    const { rows, idle } = tooltipSets(stats.profiles, focus);
+    for (const x of rows) tip.appendMarkdown(`| ${x.profile} | ${x.idle} | ${x.busy} | ${x.warming} | ${x.waiting} | ${x.maxSize} |\n`);
+    if (idle.length) tip.appendMarkdown(`\nNo sandbox yet (they warm on first run): ${escape(idle.join(', '))}\n`);
     if (p.lastError) tip.appendMarkdown(`\n$(warning) ${escape(p.lastError)}\n`);
     tip.appendMarkdown(`\n${links}`);
     this.item.tooltip = tip;

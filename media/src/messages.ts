@@ -80,6 +80,8 @@ export function describeOutcome(r: RunResult): string {
     case 'infra-error':
       return `infra-error (${r.infraReason ?? 'error'}): ${r.message ?? ''} · ${d}`;
     default:
+      // "cancelled by the user" says the outcome already: not "cancelled: cancelled by the user".
+      if (r.message?.startsWith(`${r.outcome} `)) return `${r.message} · ${d}`;
       return `${r.outcome}${r.message ? `: ${r.message}` : ''} · ${d}`;
   }
 }

@@ -299,6 +299,26 @@ async function uiSession() {
       if (!/profile python · container [0-9a-f]{12} · acquired in \d+ ms/.test(meta)) throw new Error(`panel header: ${meta}`);
     });
 
+    await check('the status bar is about the editor in front: a Go file says go (not python), and after its run the sandboxes that serve its project; the pool chart leaves the output more room than itself', async () => {
+      await openFile(page, 'm.go');
+      await status.getByText(/\bgo (warms on first run|\d+ warm)/).waitFor({ timeout: 15_000 });
+      await runCommand(page, 'warmbox: Run in Sandbox');
+      let f = await panelFrame(page);
+      await f.locator('#output', { hasText: 'go says 42' }).waitFor({ timeout: 60_000 });
+      await f.locator('#outcome', { hasText: 'exited 0' }).waitFor({ timeout: 30_000 });
+      await status.getByText(/\bgo \d+ warm/).waitFor({ timeout: 30_000 });
+      await openFile(page, 't.ts');
+      await status.getByText(/\btypescript (warms on first run|\d+ warm)/).waitFor({ timeout: 15_000 });
+      f = await runFile(page, 't.ts', 'typescript says 42');
+      await openFile(page, 'hello.py');
+      await status.getByText(/python \d+ warm/).waitFor({ timeout: 15_000 });
+      // python, node, go and typescript in the chart: four rows, which squeezed the output to a few lines.
+      await f.locator('#chart .chart-row', { hasText: 'go' }).waitFor({ timeout: 30_000 });
+      await f.locator('#chart .chart-row', { hasText: /types/ }).waitFor({ timeout: 30_000 });
+      const h = await f.evaluate(() => ({ output: document.querySelector('#output').clientHeight, chart: document.querySelector('footer').clientHeight }));
+      if (h.output <= h.chart) throw new Error(`the output has ${h.output} px, the pool chart ${h.chart} px`);
+    });
+
     await check('stdin typed into the panel reaches the program', async () => {
       const f = await runFile(page, 'echo.py', 'name?', 'running');
       await f.locator('#stdin').fill('sandbox');
@@ -624,7 +644,7 @@ async function main() {
   process.exit(failed || !results.length ? 1 : 0);
 }
 
-module.exports = { writeWorkspace, USER_SETTINGS };
+module.exports = { writeWorkspace, USER_SETTINGS, startCodeServer, browser, workbenchUrl, baseEnv, openFile, runCommand, panelFrame, E2E, CODE_SERVER };
 
 if (require.main === module) {
   main().catch((e) => {

@@ -132,6 +132,18 @@ async function checks({ page, check, openFile, panelFrame, ROOT }) {
     await waitForTerminal(page, /■ cancelled/);
   });
 
+  await check('keys typed into the sandbox terminal while nothing runs get one hint (they were swallowed without a word)', async () => {
+    await waitForTerminal(page, /■ cancelled/);
+    await page.locator('.terminal-wrapper.active .xterm, .xterm').last().click();
+    await page.keyboard.type('ls');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('again');
+    await page.keyboard.press('Enter');
+    const text = await waitForTerminal(page, /Nothing runs here now: ▶ in an editor's title \((Ctrl|Cmd)\+Alt\+Enter\) runs its file/);
+    if (text.split('Nothing runs here now').length !== 2) throw new Error(`the hint is not shown once:\n${text}`);
+    await openFile(page, 'hello.py');
+  });
+
   await check('a run while the warmbox tab is hidden: its output and outcome are there when the tab is shown', async () => {
     await openFile(page, 'slow.py');
     await keyInEditor(page, 'Control+Alt+Enter');

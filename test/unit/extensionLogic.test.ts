@@ -98,5 +98,8 @@ describe('outcome lines', () => {
       describeOutcome({ ...base, outcome: 'infra-error', exitCode: null, infraReason: 'docker-unreachable', message: 'Docker is not reachable', durationMs: 1500 } as RunResult),
       'infra-error (docker-unreachable): Docker is not reachable · 1.50 s',
     );
+    // Seen in a walk: "■ cancelled: cancelled by the user". The outcome's name still leads the line.
+    assert.equal(describeOutcome({ ...base, outcome: 'cancelled', exitCode: null, message: 'cancelled by the user', durationMs: 596 } as RunResult), 'cancelled by the user · 596 ms');
+    assert.equal(describeOutcome({ ...base, outcome: 'timeout', exitCode: null, message: 'ran past 10 s', durationMs: 10_000 } as RunResult), 'timeout: ran past 10 s · 10.00 s');
   });
 });

@@ -2,7 +2,7 @@ import { strict as assert } from 'assert';
 import type { ContainerInfo, PoolChangedNotification, ProfileStats } from '../../../daemon/protocol';
 import { findPathLinks, LinkHold } from '../../../media/src/links';
 import { age, containerRows, RedrawGate, viewSignature } from '../../../extension/views/containerRows';
-import { statusText } from '../../../extension/views/statusText';
+import { statusCounts, statusText, tooltipSets } from '../../../extension/views/statusText';
 
 const set = (over: Partial<ProfileStats> = {}): ProfileStats => ({
   profile: 'python', name: 'python', isDefault: true, limits: { memoryMb: 256, cpus: 1, pids: 128, network: false }, image: 'warmbox/python:2',
@@ -63,6 +63,31 @@ describe('the status bar text', () => {
     assert.equal(statusText(set()), 'python 2 warm');
     assert.equal(statusText(set({ idle: 1, busy: 1 })), 'python 1 warm · 1 busy');
     assert.equal(statusText(set({ idle: 0, minSize: 0 })), 'python warms on first run');
+  });
+
+  // Seen in a walk: a C file showed "python 2 warm", and a project's first run came cold under "python 2 warm".
+  it("is about the editor's profile and the sets that serve its project, never another profile's", () => {
+    const sets = [
+      set(),
+      set({ profile: 'node', name: 'node', idle: 1 }),
+      set({ profile: 'python@proj', name: 'python', isDefault: false, idle: 1, busy: 1 }),
+      set({ profile: 'python:reuse@proj', name: 'python', isDefault: false, idle: 1, minSize: 0 }),
+      set({ profile: 'python@other', name: 'python', isDefault: false, idle: 2 }),
+    ];
+    assert.equal(statusText(statusCounts(sets, { profile: 'python', project: 'proj' })), 'python 2 warm · 1 busy');
+    assert.equal(statusText(statusCounts(sets, { profile: 'python' })), 'python 2 warm');
+    // A profile with no set yet, and a project whose set is not made yet: the first run starts them.
+    assert.equal(statusText(statusCounts(sets, { profile: 'c', project: 'proj' })), 'c warms on first run');
+    assert.equal(statusText(statusCounts(sets, { profile: 'node', project: 'proj' })), 'node warms on first run');
+    assert.equal(statusText(statusCounts(sets, { profile: 'node' })), 'node 1 warm');
+  });
+
+  it('its tooltip lists the sets that hold sandboxes and the focused profile, and only names the thirteen others', () => {
+    const zero = { idle: 0, minSize: 0 };
+    const sets = [set(), set({ profile: 'lua', name: 'lua', ...zero }), set({ profile: 'c', name: 'c', ...zero }), set({ profile: 'php', name: 'php', ...zero, lastError: 'no image' })];
+    const t = tooltipSets(sets, { profile: 'c', project: 'proj' });
+    assert.deepEqual(t.rows.map((x) => x.profile), ['python', 'c', 'php']);
+    assert.deepEqual(t.idle, ['lua']);
   });
 });
 

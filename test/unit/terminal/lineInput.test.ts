@@ -55,6 +55,6 @@ describe('sandbox terminal: line input', () => {
       runId: 'r', outcome: 'exited', exitCode: 0, profile: 'python', containerId: 'c', warm: true, isolation: 'fresh', acquireMs: 1, durationMs: 42, stdoutBytes: 0, stderrBytes: 0, truncated: false,
     };
     assert.equal(outcomeLine(r), '\x1b[32m■ exited 0 · 42 ms · warm\x1b[0m');
-    assert.match(outcomeLine({ ...r, outcome: 'cancelled', exitCode: null, message: 'cancelled by the user', warm: false }), /^\x1b\[33m■ cancelled: cancelled by the user · 42 ms · cold/);
+    assert.match(outcomeLine({ ...r, outcome: 'cancelled', exitCode: null, message: 'cancelled by the user', warm: false }), /^\x1b\[33m■ cancelled by the user · 42 ms · cold/);
   });
 });
