@@ -150,12 +150,25 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     conn.subscribed = on;
     return { stats: pools.stats(runs.active, ctx.conns.size), containers: pools.containers() };
   });
-  handle(rpc, Methods.poolWant, (raw, conn): PoolWantResult => {
-    const { profiles } = v.poolWantParams(raw);
-    const unknown = profiles.filter((p) => !config.profiles.has(p));
+  handle(rpc, Methods.poolWant, async (raw, conn): Promise<PoolWantResult> => {
+    const { profiles, projects = [] } = v.poolWantParams(raw);
+    const asked = [...profiles, ...projects.flatMap((w) => w.profiles)];
+    const unknown = [...new Set(asked.filter((p) => !config.profiles.has(p)))];
     const wanted = pools.setWishes(conn.id, profiles.filter((p) => config.profiles.has(p)));
-    log.info(`client ${conn.id} (${conn.client}) wants ${profiles.join(', ') || 'nothing'} warm; kept warm: ${wanted.join(', ') || 'none'}`);
-    return { wanted, unknown };
+    // Project sets: shaped as the project's runs will be, on the image they would get now (never built for a wish).
+    const shapes: Parameters<typeof pools.pinSets>[1] = [];
+    for (const w of projects) {
+      for (const name of w.profiles) {
+        const shape = { profile: name, project: w.project, settings: w.settings, workspaceSettings: w.workspaceSettings };
+        const profile = config.profiles.has(name) ? pools.resolve(shape) : undefined;
+        if (!profile) continue;
+        const ready = await envs.readyImage(w.project.root, profile);
+        if (ready) shapes.push({ shape, env: { image: ready.image, preload: envs.preloadFor(w.project.root, name) } });
+      }
+    }
+    const sets = pools.pinSets(conn.id, shapes);
+    log.info(`client ${conn.id} (${conn.client}) wants ${profiles.join(', ') || 'nothing'} warm${sets.length ? ` and the sets ${sets.join(', ')}` : ''}; kept warm: ${wanted.join(', ') || 'none'}`);
+    return { wanted, unknown, projectSets: sets };
   });
   handle(rpc, Methods.poolHistory, (raw): PoolHistoryResult => {
     recordHistory();

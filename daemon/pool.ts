@@ -63,6 +63,8 @@ export class ProfilePool {
   lastUsed: number;
   /** A default set: some client wants it warm (`pool/want`), or no client said what it wants (all are). */
   wished = true;
+  /** A client asked for this (project) set to be kept warm (pool/want's projects): it never counts as unused. */
+  pinned = false;
   /** A run asked for it since the daemon started. */
   usedOnce = false;
   readonly sandboxes = new Set<Sandbox>();
@@ -108,7 +110,7 @@ export class ProfilePool {
 
   /** No run asked for this (non-default) set within setIdleMs. */
   unused(now = Date.now()): boolean {
-    return (!this.isDefault || this.profile.warmOnUse) && now - this.lastUsed >= this.opts.setIdleMs;
+    return !this.pinned && (!this.isDefault || this.profile.warmOnUse) && now - this.lastUsed >= this.opts.setIdleMs;
   }
 
   /** Sandboxes to keep armed: the profile's minSize while the set is in use. */

@@ -282,7 +282,44 @@ export class PoolManager {
 
   /** A client went: its wishes go with it. */
   dropWishes(client: number): void {
+    if (this.pins.delete(client)) this.applyPins();
     if (this.wishes?.delete(client)) this.applyWishes();
+  }
+
+  /** The project sets each client asked to keep warm (pool/want's projects), by connection. */
+  private readonly pins = new Map<number, Set<ProfilePool>>();
+
+  /**
+   * A client's project wishes (replacing its earlier ones): each run shape's set is made now, as its first run would
+   * make it, and kept warm while anyone wishes it; a set nobody wishes any more drains as unused sets do.
+   */
+  pinSets(client: number, shapes: { shape: RunShape; env?: ProjectEnvironment }[]): string[] {
+    const mine = new Set<ProfilePool>();
+    for (const { shape, env } of shapes) {
+      try {
+        const target = this.forRun(shape, env);
+        if (target) mine.add(target.pool);
+      } catch (e) {
+        // (a broken warmbox.json: its runs are refused with the reason; nothing to warm)
+        this.log.info(`not warming ${shape.profile} for ${shape.project?.root}: ${(e as Error).message}`);
+      }
+    }
+    this.pins.set(client, mine);
+    this.applyPins();
+    return [...mine].map((p) => p.key).sort();
+  }
+
+  private applyPins(): void {
+    const pinned = new Set([...this.pins.values()].flatMap((s) => [...s]));
+    const now = Date.now();
+    for (const pool of this.pools.values()) {
+      const was = pool.pinned;
+      pool.pinned = pinned.has(pool);
+      // Unpinned: it counts as used now, so it stays for the usual idle time before it drains.
+      if (was && !pool.pinned) pool.lastUsed = now;
+    }
+    this.fillAll();
+    this.onChange();
   }
 
   private applyWishes(): void {

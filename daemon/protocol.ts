@@ -392,12 +392,32 @@ export interface ContainerIdParams { id: string }
  * and those a run used within `setIdleMs` (others warm on first use). Wishes of all clients add up: one window's
  * wishes never make another's sets go cold. Sizes stay the user's (`config/set`).
  */
-export interface PoolWantParams { profiles: string[] }
+export interface PoolWantParams {
+  /** Profiles whose default sets (single files, untitled editors) to keep warm. */
+  profiles: string[];
+  /** Projects whose sets to keep warm: a file in a workspace folder runs in its project's own set (see ProjectWish). */
+  projects?: ProjectWish[];
+}
+
+/**
+ * A window's wish for one project: keep warm the sets its runs of these profiles will use, shaped as those runs will
+ * be (the project's root and copy options, the sandbox settings). A project whose environment is not built yet is
+ * not built for a wish: its first run builds it.
+ */
+export interface ProjectWish {
+  /** As a run sends it; `file` is any file of the project. */
+  project: RunProject;
+  profiles: string[];
+  settings?: RunStartParams['settings'];
+  workspaceSettings?: RunStartParams['workspaceSettings'];
+}
 export interface PoolWantResult {
   /** The default sets kept warm now, for any client. */
   wanted: string[];
   /** Names asked for that are not profiles (ignored). */
   unknown: string[];
+  /** The project sets kept warm for this client (pool/stats names), made now if they were not there. */
+  projectSets: string[];
 }
 
 export interface PoolHistoryParams {

@@ -3,7 +3,7 @@ import { JSONRPCErrorException } from 'json-rpc-2.0';
 import { LIMIT_RANGES, RUN_LIMITS } from './config';
 import * as path from 'path';
 import { ENV_NAME } from './armScript';
-import { EnvBuildParams, EnvCancelParams, EnvPruneParams, EnvRemoveParams, ErrorCodes, IsolationMode, MAX_CODE_BYTES, OutputRequest, OutputStreams, RunProject, RunStartParams, RunStdinParams, ConfigOverrides, SandboxSettings, ProfileResolveParams } from './protocol';
+import { EnvBuildParams, EnvCancelParams, EnvPruneParams, EnvRemoveParams, ErrorCodes, IsolationMode, MAX_CODE_BYTES, OutputRequest, OutputStreams, RunProject, RunStartParams, RunStdinParams, ConfigOverrides, SandboxSettings, ProfileResolveParams, PoolWantParams, ProjectWish } from './protocol';
 
 export { MAX_CODE_BYTES };
 
@@ -243,12 +243,25 @@ export function helloParams(raw: unknown): { client: string; protocolVersion: nu
   return { client: optString(o, 'client', 64) ?? '?', protocolVersion: optNumber(o, 'protocolVersion', 0, 1e6) ?? 0 };
 }
 
-export function poolWantParams(raw: unknown): { profiles: string[] } {
-  const list = object(raw).profiles;
+function profileList(list: unknown, k: string): string[] {
   if (!Array.isArray(list) || list.length > 256 || !list.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 64)) {
-    throw invalid('profiles must be a list of profile names (at most 256)');
+    throw invalid(`${k} must be a list of profile names (at most 256)`);
   }
-  return { profiles: [...new Set(list as string[])] };
+  return [...new Set(list as string[])];
+}
+
+export function poolWantParams(raw: unknown): PoolWantParams {
+  const o = object(raw);
+  const profiles = profileList(o.profiles, 'profiles');
+  if (o.projects === undefined || o.projects === null) return { profiles };
+  if (!Array.isArray(o.projects) || o.projects.length > 64) throw invalid('projects must be a list of at most 64 project wishes');
+  const projects = o.projects.map((w, i): ProjectWish => {
+    const p = object(w, `projects[${i}]`);
+    const project = optProject(p, 'project');
+    if (!project) throw invalid(`projects[${i}].project is required`);
+    return { project, profiles: profileList(p.profiles, `projects[${i}].profiles`), settings: optSettings(p, 'settings'), workspaceSettings: optSettings(p, 'workspaceSettings') };
+  });
+  return { profiles, projects };
 }
 
 export function poolHistoryParams(raw: unknown): { since?: number } {

@@ -53,7 +53,12 @@ function inspector(scope?: vscode.Uri): Inspect {
 
 /** The sandbox settings a run of this document carries (folder settings of its folder included). */
 export function runSettingsFor(doc: vscode.TextDocument): RunSettingsPlan {
-  return runSettings(inspector(doc.isUntitled ? undefined : doc.uri), vscode.workspace.isTrusted);
+  return runSettingsAt(doc.isUntitled ? undefined : doc.uri);
+}
+
+/** The sandbox settings runs of files under this folder carry (a pool wish is shaped as they will be). */
+export function runSettingsAt(scope: vscode.Uri | undefined): RunSettingsPlan {
+  return runSettings(inspector(scope), vscode.workspace.isTrusted);
 }
 
 /** What this window may push with config/set: undefined for nothing. */

@@ -3,8 +3,9 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { DaemonClient } from '../daemon/client';
-import { ConfigOverrides, Methods, Notifications, PoolChangedNotification, PoolWantResult } from '../daemon/protocol';
+import { ConfigOverrides, Methods, Notifications, PoolChangedNotification, PoolWantParams, PoolWantResult } from '../daemon/protocol';
 import { RestartPolicy } from './restartPolicy';
+import { wishedProfiles } from './pool/wishes';
 
 export type LinkState = 'connecting' | 'connected' | 'down' | 'failed';
 
@@ -40,20 +41,22 @@ export class DaemonConnection implements vscode.Disposable {
   readonly pushed: ConfigOverrides[] = [];
 
   /** What this window asks the daemon to keep warm (set by activate); undefined: it asks for nothing. */
-  wishes?: () => Promise<string[] | undefined>;
-  /** The last `pool/want` this window sent, and the daemon's answer (tests read them). */
-  lastWishes?: { asked: string[]; wanted: string[] };
+  wishes?: () => Promise<PoolWantParams | undefined>;
+  /** The last `pool/want` this window sent (every profile it names in `asked`), and the daemon's answer (tests read them). */
+  lastWishes?: { sent: string; asked: string[]; wanted: string[]; projectSets: string[] };
 
-  /** Tells the daemon which profiles this window wants warm; asked again when that may have changed. */
+  /** Tells the daemon which profiles and project sets this window wants warm; asked again when that may have changed. */
   async pushWishes(): Promise<void> {
     const c = this.client;
     if (!c || c.isClosed || !this.wishes) return;
     try {
-      const asked = await this.wishes();
-      if (!asked || (this.lastWishes && this.lastWishes.asked.join() === asked.join())) return;
-      const r = await c.request(Methods.poolWant, { profiles: asked }, REQUEST_TIMEOUT_MS);
-      this.lastWishes = { asked, wanted: r.wanted };
-      this.log.info(`asked the daemon to keep ${asked.join(', ') || 'nothing'} warm; it keeps ${r.wanted.join(', ') || 'none'} warm`);
+      const w = await this.wishes();
+      const sent = w && JSON.stringify(w);
+      if (!w || !sent || this.lastWishes?.sent === sent) return;
+      const r = await c.request(Methods.poolWant, w, REQUEST_TIMEOUT_MS);
+      this.lastWishes = { sent, asked: wishedProfiles(w), wanted: r.wanted, projectSets: r.projectSets };
+      const sets = r.projectSets.length ? ` and the sets ${r.projectSets.join(', ')}` : '';
+      this.log.info(`asked the daemon to keep ${this.lastWishes.asked.join(', ') || 'nothing'} warm; it keeps ${r.wanted.join(', ') || 'none'}${sets} warm`);
     } catch (e) {
       this.log.warn(`the pool wishes were not sent: ${(e as Error).message}`);
     }

@@ -114,6 +114,19 @@ export class EnvironmentManager {
     return this.use(st);
   }
 
+  /**
+   * The image a project's set can warm on now, without building anything: the profile's own when there is nothing to
+   * install, the environment when it is built; undefined when it is not (its first run builds it, with progress).
+   */
+  async readyImage(root: string, profile: Profile): Promise<{ image?: string } | undefined> {
+    const st = this.state(root, profile);
+    const p = await this.plan(st).catch(() => ({ error: 'unreadable' }) as Planned);
+    if (p.error) return undefined;
+    if (!p.plan) return {};
+    if (st.current?.hash === p.plan.hash) return { image: st.current.tag };
+    return (await this.exists(p.plan.tag)) ? { image: p.plan.tag } : undefined;
+  }
+
   /** warmbox.json's `preload` for a profile (the zero-start issue imports them before a run arrives); [] when broken. */
   preloadFor(root: string, profile: string): string[] {
     try {

@@ -22,7 +22,11 @@ describe('issue 13: selections, diagnostics, warm pool (trusted workspace)', () 
     const node = s.profiles.find((p) => p.profile === 'node')!;
     // The user's settings ask for 1 warm node sandbox: kept only once a run used node.
     assert.ok(node.minSize === 0 || node.runs > 0, `node is kept warm (minSize ${node.minSize}) with no node file and no node run`);
-    assert.ok(s.profiles.find((p) => p.profile === 'python')!.minSize > 0);
+    // Its files are in a workspace folder: the folder's own sets are made and kept warm (runs there use them), not the
+    // general ones, which serve only files outside the folders.
+    assert.ok(wishes.projectSets.some((k) => k.startsWith('python@')), JSON.stringify(wishes.projectSets));
+    assert.ok(s.profiles.some((p) => p.profile.startsWith('python@') && p.minSize > 0), 'the folder\'s python set is not kept warm');
+    assert.equal(s.profiles.find((p) => p.profile === 'python')!.minSize, 0, 'the general python set is kept warm though no file outside the folder asked');
   });
 
   it('an indented selection (lines inside a function) runs dedented; its traceback lines are the editor lines', async () => {

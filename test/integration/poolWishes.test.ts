@@ -1,6 +1,9 @@
 // Issue 13: a window warms only the profiles its workspace uses (pool/want), others on first use; wishes of several
 // clients add up. Real daemon, real engine.
 import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Methods, PoolWantResult } from '../../daemon/protocol';
 import { profileStats, runToEnd, startDaemon, stats, TestDaemon, waitUntil } from '../helpers/daemon';
 
@@ -52,6 +55,38 @@ describe('warm what the workspace uses (pool/want, real engine)', function () {
     assert.match(r.stdout.toString(), /first use/);
     assert.ok(await waitUntil(async () => profileStats(await stats(d.client), 'node').idle === 1, 30_000), 'node was not kept warm after its first run');
     assert.equal(profileStats(await stats(d.client), 'node').minSize, 1);
+  });
+
+  it("a window's project wishes make its folder's sets now, armed with the copy: the folder's first run is warm", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wbwish-'));
+    const built = fs.mkdtempSync(path.join(os.tmpdir(), 'wbwish-env-'));
+    try {
+      fs.writeFileSync(path.join(root, 'helper.py'), 'WHO = "the neighbour"\n');
+      fs.writeFileSync(path.join(root, 'main.py'), 'import helper\nprint("hello from", helper.WHO)\n');
+      // A project whose environment is not built: a wish never builds it (its first run does, with progress).
+      fs.writeFileSync(path.join(built, 'requirements.txt'), 'nothing-here==1.0\n');
+      fs.writeFileSync(path.join(built, 'main.py'), 'print(1)\n');
+      const r = await d.client.request(Methods.poolWant, {
+        profiles: [],
+        projects: [
+          { project: { root, file: 'main.py' }, profiles: ['python', 'cobol'] },
+          { project: { root: built, file: 'main.py' }, profiles: ['python'] },
+        ],
+      });
+      assert.equal(r.projectSets.length, 1, JSON.stringify(r));
+      assert.match(r.projectSets[0], /^python@wbwish-/);
+      assert.deepEqual(r.unknown, ['cobol']);
+      const set = r.projectSets[0];
+      assert.ok(await waitUntil(async () => profileStats(await stats(d.client), set).idle >= 1, 30_000), `${set} never warmed`);
+      const run = await runToEnd(d.client, { profile: 'python', code: fs.readFileSync(path.join(root, 'main.py'), 'utf8'), project: { root, file: 'main.py' } });
+      assert.equal(run.result.outcome, 'exited', run.result.message);
+      assert.equal(run.stdout.toString(), 'hello from the neighbour\n');
+      assert.equal(run.result.warm, true, 'the first run in the wished folder was cold');
+      assert.ok(!(await stats(d.client)).profiles.some((p) => p.profile.includes('wbwish-env')), 'a set was made for a project whose environment is not built');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(built, { recursive: true, force: true });
+    }
   });
 
   it('refuses wishes that are not a list of names', async () => {
