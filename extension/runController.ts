@@ -27,6 +27,9 @@ import { profileFor } from './languages/runnable';
 import type { OutputFiles } from './views/outputFiles';
 import type { OutputPanel } from './views/outputPanel';
 
+/** How long a run may wait for its sandbox before the terminal says one is starting (a warm one answers in ms). */
+const SLOW_START_MS = 400;
+
 interface Current {
   runId: string;
   /** Set once the daemon has taken the run. */
@@ -251,6 +254,9 @@ export class RunController implements vscode.Disposable {
       );
       t.terminal.show(true);
     }
+    // A run that finds no warm sandbox waits for one to start (a second or two): the terminal says so rather than
+    // showing nothing under its header. Notices (an environment building) and the run's start end the wait.
+    const slowStart = setTimeout(() => current.terminal?.output(`\x1b[2m[warmbox] no warm sandbox for this run: starting one…\x1b[0m\n`), SLOW_START_MS);
     let handle: RunHandle;
     try {
       handle = await client.run(
@@ -266,12 +272,21 @@ export class RunController implements vscode.Disposable {
         },
         {
           // The run waits for its project's environment, or runs without it: said in the panel, dimmed, before any output.
-          onNotice: (message) => this.panel.post({ type: 'output', runId, stream: 'stdout', text: `\x1b[2m[warmbox] ${message.replace(/\n/g, '\n[warmbox] ')}\x1b[0m\n` }),
-          onStarted: (n) => this.panel.post({ type: 'started', runId: n.runId, containerId: n.containerId, acquireMs: n.acquireMs, warm: n.warm }),
+          onNotice: (message) => {
+            clearTimeout(slowStart);
+            const text = `\x1b[2m[warmbox] ${message.replace(/\n/g, '\n[warmbox] ')}\x1b[0m\n`;
+            this.panel.post({ type: 'output', runId, stream: 'stdout', text });
+            current.terminal?.output(text);
+          },
+          onStarted: (n) => {
+            clearTimeout(slowStart);
+            this.panel.post({ type: 'started', runId: n.runId, containerId: n.containerId, acquireMs: n.acquireMs, warm: n.warm });
+          },
           onOutput: (stream, data) => this.output(current, stream, decoders[stream].decode(data, { stream: true })),
         },
       );
     } catch (e) {
+      clearTimeout(slowStart);
       this.live.delete(runId);
       this.updateContext();
       current.terminal?.end(`\x1b[31m■ not started: ${(e as Error).message}\x1b[0m`);
@@ -286,7 +301,7 @@ export class RunController implements vscode.Disposable {
 
     let result: RunResult;
     try {
-      result = await handle.result;
+      result = await handle.result.finally(() => clearTimeout(slowStart));
     } catch (e) {
       result = {
         runId: handle.runId, outcome: 'infra-error', exitCode: null, message: (e as Error).message, infraReason: 'shutting-down', profile,

@@ -175,7 +175,8 @@ describe('warmbox in VS Code: project runs', () => {
     const live = a.ctx.conn.lastPool!;
     const set = live.stats.profiles.find((p) => p.profile === 'python')!;
     const twice = {
-      stats: { ...live.stats, profiles: [{ ...set, profile: 'python@ws' }, { ...set, profile: 'python@ws' }] },
+      // (each with a sandbox: the view lists sets that have some, whatever the live pool holds now)
+      stats: { ...live.stats, profiles: [{ ...set, profile: 'python@ws', idle: 1 }, { ...set, profile: 'python@ws', idle: 1 }] },
       containers: [{ id: 'c1', shortId: 'c1', profile: 'python', pool: 'python@ws', state: 'idle' as const, uses: 0, createdAt: 0, ageMs: 0 }],
     };
     a.ctx.tree.update(twice);
