@@ -169,6 +169,47 @@ describe('faults: red team — prestart, compile phase, build cache, end markers
     });
   }
 
+  it('args, project file names, folders and outputs with leading/trailing blanks, quotes, $\' and line breaks arrive byte-exact (prestart and plain, merged and apart)', async () => {
+    // PID 1 reads the meta block with busybox's `read`, which trims blanks at a line's ends: every word must still
+    // reach the program as it was sent, through the pre-started interpreters' spec channel and the plain start alike.
+    const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 1, maxSize: 1, maxUses: 1000 }, node: { minSize: 1, maxSize: 1, maxUses: 1000 }, shell: { minSize: 0, maxSize: 1, maxUses: 1000 } } });
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-redteam-blanks-'));
+    try {
+      const args = [' lead', 'trail ', '  both  ', '\ttab\t', ' ', '', 'new\nline ', ' \r\n', "$'x\\n'", "'", '\\', ' \\ ', '$(id) `id`', 'é Ё ā '];
+      const sub = ' d ';
+      const files = { python: [' a .py ', `${sub}/  b .py`], node: [' a .js ', `${sub}/  b .js`] };
+      const pyCode = 'import json, os, sys\nopen(" out .txt ", "w").write("x")\nprint(json.dumps([os.path.basename(sys.argv[0]), os.path.basename(os.getcwd()), sys.argv[1:]], ensure_ascii=False, separators=(",", ":")))\n';
+      const jsCode = 'const fs = require("fs"), path = require("path");\nfs.writeFileSync(" out .txt ", "x");\nconsole.log(JSON.stringify([path.basename(process.argv[1]), path.basename(process.cwd()), process.argv.slice(2)]));\n';
+      fs.mkdirSync(path.join(root, sub));
+      for (const f of [...files.python]) fs.writeFileSync(path.join(root, f), pyCode);
+      for (const f of [...files.node]) fs.writeFileSync(path.join(root, f), jsCode);
+      const seen: string[] = [];
+      let ok = true;
+      for (const profile of ['python', 'node'] as const) {
+        for (const file of files[profile]) {
+          for (const streams of ['separate', 'merged'] as const) {
+            const r = await runToEnd(d.client, { profile, code: profile === 'python' ? pyCode : jsCode, args, project: { root, file }, outputs: {}, streams, isolation: 'reuse' });
+            const want = JSON.stringify([path.posix.basename(file), file.includes("/") ? sub : "work", args]) + '\n';
+            const outs = (r.result.outputs?.files ?? []).map((o) => o.path);
+            const good = r.result.outcome === 'exited' && r.stdout.toString() === want && JSON.stringify(outs) === JSON.stringify([file.includes('/') ? `${sub}/ out .txt ` : ' out .txt ']);
+            if (!good) seen.push(`${profile} ${JSON.stringify(file)} ${streams}: ${r.result.outcome} ${JSON.stringify(r.stdout.toString())} ${r.stderr.toString().slice(0, 300)} outputs ${JSON.stringify(outs)}`);
+            ok &&= good;
+          }
+        }
+      }
+      // The plain start of a shell program, with run variables too.
+      const sh = await runToEnd(d.client, { profile: 'shell', code: 'for a; do printf "<%s>" "$a"; done; printf "[%s]" "$V"', args, env: { V: ' v\n\\ ' }, isolation: 'reuse' });
+      const wantSh = args.map((a) => `<${a}>`).join('') + '[ v\n\\ ]';
+      if (sh.stdout.toString() !== wantSh) seen.push(`shell: ${JSON.stringify(sh.stdout.toString())}`);
+      ok &&= sh.stdout.toString() === wantSh;
+      record('redteam: blanks, quotes and line breaks in args, file names, folders and outputs', ok ? `${files.python.length * 4 + 1} runs byte-exact` : seen.join(' ; '), ok);
+      assert.ok(ok, seen.join('\n'));
+    } finally {
+      await d.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   describe('compiled languages (reuse)', () => {
     let d: TestDaemon;
     before(async () => {
