@@ -207,7 +207,7 @@ function runLoop(o: ArmOptions): string {
   read -r tag sec nonce sync clen dlen xlen outn outs tmo || exit 0
   [ "$tag" = WBRUN ] && [ "$sec" = "$secret" ] || exit 92
   # eo: where the program's stderr goes (1 when the run asked for its streams merged, in the order written).
-  f=; cwd=.; wbenv=; eo=2; wbnow=0; set --
+  f=; cwd=.; wbenv=; eo=2; set --
   # One line (newlines inside words are written \$'\\n'): read by the shell itself, no process to start.
   read -r meta || exit 92
   eval "$meta"
@@ -222,8 +222,10 @@ function runLoop(o: ArmOptions): string {
     continue; }
   ooms; o0=$o
   # Files newer than this stamp may be the run's outputs. busybox find compares whole seconds, so the stamp is a
-  # second before the daemon's clock at the request: what is merely unchanged in that second the daemon drops by content.
-  [ "$outn" -gt 0 ] && touch -d "@$((wbnow - 1))" ${PRIVATE_DIR}/stamp
+  # second old: what is merely unchanged in that second the daemon drops by content. The clock is the container's (the
+  # shell's own EPOCHSECONDS, no process), the one the program's files get: a daemon's clock ahead of the engine's (a
+  # desktop VM, a remote engine) would hide them.
+  [ "$outn" -gt 0 ] && touch -d "@$((EPOCHSECONDS - 1))" ${PRIVATE_DIR}/stamp
   # (relay first, then the plain start: the program's open of its stdin waits for the relay's)
   ${o.prestart ? PRESTART_RUN : 'if'} relay; [ "$cwd" = . ] && [ -z "$wbenv" ]; then
     ${run} ${cmd} "$@" < ${PRIVATE_DIR}/in 4<&- 2>&$eo
@@ -316,14 +318,13 @@ export function shWord(s: string): string {
   return `$'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
 }
 
-export function encodeHeader(h: RunHeader, now = Date.now()): Buffer {
+export function encodeHeader(h: RunHeader): Buffer {
   const env = Object.entries(h.env).map(([k, v]) => shWord(`${k}=${v}`)).join(' ');
   // Shell words PID 1 evaluates: every value is quoted, names are checked by the daemon before they get here.
   const b = h.build;
   const build =
     b?.mode === 'build' ? `wbc=build; wbctmo=${b.timeoutS}; wbamax=${b.maxArtifactBytes}; wbalen=0` : b?.mode === 'hit' ? `wbc=hit; wbalen=${b.artifact.length}` : b ? 'wbc=have; wbalen=0' : 'wbc=; wbalen=0';
-  // wbnow: the outputs' time stamp comes from the daemon's clock (PID 1 would start a process to read the time).
-  const meta = Buffer.from(`f=${shWord(h.file)}; cwd=${shWord(h.cwd)}; wbenv=${shWord(env)}; ${build}; wbnow=${Math.floor(now / 1000)};${h.merged ? ' eo=1;' : ''} set -- ${h.args.map(shWord).join(' ')}\n`);
+  const meta = Buffer.from(`f=${shWord(h.file)}; cwd=${shWord(h.cwd)}; wbenv=${shWord(env)}; ${build};${h.merged ? ' eo=1;' : ''} set -- ${h.args.map(shWord).join(' ')}\n`);
   const delta = h.delta ?? Buffer.alloc(0);
   const deleted = h.deleted?.length ? Buffer.from(h.deleted.map((p) => `${p}\n`).join('')) : Buffer.alloc(0);
   const out = h.outputs ?? { maxFiles: 0, maxBytes: 0 };

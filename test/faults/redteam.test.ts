@@ -210,6 +210,24 @@ describe('faults: red team — prestart, compile phase, build cache, end markers
     }
   });
 
+  it("a run's output files are found by the engine's clock: an engine 3 s behind the daemon (a desktop VM after sleep) loses none", async () => {
+    // The daemon's clock runs 3 s ahead of the engine's here (a preloaded shim): the program's files carry the
+    // engine's time, so a time stamp taken from the daemon's clock would make them look older than the run.
+    const shim = path.join(os.tmpdir(), `wb-redteam-clock-${process.pid}.js`);
+    fs.writeFileSync(shim, 'const now = Date.now; Date.now = () => now() + 3000;\n');
+    const d = await startDaemon({ profiles: { python: { minSize: 1, maxSize: 1 }, node: { minSize: 0 }, shell: { minSize: 0 } } }, { NODE_OPTIONS: `--require ${shim}` });
+    try {
+      const r = await runToEnd(d.client, { profile: 'python', code: 'open("made.txt", "w").write("made")\nprint("ok")\n', outputs: {} });
+      const got = (r.result.outputs?.files ?? []).map((f) => f.path);
+      const ok = r.result.outcome === 'exited' && JSON.stringify(got) === '["made.txt"]';
+      record('redteam: output files with the engine 3 s behind the daemon', `${r.result.outcome}, outputs ${JSON.stringify(got)}`, ok);
+      assert.ok(ok, JSON.stringify({ result: r.result, out: r.stdout.toString(), err: r.stderr.toString() }));
+    } finally {
+      await d.stop();
+      fs.rmSync(shim, { force: true });
+    }
+  });
+
   describe('compiled languages (reuse)', () => {
     let d: TestDaemon;
     before(async () => {
