@@ -9,7 +9,7 @@
 // The protocol: the daemon first writes `WBARM <secret>` (random, per container, only ever in PID 1's memory) and
 // `WBPROJ <n>` + a tar of the project (empty for single files). PID 1 proves the interpreter runs, extracts the
 // project as the program's uid, says WBREADY, then blocks on its attached stdin. A run writes
-// `WBRUN <secret> <nonce> <sync> <code> <delta> <deleted> <out files> <out bytes> <backstop s>` (sizes), then the
+// `WBRUN <secret> <nonce> <sync> <code> <delta> <deleted> <out files> <out bytes> <backstop s> <meta>` (sizes), then the
 // meta line (file, working directory, env, args as quoted shell words), the code, a tar of what changed in the
 // project since the sandbox took its copy, the paths deleted since, and then stdin in length-prefixed frames that a
 // root relay copies to the program. A header without the secret ends the container. When the program ends PID 1
@@ -204,12 +204,13 @@ function runLoop(o: ArmOptions): string {
   const run = `$bb timeout -s KILL "$tmo" ${dropTo(o)}`;
   return `while :; do
   # The header, then the meta line (f, cwd, env, args as shell words), the code, a delta tar, paths deleted since.
-  read -r tag sec nonce sync clen dlen xlen outn outs tmo || exit 0
+  read -r tag sec nonce sync clen dlen xlen outn outs tmo mlen || exit 0
   [ "$tag" = WBRUN ] && [ "$sec" = "$secret" ] || exit 92
   # eo: where the program's stderr goes (1 when the run asked for its streams merged, in the order written).
   f=; cwd=.; wbenv=; eo=2; set --
-  # One line (newlines inside words are written \$'\\n'): read by the shell itself, no process to start.
-  read -r meta || exit 92
+  # One line (newlines inside words are written \$'\\n'): read by the shell itself, no process to start. But its read
+  # takes a byte per system call: a long line (large args or env, up to tens of MB) goes through dd instead.
+  if [ "$mlen" -gt ${META_READ_MAX} ]; then meta=$(take "$mlen") || exit 92; else read -r meta || exit 92; fi
   eval "$meta"
   [ -n "$f" ] || exit 92
   # The program's file, written by its uid (busybox's nsenter runs its own dd for the bare name).
@@ -306,6 +307,9 @@ export type BuildStep =
   | { mode: 'hit'; artifact: Buffer }
   | { mode: 'have' };
 
+/** The longest meta line PID 1's shell reads itself (a byte per system call); a longer one is taken by dd. */
+export const META_READ_MAX = 1024;
+
 /** Environment names a shell can export. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -328,7 +332,7 @@ export function encodeHeader(h: RunHeader): Buffer {
   const delta = h.delta ?? Buffer.alloc(0);
   const deleted = h.deleted?.length ? Buffer.from(h.deleted.map((p) => `${p}\n`).join('')) : Buffer.alloc(0);
   const out = h.outputs ?? { maxFiles: 0, maxBytes: 0 };
-  const line = `WBRUN ${h.secret} ${h.nonce} ${h.sync} ${h.code.length} ${delta.length} ${deleted.length} ${out.maxFiles} ${out.maxBytes} ${h.backstopS}\n`;
+  const line = `WBRUN ${h.secret} ${h.nonce} ${h.sync} ${h.code.length} ${delta.length} ${deleted.length} ${out.maxFiles} ${out.maxBytes} ${h.backstopS} ${meta.length}\n`;
   const artifact = b?.mode === 'hit' ? b.artifact : Buffer.alloc(0);
   return Buffer.concat([Buffer.from(line), meta, h.code, delta, deleted, artifact]);
 }

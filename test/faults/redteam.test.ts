@@ -197,12 +197,14 @@ describe('faults: red team — prestart, compile phase, build cache, end markers
           }
         }
       }
-      // The plain start of a shell program, with run variables too.
-      const sh = await runToEnd(d.client, { profile: 'shell', code: 'for a; do printf "<%s>" "$a"; done; printf "[%s]" "$V"', args, env: { V: ' v\n\\ ' }, isolation: 'reuse' });
-      const wantSh = args.map((a) => `<${a}>`).join('') + '[ v\n\\ ]';
-      if (sh.stdout.toString() !== wantSh) seen.push(`shell: ${JSON.stringify(sh.stdout.toString())}`);
-      ok &&= sh.stdout.toString() === wantSh;
-      record('redteam: blanks, quotes and line breaks in args, file names, folders and outputs', ok ? `${files.python.length * 4 + 1} runs byte-exact` : seen.join(' ; '), ok);
+      // The plain start of a shell program, with run variables too; the second meta line is long enough for dd.
+      for (const all of [args, [...args, ` ${"x\n '$'\\".repeat(400)} `]]) {
+        const sh = await runToEnd(d.client, { profile: 'shell', code: 'for a; do printf "<%s>" "$a"; done; printf "[%s]" "$V"', args: all, env: { V: ' v\n\\ ' }, isolation: 'reuse' });
+        const wantSh = all.map((a) => `<${a}>`).join('') + '[ v\n\\ ]';
+        if (sh.stdout.toString() !== wantSh) seen.push(`shell (${all.length} args): ${JSON.stringify(sh.stdout.toString().slice(0, 300))}`);
+        ok &&= sh.stdout.toString() === wantSh;
+      }
+      record('redteam: blanks, quotes and line breaks in args, file names, folders and outputs', ok ? `${files.python.length * 4 + 2} runs byte-exact` : seen.join(' ; '), ok);
       assert.ok(ok, seen.join('\n'));
     } finally {
       await d.stop();
@@ -225,6 +227,24 @@ describe('faults: red team — prestart, compile phase, build cache, end markers
     } finally {
       await d.stop();
       fs.rmSync(shim, { force: true });
+    }
+  });
+
+  it('a run with the largest env and args the daemon takes (~25 MB of meta line: the socket message cap is 32 MiB) ends readably within its timeout; the next run is fine', async () => {
+    // 120 variables of 65,536 three-byte characters: more than any exec takes (E2BIG), but PID 1 must get through the
+    // meta line fast enough to say so, not read it a byte at a time until the run's timeout.
+    const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 1, maxSize: 1, maxUses: 1000 } }, limits: { timeoutMs: 20_000 } });
+    try {
+      const env = Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`V${i}`, '€'.repeat(65536)]));
+      const t0 = Date.now();
+      const r = await runToEnd(d.client, { profile: 'shell', code: 'echo started', env, args: Array(256).fill('€'.repeat(4096)), isolation: 'reuse' });
+      const ms = Date.now() - t0;
+      const b = await runToEnd(d.client, { profile: 'shell', code: 'echo next', isolation: 'reuse' });
+      const ok = r.result.outcome === 'exited' && r.result.exitCode !== 0 && /too long/i.test(r.stderr.toString()) && b.stdout.toString() === 'next\n';
+      record('redteam: largest env and args (meta line ~25 MB)', `${r.result.outcome} ${r.result.exitCode} after ${ms} ms: ${JSON.stringify(r.stderr.toString().trim().slice(0, 120))}; next run ${JSON.stringify(b.stdout.toString())}`, ok);
+      assert.ok(ok, JSON.stringify({ r: r.result, err: r.stderr.toString().slice(0, 500), next: b.stdout.toString() + b.stderr }));
+    } finally {
+      await d.stop();
     }
   });
 

@@ -15,7 +15,7 @@ describe('arm script and run framing', () => {
     const delta = Buffer.from('tar-bytes');
     const h = encodeHeader({ secret: 's3', nonce: 'n1', sync: 'y1', file: 'src/my main.py', cwd: 'src', env: { A: "it's" }, code, delta, deleted: ['old.py'], args: ['x y'], backstopS: 35 });
     const meta = `f='src/my main.py'; cwd='src'; wbenv=${shQuote(shQuote("A=it's"))}; wbc=; wbalen=0; set -- 'x y'\n`;
-    const line = `WBRUN s3 n1 y1 ${code.length} ${delta.length} ${'old.py\n'.length} 0 0 35\n`;
+    const line = `WBRUN s3 n1 y1 ${code.length} ${delta.length} ${'old.py\n'.length} 0 0 35 ${Buffer.byteLength(meta)}\n`;
     assert.equal(h.toString(), line + meta + code.toString() + 'tar-bytes' + 'old.py\n');
     assert.equal(encodeArm('s3').toString(), 'WBARM s3\n');
     assert.equal(encodeSync('y1').toString(), '\nWBSYNC y1\n');
