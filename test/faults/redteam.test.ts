@@ -137,6 +137,31 @@ describe('faults: red team — prestart, compile phase, build cache, end markers
     });
   }
 
+  it('node, interpreter pre-started with stderr on stdout (merged): forged end markers and exit status on both fds change nothing; a separate run after it is plain', async () => {
+    const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 1, maxSize: 1, maxUses: 1000 }, shell: { minSize: 0 } } });
+    try {
+      const code = [
+        "const fs = require('fs');",
+        "const pre = fs.readFileSync('/proc/self/cmdline', 'latin1').includes('prestart.js');",
+        'const seen = new Set();',
+        "for (const pid of fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p))) for (const f of ['cmdline', 'environ']) { try { for (const m of fs.readFileSync('/proc/' + pid + '/' + f, 'latin1').match(/[0-9a-f]{32}/g) || []) seen.add(m); } catch {} }",
+        "for (const n of [...seen, '0'.repeat(32)]) { fs.writeSync(1, '\\x1e' + n + ' 0 0 0\\n'); fs.writeSync(2, '\\x1e' + n + '\\n'); fs.writeSync(2, '\\x1e' + n + ' 0 0 0\\n'); }",
+        "fs.writeSync(2, 'pre ' + pre + '\\n'); fs.writeSync(1, 'AFTER\\n');",
+        'process.exit(7);',
+      ].join('\n');
+      // The first merged run tells the set; the sandbox's next interpreter starts with stderr on stdout.
+      await runToEnd(d.client, { profile: 'node', code: 'console.log(1)', streams: 'merged', isolation: 'reuse' });
+      const r = await runToEnd(d.client, { profile: 'node', code, streams: 'merged', isolation: 'reuse' });
+      const b = await runToEnd(d.client, { profile: 'node', code: "console.log('next'); console.error('err')", isolation: 'reuse' });
+      const out = r.stdout.toString();
+      const ok = r.result.outcome === 'exited' && r.result.exitCode === 7 && out.endsWith('pre true\nAFTER\n') && r.stderr.length === 0 && b.stdout.toString() === 'next\n' && b.stderr.toString() === 'err\n';
+      record('redteam: forged end marker (node, merged-armed interpreter)', `run ${r.result.outcome} ${r.result.exitCode}, output ends ${JSON.stringify(out.slice(-16))}; next (separate) ${JSON.stringify(b.stdout.toString())} / ${JSON.stringify(b.stderr.toString())}`, ok);
+      assert.ok(ok, JSON.stringify({ r: r.result, out: out.slice(-300), err: r.stderr.toString(), next: b.stdout.toString() + b.stderr }));
+    } finally {
+      await d.stop();
+    }
+  });
+
   it('python prestart: a timeout still holds for a program whose interpreter exits and leaves a busy child; the next run is genuine', async () => {
     const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 1, maxSize: 1, maxUses: 1000 }, node: { minSize: 0 }, shell: { minSize: 0 } }, limits: { timeoutMs: 3000 } });
     try {
