@@ -305,6 +305,29 @@ int main(void) {
       assert.ok(ok, JSON.stringify({ a: a.stdout.toString() + a.stderr, b: b.stdout.toString() + b.stderr, c: c.stdout.toString() + c.stderr }));
     });
 
+    it('a program run from the build its sandbox was armed with (have) rewrites {out}: the next run of that build gets the genuine one again', async () => {
+      const token = crypto.randomBytes(6).toString('hex');
+      // Prints the token, then replaces its own binary with a script and plants a file beside it.
+      const code = String.raw`#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+int main(void) {
+  int planted = access("/build/out/extra", F_OK) == 0;
+  FILE *f = fopen("/build/out/extra", "w"); if (f) fclose(f);
+  unlink("/build/out/main"); f = fopen("/build/out/main", "w"); if (f) { fputs("#!/bin/sh\necho tampered\n", f); fclose(f); chmod("/build/out/main", 0755); }
+  printf("${token} %d\n", planted);
+  return 0;
+}
+`;
+      const runs = [];
+      for (let i = 0; i < 4; i++) runs.push(await runToEnd(d.client, { profile: 'c', code, fileName: 'main.c', isolation: 'reuse' }));
+      const outs = runs.map((r) => r.stdout.toString());
+      const armed = runs.slice(1).map((r) => r.result.compile?.armed === true);
+      const ok = outs.every((o) => o === `${token} 0\n`) && armed.some(Boolean);
+      record('redteam: program rewrites the armed build (c, reuse)', `outputs ${JSON.stringify(outs)}, armed ${JSON.stringify(armed)}`, ok);
+      assert.ok(ok, JSON.stringify({ outs, armed, err: runs.map((r) => r.stderr.toString()) }));
+    });
+
     it('gcc pointed at /dev/zero ends with a readable outcome; the next run is fine', async () => {
       const t0 = Date.now();
       const r = await runToEnd(d.client, { profile: 'c', code: '#include "/dev/zero"\nint main(void) { return 0; }\n', fileName: 'main.c', isolation: 'reuse' });
