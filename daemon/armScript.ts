@@ -166,7 +166,8 @@ function compile(o: ArmOptions): string {
   ooms
   alen=0
   if [ "$crc" = 0 ]; then
-    as_user $bb sh -c 'cd "$0/out" && exec "$1" tar -c -f "$0/.wbart" .' ${BUILD_DIR} $bb 2>/dev/null &&
+    # (what the compile left at the tar's name goes first: a FIFO there blocked PID 1, a symlink cut the artifact)
+    as_user $bb sh -c 'rm -rf "$0/.wbart" && cd "$0/out" && exec "$1" tar -c -f "$0/.wbart" .' ${BUILD_DIR} $bb 2>/dev/null &&
       alen=$(as_user $bb stat -c %s ${BUILD_DIR}/.wbart 2>/dev/null) || alen=0
     [ "$alen" -le "$wbamax" ] 2>/dev/null || alen=0
   fi

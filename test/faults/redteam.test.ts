@@ -418,4 +418,43 @@ public class Main {
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
+  it("java: project code that javac runs at compile time leaves a FIFO where PID 1 writes the build's tar: the build is still cached, nothing hangs", async () => {
+    // The compile-time code is dead before PID 1 packs {out}, but what it left in the build folder is not: a FIFO (or a
+    // symlink) at the artifact's name would block the tar, or cut the cached artifact.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-redteam-java-fifo-'));
+    const processor = String.raw`import java.util.Set;
+import javax.annotation.processing.*;
+import javax.lang.model.SourceVersion;
+import javax.lang.model.element.TypeElement;
+@SupportedAnnotationTypes("*")
+public class Fifo extends AbstractProcessor {
+  static {
+    try { new ProcessBuilder("/bin/sh", "-c", "rm -f /build/.wbart; mkfifo /build/.wbart").start().waitFor(); } catch (Exception e) { throw new RuntimeException(e); }
+  }
+  @Override public SourceVersion getSupportedSourceVersion() { return SourceVersion.latestSupported(); }
+  @Override public boolean process(Set<? extends TypeElement> a, RoundEnvironment r) { return false; }
+}
+`;
+    const main = 'public class Main { public static void main(String[] a) { System.out.println("ran"); } }\n';
+    const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 }, java: { minSize: 0, maxSize: 1, maxUses: 1000, compileTimeoutMs: 15_000 } }, limits: { timeoutMs: 30_000, memoryMb: 512 } });
+    try {
+      fs.writeFileSync(path.join(root, 'Fifo.java'), processor);
+      execFileSync('docker', ['run', '--rm', '-v', `${root}:/src`, '-w', '/src', '--user', String(process.getuid!()), '--network', 'none', '--entrypoint', 'javac', 'warmbox/java:2', '-proc:none', '-d', '/src', 'Fifo.java'], { stdio: 'ignore' });
+      fs.rmSync(path.join(root, 'Fifo.java'));
+      fs.mkdirSync(path.join(root, 'META-INF/services'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'META-INF/services/javax.annotation.processing.Processor'), 'Fifo\n');
+      fs.writeFileSync(path.join(root, 'Main.java'), main);
+      const params = { profile: 'java', code: main, fileName: 'Main.java', project: { root, file: 'Main.java' }, isolation: 'reuse' as const };
+      const t0 = Date.now();
+      const a = await runToEnd(d.client, params);
+      const ms = Date.now() - t0;
+      const b = await runToEnd(d.client, params);
+      const ok = a.result.outcome === 'exited' && a.stdout.toString() === 'ran\n' && b.result.outcome === 'exited' && b.result.compile?.cached === true && b.stdout.toString() === 'ran\n';
+      record('redteam: compile-time FIFO at the artifact (java)', `compiled run ${a.result.outcome} after ${ms} ms ${JSON.stringify(a.stdout.toString())}; next run ${b.result.outcome} (cached ${b.result.compile?.cached}) ${JSON.stringify(b.stdout.toString())}`, ok);
+      assert.ok(ok, JSON.stringify({ a: a.result, out: a.stdout.toString() + a.stderr, b: b.result, bout: b.stdout.toString() + b.stderr }));
+    } finally {
+      await d.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
