@@ -273,6 +273,21 @@ describe('faults: red team — prestart, compile phase, build cache, end markers
     }
   });
 
+  it('the longest args the daemon takes (3 MB) reach a pre-started interpreter whole (python, node): the spec is longer than the channel holds', async () => {
+    const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 1, maxSize: 1, maxUses: 1000 }, node: { minSize: 1, maxSize: 1, maxUses: 1000 }, shell: { minSize: 0 } }, limits: { timeoutMs: 20_000 } });
+    try {
+      const args = Array.from({ length: 256 }, (_, i) => `${i} ${'€'.repeat(4090)}\n `);
+      const want = `256 ${args.join('').length} ${args[255].slice(0, 4)}\n`;
+      const py = await runToEnd(d.client, { profile: 'python', code: 'import sys\na = sys.argv[1:]\nprint(len(a), sum(map(len, a)), a[-1][:4])', args, isolation: 'reuse' });
+      const js = await runToEnd(d.client, { profile: 'node', code: 'const a = process.argv.slice(2); console.log(a.length, a.join("").length, a[a.length - 1].slice(0, 4))', args, isolation: 'reuse' });
+      const ok = py.stdout.toString() === want && js.stdout.toString() === want;
+      record('redteam: 3 MB of args to pre-started interpreters', `python ${py.result.outcome} ${JSON.stringify(py.stdout.toString())}, node ${js.result.outcome} ${JSON.stringify(js.stdout.toString())}`, ok);
+      assert.ok(ok, JSON.stringify({ want, py: py.stdout.toString() + py.stderr.toString().slice(0, 300), js: js.stdout.toString() + js.stderr.toString().slice(0, 300) }));
+    } finally {
+      await d.stop();
+    }
+  });
+
   describe('compiled languages (reuse)', () => {
     let d: TestDaemon;
     before(async () => {
