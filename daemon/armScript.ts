@@ -9,7 +9,7 @@
 // The protocol: the daemon first writes `WBARM <secret>` (random, per container, only ever in PID 1's memory) and
 // `WBPROJ <n>` + a tar of the project (empty for single files). PID 1 proves the interpreter runs, extracts the
 // project as the program's uid, says WBREADY, then blocks on its attached stdin. A run writes
-// `WBRUN <secret> <nonce> <sync> <code> <delta> <deleted> <out files> <out bytes> <backstop s>` (sizes), then the
+// `WBRUN <secret> <nonce> <sync> <code> <delta> <deleted> <out files> <out bytes> <backstop s> <meta>` (sizes), then the
 // meta line (file, working directory, env, args as quoted shell words), the code, a tar of what changed in the
 // project since the sandbox took its copy, the paths deleted since, and then stdin in length-prefixed frames that a
 // root relay copies to the program. A header without the secret ends the container. When the program ends PID 1
@@ -166,7 +166,8 @@ function compile(o: ArmOptions): string {
   ooms
   alen=0
   if [ "$crc" = 0 ]; then
-    as_user $bb sh -c 'cd "$0/out" && exec "$1" tar -c -f "$0/.wbart" .' ${BUILD_DIR} $bb 2>/dev/null &&
+    # (what the compile left at the tar's name goes first: a FIFO there blocked PID 1, a symlink cut the artifact)
+    as_user $bb sh -c 'rm -rf "$0/.wbart" && cd "$0/out" && exec "$1" tar -c -f "$0/.wbart" .' ${BUILD_DIR} $bb 2>/dev/null &&
       alen=$(as_user $bb stat -c %s ${BUILD_DIR}/.wbart 2>/dev/null) || alen=0
     [ "$alen" -le "$wbamax" ] 2>/dev/null || alen=0
   fi
@@ -204,12 +205,13 @@ function runLoop(o: ArmOptions): string {
   const run = `$bb timeout -s KILL "$tmo" ${dropTo(o)}`;
   return `while :; do
   # The header, then the meta line (f, cwd, env, args as shell words), the code, a delta tar, paths deleted since.
-  read -r tag sec nonce sync clen dlen xlen outn outs tmo || exit 0
+  read -r tag sec nonce sync clen dlen xlen outn outs tmo mlen || exit 0
   [ "$tag" = WBRUN ] && [ "$sec" = "$secret" ] || exit 92
   # eo: where the program's stderr goes (1 when the run asked for its streams merged, in the order written).
-  f=; cwd=.; wbenv=; eo=2; wbnow=0; set --
-  # One line (newlines inside words are written \$'\\n'): read by the shell itself, no process to start.
-  read -r meta || exit 92
+  f=; cwd=.; wbenv=; eo=2; set --
+  # One line (newlines inside words are written \$'\\n'): read by the shell itself, no process to start. But its read
+  # takes a byte per system call: a long line (large args or env, up to tens of MB) goes through dd instead.
+  if [ "$mlen" -gt ${META_READ_MAX} ]; then meta=$(take "$mlen") || exit 92; else read -r meta || exit 92; fi
   eval "$meta"
   [ -n "$f" ] || exit 92
   # The program's file, written by its uid (busybox's nsenter runs its own dd for the bare name).
@@ -222,8 +224,10 @@ function runLoop(o: ArmOptions): string {
     continue; }
   ooms; o0=$o
   # Files newer than this stamp may be the run's outputs. busybox find compares whole seconds, so the stamp is a
-  # second before the daemon's clock at the request: what is merely unchanged in that second the daemon drops by content.
-  [ "$outn" -gt 0 ] && touch -d "@$((wbnow - 1))" ${PRIVATE_DIR}/stamp
+  # second old: what is merely unchanged in that second the daemon drops by content. The clock is the container's (the
+  # shell's own EPOCHSECONDS, no process), the one the program's files get: a daemon's clock ahead of the engine's (a
+  # desktop VM, a remote engine) would hide them.
+  [ "$outn" -gt 0 ] && touch -d "@$((EPOCHSECONDS - 1))" ${PRIVATE_DIR}/stamp
   # (relay first, then the plain start: the program's open of its stdin waits for the relay's)
   ${o.prestart ? PRESTART_RUN : 'if'} relay; [ "$cwd" = . ] && [ -z "$wbenv" ]; then
     ${run} ${cmd} "$@" < ${PRIVATE_DIR}/in 4<&- 2>&$eo
@@ -304,6 +308,9 @@ export type BuildStep =
   | { mode: 'hit'; artifact: Buffer }
   | { mode: 'have' };
 
+/** The longest meta line PID 1's shell reads itself (a byte per system call); a longer one is taken by dd. */
+export const META_READ_MAX = 1024;
+
 /** Environment names a shell can export. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -316,18 +323,17 @@ export function shWord(s: string): string {
   return `$'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
 }
 
-export function encodeHeader(h: RunHeader, now = Date.now()): Buffer {
+export function encodeHeader(h: RunHeader): Buffer {
   const env = Object.entries(h.env).map(([k, v]) => shWord(`${k}=${v}`)).join(' ');
   // Shell words PID 1 evaluates: every value is quoted, names are checked by the daemon before they get here.
   const b = h.build;
   const build =
     b?.mode === 'build' ? `wbc=build; wbctmo=${b.timeoutS}; wbamax=${b.maxArtifactBytes}; wbalen=0` : b?.mode === 'hit' ? `wbc=hit; wbalen=${b.artifact.length}` : b ? 'wbc=have; wbalen=0' : 'wbc=; wbalen=0';
-  // wbnow: the outputs' time stamp comes from the daemon's clock (PID 1 would start a process to read the time).
-  const meta = Buffer.from(`f=${shWord(h.file)}; cwd=${shWord(h.cwd)}; wbenv=${shWord(env)}; ${build}; wbnow=${Math.floor(now / 1000)};${h.merged ? ' eo=1;' : ''} set -- ${h.args.map(shWord).join(' ')}\n`);
+  const meta = Buffer.from(`f=${shWord(h.file)}; cwd=${shWord(h.cwd)}; wbenv=${shWord(env)}; ${build};${h.merged ? ' eo=1;' : ''} set -- ${h.args.map(shWord).join(' ')}\n`);
   const delta = h.delta ?? Buffer.alloc(0);
   const deleted = h.deleted?.length ? Buffer.from(h.deleted.map((p) => `${p}\n`).join('')) : Buffer.alloc(0);
   const out = h.outputs ?? { maxFiles: 0, maxBytes: 0 };
-  const line = `WBRUN ${h.secret} ${h.nonce} ${h.sync} ${h.code.length} ${delta.length} ${deleted.length} ${out.maxFiles} ${out.maxBytes} ${h.backstopS}\n`;
+  const line = `WBRUN ${h.secret} ${h.nonce} ${h.sync} ${h.code.length} ${delta.length} ${deleted.length} ${out.maxFiles} ${out.maxBytes} ${h.backstopS} ${meta.length}\n`;
   const artifact = b?.mode === 'hit' ? b.artifact : Buffer.alloc(0);
   return Buffer.concat([Buffer.from(line), meta, h.code, delta, deleted, artifact]);
 }

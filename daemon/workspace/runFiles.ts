@@ -46,16 +46,29 @@ export async function projectRunFiles(copy: ProjectCopy, held: Snapshot | undefi
 }
 
 /** Writes a run's output files under `dir` (a folder of the daemon's own), refusing any path that would leave it. */
+/**
+ * Where a run's output file goes under its folder, or undefined for a name that cannot be saved there. The name is
+ * any Linux file name: on Windows a backslash or a drive in it is read as a path (`..\..\x` is one Linux name), so
+ * the joined path must still be inside the folder by the platform's own rules.
+ */
+export function outputPath(dir: string, p: string, api: path.PlatformPath = path): string | undefined {
+  const rel = safeRelative(p);
+  if (rel === undefined) return undefined;
+  const abs = api.join(dir, rel);
+  const back = api.relative(dir, abs);
+  return back && !api.isAbsolute(back) && !back.split(api.sep).includes('..') && !/^[A-Za-z]:/.test(back) ? abs : undefined;
+}
+
 export async function saveOutputs(dir: string, files: OutputFile[], left: number): Promise<RunOutputs> {
   const saved: RunOutputs['files'] = [];
   let skipped = 0;
   for (const f of files) {
-    const rel = safeRelative(f.path);
-    if (!rel) {
+    const abs = outputPath(dir, f.path);
+    if (!abs) {
       skipped++;
       continue;
     }
-    const abs = path.join(dir, rel);
+    const rel = path.relative(dir, abs).split(path.sep).join('/');
     await fs.promises.mkdir(path.dirname(abs), { recursive: true, mode: 0o700 });
     await fs.promises.writeFile(abs, f.data, { mode: 0o600 });
     saved.push({ path: rel, size: f.data.length });

@@ -137,6 +137,31 @@ describe('faults: red team — prestart, compile phase, build cache, end markers
     });
   }
 
+  it('node, interpreter pre-started with stderr on stdout (merged): forged end markers and exit status on both fds change nothing; a separate run after it is plain', async () => {
+    const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 1, maxSize: 1, maxUses: 1000 }, shell: { minSize: 0 } } });
+    try {
+      const code = [
+        "const fs = require('fs');",
+        "const pre = fs.readFileSync('/proc/self/cmdline', 'latin1').includes('prestart.js');",
+        'const seen = new Set();',
+        "for (const pid of fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p))) for (const f of ['cmdline', 'environ']) { try { for (const m of fs.readFileSync('/proc/' + pid + '/' + f, 'latin1').match(/[0-9a-f]{32}/g) || []) seen.add(m); } catch {} }",
+        "for (const n of [...seen, '0'.repeat(32)]) { fs.writeSync(1, '\\x1e' + n + ' 0 0 0\\n'); fs.writeSync(2, '\\x1e' + n + '\\n'); fs.writeSync(2, '\\x1e' + n + ' 0 0 0\\n'); }",
+        "fs.writeSync(2, 'pre ' + pre + '\\n'); fs.writeSync(1, 'AFTER\\n');",
+        'process.exit(7);',
+      ].join('\n');
+      // The first merged run tells the set; the sandbox's next interpreter starts with stderr on stdout.
+      await runToEnd(d.client, { profile: 'node', code: 'console.log(1)', streams: 'merged', isolation: 'reuse' });
+      const r = await runToEnd(d.client, { profile: 'node', code, streams: 'merged', isolation: 'reuse' });
+      const b = await runToEnd(d.client, { profile: 'node', code: "console.log('next'); console.error('err')", isolation: 'reuse' });
+      const out = r.stdout.toString();
+      const ok = r.result.outcome === 'exited' && r.result.exitCode === 7 && out.endsWith('pre true\nAFTER\n') && r.stderr.length === 0 && b.stdout.toString() === 'next\n' && b.stderr.toString() === 'err\n';
+      record('redteam: forged end marker (node, merged-armed interpreter)', `run ${r.result.outcome} ${r.result.exitCode}, output ends ${JSON.stringify(out.slice(-16))}; next (separate) ${JSON.stringify(b.stdout.toString())} / ${JSON.stringify(b.stderr.toString())}`, ok);
+      assert.ok(ok, JSON.stringify({ r: r.result, out: out.slice(-300), err: r.stderr.toString(), next: b.stdout.toString() + b.stderr }));
+    } finally {
+      await d.stop();
+    }
+  });
+
   it('python prestart: a timeout still holds for a program whose interpreter exits and leaves a busy child; the next run is genuine', async () => {
     const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 1, maxSize: 1, maxUses: 1000 }, node: { minSize: 0 }, shell: { minSize: 0 } }, limits: { timeoutMs: 3000 } });
     try {
@@ -169,6 +194,100 @@ describe('faults: red team — prestart, compile phase, build cache, end markers
     });
   }
 
+  it('args, project file names, folders and outputs with leading/trailing blanks, quotes, $\' and line breaks arrive byte-exact (prestart and plain, merged and apart)', async () => {
+    // PID 1 reads the meta block with busybox's `read`, which trims blanks at a line's ends: every word must still
+    // reach the program as it was sent, through the pre-started interpreters' spec channel and the plain start alike.
+    const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 1, maxSize: 1, maxUses: 1000 }, node: { minSize: 1, maxSize: 1, maxUses: 1000 }, shell: { minSize: 0, maxSize: 1, maxUses: 1000 } } });
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-redteam-blanks-'));
+    try {
+      const args = [' lead', 'trail ', '  both  ', '\ttab\t', ' ', '', 'new\nline ', ' \r\n', "$'x\\n'", "'", '\\', ' \\ ', '$(id) `id`', 'é Ё ā '];
+      const sub = ' d ';
+      const files = { python: [' a .py ', `${sub}/  b .py`], node: [' a .js ', `${sub}/  b .js`] };
+      const pyCode = 'import json, os, sys\nopen(" out .txt ", "w").write("x")\nprint(json.dumps([os.path.basename(sys.argv[0]), os.path.basename(os.getcwd()), sys.argv[1:]], ensure_ascii=False, separators=(",", ":")))\n';
+      const jsCode = 'const fs = require("fs"), path = require("path");\nfs.writeFileSync(" out .txt ", "x");\nconsole.log(JSON.stringify([path.basename(process.argv[1]), path.basename(process.cwd()), process.argv.slice(2)]));\n';
+      fs.mkdirSync(path.join(root, sub));
+      for (const f of [...files.python]) fs.writeFileSync(path.join(root, f), pyCode);
+      for (const f of [...files.node]) fs.writeFileSync(path.join(root, f), jsCode);
+      const seen: string[] = [];
+      let ok = true;
+      for (const profile of ['python', 'node'] as const) {
+        for (const file of files[profile]) {
+          for (const streams of ['separate', 'merged'] as const) {
+            const r = await runToEnd(d.client, { profile, code: profile === 'python' ? pyCode : jsCode, args, project: { root, file }, outputs: {}, streams, isolation: 'reuse' });
+            const want = JSON.stringify([path.posix.basename(file), file.includes("/") ? sub : "work", args]) + '\n';
+            const outs = (r.result.outputs?.files ?? []).map((o) => o.path);
+            const good = r.result.outcome === 'exited' && r.stdout.toString() === want && JSON.stringify(outs) === JSON.stringify([file.includes('/') ? `${sub}/ out .txt ` : ' out .txt ']);
+            if (!good) seen.push(`${profile} ${JSON.stringify(file)} ${streams}: ${r.result.outcome} ${JSON.stringify(r.stdout.toString())} ${r.stderr.toString().slice(0, 300)} outputs ${JSON.stringify(outs)}`);
+            ok &&= good;
+          }
+        }
+      }
+      // The plain start of a shell program, with run variables too; the second meta line is long enough for dd.
+      for (const all of [args, [...args, ` ${"x\n '$'\\".repeat(400)} `]]) {
+        const sh = await runToEnd(d.client, { profile: 'shell', code: 'for a; do printf "<%s>" "$a"; done; printf "[%s]" "$V"', args: all, env: { V: ' v\n\\ ' }, isolation: 'reuse' });
+        const wantSh = all.map((a) => `<${a}>`).join('') + '[ v\n\\ ]';
+        if (sh.stdout.toString() !== wantSh) seen.push(`shell (${all.length} args): ${JSON.stringify(sh.stdout.toString().slice(0, 300))}`);
+        ok &&= sh.stdout.toString() === wantSh;
+      }
+      record('redteam: blanks, quotes and line breaks in args, file names, folders and outputs', ok ? `${files.python.length * 4 + 2} runs byte-exact` : seen.join(' ; '), ok);
+      assert.ok(ok, seen.join('\n'));
+    } finally {
+      await d.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("a run's output files are found by the engine's clock: an engine 3 s behind the daemon (a desktop VM after sleep) loses none", async () => {
+    // The daemon's clock runs 3 s ahead of the engine's here (a preloaded shim): the program's files carry the
+    // engine's time, so a time stamp taken from the daemon's clock would make them look older than the run.
+    const shim = path.join(os.tmpdir(), `wb-redteam-clock-${process.pid}.js`);
+    fs.writeFileSync(shim, 'const now = Date.now; Date.now = () => now() + 3000;\n');
+    const d = await startDaemon({ profiles: { python: { minSize: 1, maxSize: 1 }, node: { minSize: 0 }, shell: { minSize: 0 } } }, { NODE_OPTIONS: `--require ${shim}` });
+    try {
+      const r = await runToEnd(d.client, { profile: 'python', code: 'open("made.txt", "w").write("made")\nprint("ok")\n', outputs: {} });
+      const got = (r.result.outputs?.files ?? []).map((f) => f.path);
+      const ok = r.result.outcome === 'exited' && JSON.stringify(got) === '["made.txt"]';
+      record('redteam: output files with the engine 3 s behind the daemon', `${r.result.outcome}, outputs ${JSON.stringify(got)}`, ok);
+      assert.ok(ok, JSON.stringify({ result: r.result, out: r.stdout.toString(), err: r.stderr.toString() }));
+    } finally {
+      await d.stop();
+      fs.rmSync(shim, { force: true });
+    }
+  });
+
+  it('a run with the largest env and args the daemon takes (~25 MB of meta line: the socket message cap is 32 MiB) ends readably within its timeout; the next run is fine', async () => {
+    // 120 variables of 65,536 three-byte characters: more than any exec takes (E2BIG), but PID 1 must get through the
+    // meta line fast enough to say so, not read it a byte at a time until the run's timeout.
+    const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 1, maxSize: 1, maxUses: 1000 } }, limits: { timeoutMs: 20_000 } });
+    try {
+      const env = Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`V${i}`, '€'.repeat(65536)]));
+      const t0 = Date.now();
+      const r = await runToEnd(d.client, { profile: 'shell', code: 'echo started', env, args: Array(256).fill('€'.repeat(4096)), isolation: 'reuse' });
+      const ms = Date.now() - t0;
+      const b = await runToEnd(d.client, { profile: 'shell', code: 'echo next', isolation: 'reuse' });
+      const ok = r.result.outcome === 'exited' && r.result.exitCode !== 0 && /too long/i.test(r.stderr.toString()) && b.stdout.toString() === 'next\n';
+      record('redteam: largest env and args (meta line ~25 MB)', `${r.result.outcome} ${r.result.exitCode} after ${ms} ms: ${JSON.stringify(r.stderr.toString().trim().slice(0, 120))}; next run ${JSON.stringify(b.stdout.toString())}`, ok);
+      assert.ok(ok, JSON.stringify({ r: r.result, err: r.stderr.toString().slice(0, 500), next: b.stdout.toString() + b.stderr }));
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('the longest args the daemon takes (3 MB) reach a pre-started interpreter whole (python, node): the spec is longer than the channel holds', async () => {
+    const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 1, maxSize: 1, maxUses: 1000 }, node: { minSize: 1, maxSize: 1, maxUses: 1000 }, shell: { minSize: 0 } }, limits: { timeoutMs: 20_000 } });
+    try {
+      const args = Array.from({ length: 256 }, (_, i) => `${i} ${'€'.repeat(4090)}\n `);
+      const want = `256 ${args.join('').length} ${args[255].slice(0, 4)}\n`;
+      const py = await runToEnd(d.client, { profile: 'python', code: 'import sys\na = sys.argv[1:]\nprint(len(a), sum(map(len, a)), a[-1][:4])', args, isolation: 'reuse' });
+      const js = await runToEnd(d.client, { profile: 'node', code: 'const a = process.argv.slice(2); console.log(a.length, a.join("").length, a[a.length - 1].slice(0, 4))', args, isolation: 'reuse' });
+      const ok = py.stdout.toString() === want && js.stdout.toString() === want;
+      record('redteam: 3 MB of args to pre-started interpreters', `python ${py.result.outcome} ${JSON.stringify(py.stdout.toString())}, node ${js.result.outcome} ${JSON.stringify(js.stdout.toString())}`, ok);
+      assert.ok(ok, JSON.stringify({ want, py: py.stdout.toString() + py.stderr.toString().slice(0, 300), js: js.stdout.toString() + js.stderr.toString().slice(0, 300) }));
+    } finally {
+      await d.stop();
+    }
+  });
+
   describe('compiled languages (reuse)', () => {
     let d: TestDaemon;
     before(async () => {
@@ -199,6 +318,29 @@ int main(void) {
       const ok = a.stdout.toString() === 'planted\n' && b.stdout.toString() === `${token}\n` && c.result.compile?.cached === true && c.stdout.toString() === `${token}\n`;
       record('redteam: build output tampered from an earlier run (c, reuse)', `compiled run printed ${JSON.stringify(b.stdout.toString())}; cached run (cached ${c.result.compile?.cached}) printed ${JSON.stringify(c.stdout.toString())}`, ok);
       assert.ok(ok, JSON.stringify({ a: a.stdout.toString() + a.stderr, b: b.stdout.toString() + b.stderr, c: c.stdout.toString() + c.stderr }));
+    });
+
+    it('a program run from the build its sandbox was armed with (have) rewrites {out}: the next run of that build gets the genuine one again', async () => {
+      const token = crypto.randomBytes(6).toString('hex');
+      // Prints the token, then replaces its own binary with a script and plants a file beside it.
+      const code = String.raw`#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+int main(void) {
+  int planted = access("/build/out/extra", F_OK) == 0;
+  FILE *f = fopen("/build/out/extra", "w"); if (f) fclose(f);
+  unlink("/build/out/main"); f = fopen("/build/out/main", "w"); if (f) { fputs("#!/bin/sh\necho tampered\n", f); fclose(f); chmod("/build/out/main", 0755); }
+  printf("${token} %d\n", planted);
+  return 0;
+}
+`;
+      const runs = [];
+      for (let i = 0; i < 4; i++) runs.push(await runToEnd(d.client, { profile: 'c', code, fileName: 'main.c', isolation: 'reuse' }));
+      const outs = runs.map((r) => r.stdout.toString());
+      const armed = runs.slice(1).map((r) => r.result.compile?.armed === true);
+      const ok = outs.every((o) => o === `${token} 0\n`) && armed.some(Boolean);
+      record('redteam: program rewrites the armed build (c, reuse)', `outputs ${JSON.stringify(outs)}, armed ${JSON.stringify(armed)}`, ok);
+      assert.ok(ok, JSON.stringify({ outs, armed, err: runs.map((r) => r.stderr.toString()) }));
     });
 
     it('gcc pointed at /dev/zero ends with a readable outcome; the next run is fine', async () => {
@@ -286,6 +428,45 @@ public class Main {
       const ok = a.result.outcome === 'exited' && a.stdout.toString() === 'others 0 planted-changing false\n' && b.result.compile?.cached === true && b.stdout.toString() === 'others 0 planted-changing false\n';
       record('redteam: compile-time project code (java annotation processor)', `processor ran: ${ran}; compiled run ${JSON.stringify(a.stdout.toString().trim())}; cached run (cached ${b.result.compile?.cached}) ${JSON.stringify(b.stdout.toString().trim())}`, ok);
       assert.ok(ok, JSON.stringify({ a: a.result, out: a.stdout.toString() + a.stderr, b: b.stdout.toString() + b.stderr }));
+    } finally {
+      await d.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+  it("java: project code that javac runs at compile time leaves a FIFO where PID 1 writes the build's tar: the build is still cached, nothing hangs", async () => {
+    // The compile-time code is dead before PID 1 packs {out}, but what it left in the build folder is not: a FIFO (or a
+    // symlink) at the artifact's name would block the tar, or cut the cached artifact.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-redteam-java-fifo-'));
+    const processor = String.raw`import java.util.Set;
+import javax.annotation.processing.*;
+import javax.lang.model.SourceVersion;
+import javax.lang.model.element.TypeElement;
+@SupportedAnnotationTypes("*")
+public class Fifo extends AbstractProcessor {
+  static {
+    try { new ProcessBuilder("/bin/sh", "-c", "rm -f /build/.wbart; mkfifo /build/.wbart").start().waitFor(); } catch (Exception e) { throw new RuntimeException(e); }
+  }
+  @Override public SourceVersion getSupportedSourceVersion() { return SourceVersion.latestSupported(); }
+  @Override public boolean process(Set<? extends TypeElement> a, RoundEnvironment r) { return false; }
+}
+`;
+    const main = 'public class Main { public static void main(String[] a) { System.out.println("ran"); } }\n';
+    const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 }, java: { minSize: 0, maxSize: 1, maxUses: 1000, compileTimeoutMs: 15_000 } }, limits: { timeoutMs: 30_000, memoryMb: 512 } });
+    try {
+      fs.writeFileSync(path.join(root, 'Fifo.java'), processor);
+      execFileSync('docker', ['run', '--rm', '-v', `${root}:/src`, '-w', '/src', '--user', String(process.getuid!()), '--network', 'none', '--entrypoint', 'javac', 'warmbox/java:2', '-proc:none', '-d', '/src', 'Fifo.java'], { stdio: 'ignore' });
+      fs.rmSync(path.join(root, 'Fifo.java'));
+      fs.mkdirSync(path.join(root, 'META-INF/services'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'META-INF/services/javax.annotation.processing.Processor'), 'Fifo\n');
+      fs.writeFileSync(path.join(root, 'Main.java'), main);
+      const params = { profile: 'java', code: main, fileName: 'Main.java', project: { root, file: 'Main.java' }, isolation: 'reuse' as const };
+      const t0 = Date.now();
+      const a = await runToEnd(d.client, params);
+      const ms = Date.now() - t0;
+      const b = await runToEnd(d.client, params);
+      const ok = a.result.outcome === 'exited' && a.stdout.toString() === 'ran\n' && b.result.outcome === 'exited' && b.result.compile?.cached === true && b.stdout.toString() === 'ran\n';
+      record('redteam: compile-time FIFO at the artifact (java)', `compiled run ${a.result.outcome} after ${ms} ms ${JSON.stringify(a.stdout.toString())}; next run ${b.result.outcome} (cached ${b.result.compile?.cached}) ${JSON.stringify(b.stdout.toString())}`, ok);
+      assert.ok(ok, JSON.stringify({ a: a.result, out: a.stdout.toString() + a.stderr, b: b.result, bout: b.stdout.toString() + b.stderr }));
     } finally {
       await d.stop();
       fs.rmSync(root, { recursive: true, force: true });

@@ -13,9 +13,9 @@ describe('arm script and run framing', () => {
   it('encodes the header with the secret, a one-line meta block of quoted shell words and exact byte counts', () => {
     const code = Buffer.from('print("é")\n');
     const delta = Buffer.from('tar-bytes');
-    const h = encodeHeader({ secret: 's3', nonce: 'n1', sync: 'y1', file: 'src/my main.py', cwd: 'src', env: { A: "it's" }, code, delta, deleted: ['old.py'], args: ['x y'], backstopS: 35 }, 1_700_000_000_500);
-    const meta = `f='src/my main.py'; cwd='src'; wbenv=${shQuote(shQuote("A=it's"))}; wbc=; wbalen=0; wbnow=1700000000; set -- 'x y'\n`;
-    const line = `WBRUN s3 n1 y1 ${code.length} ${delta.length} ${'old.py\n'.length} 0 0 35\n`;
+    const h = encodeHeader({ secret: 's3', nonce: 'n1', sync: 'y1', file: 'src/my main.py', cwd: 'src', env: { A: "it's" }, code, delta, deleted: ['old.py'], args: ['x y'], backstopS: 35 });
+    const meta = `f='src/my main.py'; cwd='src'; wbenv=${shQuote(shQuote("A=it's"))}; wbc=; wbalen=0; set -- 'x y'\n`;
+    const line = `WBRUN s3 n1 y1 ${code.length} ${delta.length} ${'old.py\n'.length} 0 0 35 ${Buffer.byteLength(meta)}\n`;
     assert.equal(h.toString(), line + meta + code.toString() + 'tar-bytes' + 'old.py\n');
     assert.equal(encodeArm('s3').toString(), 'WBARM s3\n');
     assert.equal(encodeSync('y1').toString(), '\nWBSYNC y1\n');
