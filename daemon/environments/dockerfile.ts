@@ -3,6 +3,11 @@
 import * as crypto from 'crypto';
 import type { EnvRequest } from './detect';
 import { MPL_BACKEND } from './mplBackend';
+import * as path from 'path';
+import { RUNTIME } from '../armScript';
+
+/** warmbox's runtime in every image (its static busybox: PID 1 and its helpers). */
+const RUNTIME_DIR = path.posix.dirname(RUNTIME);
 
 export const ENV_LABEL = {
   env: 'dev.warmbox.env',
@@ -132,6 +137,10 @@ export function planEnvironment(profile: string, base: { name: string; id: strin
     }
   }
   add(`RUN rm -rf ${BUILD}`, 'clean up');
+  // Installers ran as root (dependencies' own install scripts among them): warmbox's runtime, which is PID 1 in every
+  // sandbox, is put back as the base image has it, whatever they did to it.
+  add(`RUN rm -rf ${RUNTIME_DIR}`, '');
+  add(`COPY --from=${base.id} ${RUNTIME_DIR} ${RUNTIME_DIR}`, 'warmbox\'s runtime, as the base image has it');
   add('WORKDIR /work', '');
 
   const hash = crypto.createHash('sha256');

@@ -26,3 +26,15 @@ export function sandboxToLocal(root: string, printed: string, cwd = '.', pathApi
   const back = pathApi.relative(pathApi.resolve(root), local);
   return back && !back.startsWith('..') && !pathApi.isAbsolute(back) ? local : undefined;
 }
+
+/** Folders whose files make tools run code on this machine (git hooks, editor tasks and settings). */
+const RUNS_CODE_HERE = ['.git', '.vscode', '.devcontainer', '.github', '.husky'];
+
+/**
+ * Why a run's output file is not saved at this project path, or undefined when it may be: a program could otherwise
+ * hand the user, one click away, a git hook or an editor task that runs on the host.
+ */
+export function unsafeSaveTarget(rel: string): string | undefined {
+  const top = rel.split('/').find((p) => RUNS_CODE_HERE.includes(p.toLowerCase()));
+  return top ? `files under ${top}/ configure tools that run code on this machine` : undefined;
+}

@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { RunOutputs } from '../../daemon/protocol';
 import { isInside } from '../project/root';
+import { unsafeSaveTarget } from '../project/paths';
 
 export const OUTPUT_SCHEME = 'warmbox-output';
 
@@ -46,6 +47,11 @@ export class OutputFiles implements vscode.FileSystemProvider, vscode.Disposable
     }
     const dst = path.resolve(root, ...rel.split('/'));
     if (!isInside(root, dst) || dst === path.resolve(root)) return undefined;
+    const unsafe = unsafeSaveTarget(rel);
+    if (unsafe) {
+      void vscode.window.showWarningMessage(`warmbox: ${rel} is not saved into the workspace: ${unsafe}. Open it to copy what you need by hand.`);
+      return undefined;
+    }
     const target = vscode.Uri.file(dst);
     const exists = await vscode.workspace.fs.stat(target).then(() => true, () => false);
     if (exists) {

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { ArgsSyntaxError, formatArgs, splitArgs } from '../../extension/project/args';
 import { runEnv } from '../../extension/project/env';
 import { selectOverlays } from '../../extension/project/overlays';
-import { sandboxToLocal, sandboxToRelative } from '../../extension/project/paths';
+import { sandboxToLocal, sandboxToRelative, unsafeSaveTarget } from '../../extension/project/paths';
 import { projectPlace } from '../../extension/project/root';
 import { parsePythonFrames } from '../../extension/traceback';
 import { findPathLinks } from '../../media/src/links';
@@ -143,5 +143,14 @@ describe('the panel\'s output file list', () => {
 describe('containers view ids', () => {
   it('are unique even when the daemon names two warm sets alike (two caps of one project: python@ws twice)', () => {
     assert.deepEqual(setIds(['python', 'python@ws', 'node', 'python@ws', 'python@ws']), ['profile:python', 'profile:python@ws', 'profile:node', 'profile:python@ws#2', 'profile:python@ws#3']);
+  });
+});
+
+describe('saving a run\'s output file into the project', () => {
+  it('refuses folders whose files make tools run code on the host (git hooks, editor tasks), whatever their case', () => {
+    for (const rel of ['.git/hooks/post-checkout', 'sub/.git/config', '.vscode/tasks.json', '.GitHub/workflows/x.yml', '.devcontainer/devcontainer.json', '.husky/pre-commit']) {
+      assert.match(unsafeSaveTarget(rel) ?? '', /run code on this machine/, rel);
+    }
+    for (const rel of ['out/plot.png', 'data/.gitignore', 'git/hooks.txt', 'vscode.txt']) assert.equal(unsafeSaveTarget(rel), undefined, rel);
   });
 });

@@ -148,6 +148,19 @@ describe('environments: the generated Dockerfile', () => {
   const req = (files: Record<string, string>, lists = {}) =>
     detect(project(files), PY, { exclude: [], profiles: { python: { apt: [], pip: [], npm: [], preload: [], ...lists } } })!;
 
+  it('puts warmbox\'s runtime (PID 1) back from the base image after every installer, which ran as root', () => {
+    for (const plan of [
+      planEnvironment('python', BASE, req({ 'requirements.txt': 'rich\n' }, { apt: ['python3-numpy'] })),
+      planEnvironment('node', BASE, detect(project({ 'package.json': '{"dependencies":{"x":"1"}}' }), NODE, { exclude: [], profiles: {} })!),
+    ]) {
+      const lines = plan.dockerfile.trim().split('\n');
+      const restore = lines.indexOf(`COPY --from=${BASE.id} /opt/warmbox /opt/warmbox`);
+      assert.ok(restore > 0, plan.dockerfile);
+      assert.equal(lines[restore - 1], 'RUN rm -rf /opt/warmbox');
+      assert.ok(lines.slice(restore + 1).every((l) => !l.startsWith('RUN ') && !l.startsWith('COPY ')), `nothing runs after the runtime is put back:\n${plan.dockerfile}`);
+    }
+  });
+
   it('tag and hash: same input same tag; a manifest, a list or the base image changes it; the CA bundle does not', () => {
     const a = planEnvironment('python', BASE, req({ 'requirements.txt': 'rich\n' }));
     assert.match(a.tag, /^warmbox\/env-python-[0-9a-f]{12}:latest$/);
