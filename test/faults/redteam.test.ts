@@ -78,6 +78,37 @@ cp.spawn('/bin/sh', ['-c', 'while :; do for p in /proc/[0-9]*; do grep -q SECRET
 console.log(tried.join(' | '));
 `;
 
+/**
+ * A Java project with an annotation processor (compiled here, found by javac on its class path, "."): its static block
+ * runs `shell` while the project compiles. Returns the project's folder.
+ */
+function javaProcessorProject(prefix: string, name: string, shell: string, main: string): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const processor = String.raw`import java.util.Set;
+import javax.annotation.processing.*;
+import javax.lang.model.SourceVersion;
+import javax.lang.model.element.TypeElement;
+@SupportedAnnotationTypes("*")
+public class ${name} extends AbstractProcessor {
+  static {
+    try {
+      new ProcessBuilder("/bin/sh", "-c", ${JSON.stringify(shell)}).start().waitFor();
+      System.err.println("EVIL-PROCESSOR-RAN");
+    } catch (Exception e) { throw new RuntimeException(e); }
+  }
+  @Override public SourceVersion getSupportedSourceVersion() { return SourceVersion.latestSupported(); }
+  @Override public boolean process(Set<? extends TypeElement> a, RoundEnvironment r) { return false; }
+}
+`;
+  fs.writeFileSync(path.join(root, `${name}.java`), processor);
+  execFileSync('docker', ['run', '--rm', '-v', `${root}:/src`, '-w', '/src', '--user', String(process.getuid!()), '--network', 'none', '--entrypoint', 'javac', 'warmbox/java:2', '-proc:none', '-d', '/src', `${name}.java`], { stdio: 'ignore' });
+  fs.rmSync(path.join(root, `${name}.java`));
+  fs.mkdirSync(path.join(root, 'META-INF/services'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'META-INF/services/javax.annotation.processing.Processor'), `${name}\n`);
+  fs.writeFileSync(path.join(root, 'Main.java'), main);
+  return root;
+}
+
 describe('faults: red team — prestart, compile phase, build cache, end markers', function () {
   this.timeout(240_000);
 
@@ -383,23 +414,6 @@ int main(void) {
     // javac finds annotation processors on its class path, "." (the file's folder): a project can run code while it
     // compiles. That code is the project's own and in the cache key; what must hold is the phase boundary: nothing it
     // starts outlives the compile, so the artifact is what was there when the compile ended and the program runs alone.
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-redteam-java-'));
-    const processor = String.raw`import java.util.Set;
-import javax.annotation.processing.*;
-import javax.lang.model.SourceVersion;
-import javax.lang.model.element.TypeElement;
-@SupportedAnnotationTypes("*")
-public class Evil extends AbstractProcessor {
-  static {
-    try {
-      new ProcessBuilder("/bin/sh", "-c", "(trap '' TERM HUP; while :; do date +%s%N > /build/out/planted; sleep 0.01; done) >/dev/null 2>&1 &").start().waitFor();
-      System.err.println("EVIL-PROCESSOR-RAN");
-    } catch (Exception e) { throw new RuntimeException(e); }
-  }
-  @Override public SourceVersion getSupportedSourceVersion() { return SourceVersion.latestSupported(); }
-  @Override public boolean process(Set<? extends TypeElement> a, RoundEnvironment r) { return false; }
-}
-`;
     const main = String.raw`import java.nio.file.*;
 public class Main {
   public static void main(String[] a) throws Exception {
@@ -413,14 +427,9 @@ public class Main {
   }
 }
 `;
+    const root = javaProcessorProject('wb-redteam-java-', 'Evil', "(trap '' TERM HUP; while :; do date +%s%N > /build/out/planted; sleep 0.01; done) >/dev/null 2>&1 &", main);
     const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 }, java: { minSize: 0, maxSize: 1, maxUses: 1000 } }, limits: { timeoutMs: 30_000, memoryMb: 512 } });
     try {
-      fs.writeFileSync(path.join(root, 'Evil.java'), processor);
-      execFileSync('docker', ['run', '--rm', '-v', `${root}:/src`, '-w', '/src', '--user', String(process.getuid!()), '--network', 'none', '--entrypoint', 'javac', 'warmbox/java:2', '-proc:none', '-d', '/src', 'Evil.java'], { stdio: 'ignore' });
-      fs.rmSync(path.join(root, 'Evil.java'));
-      fs.mkdirSync(path.join(root, 'META-INF/services'), { recursive: true });
-      fs.writeFileSync(path.join(root, 'META-INF/services/javax.annotation.processing.Processor'), 'Evil\n');
-      fs.writeFileSync(path.join(root, 'Main.java'), main);
       const params = { profile: 'java', code: main, fileName: 'Main.java', project: { root, file: 'Main.java' }, isolation: 'reuse' as const };
       const a = await runToEnd(d.client, params);
       const b = await runToEnd(d.client, params);
@@ -436,29 +445,10 @@ public class Main {
   it("java: project code that javac runs at compile time leaves a FIFO where PID 1 writes the build's tar: the build is still cached, nothing hangs", async () => {
     // The compile-time code is dead before PID 1 packs {out}, but what it left in the build folder is not: a FIFO (or a
     // symlink) at the artifact's name would block the tar, or cut the cached artifact.
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-redteam-java-fifo-'));
-    const processor = String.raw`import java.util.Set;
-import javax.annotation.processing.*;
-import javax.lang.model.SourceVersion;
-import javax.lang.model.element.TypeElement;
-@SupportedAnnotationTypes("*")
-public class Fifo extends AbstractProcessor {
-  static {
-    try { new ProcessBuilder("/bin/sh", "-c", "rm -f /build/.wbart; mkfifo /build/.wbart").start().waitFor(); } catch (Exception e) { throw new RuntimeException(e); }
-  }
-  @Override public SourceVersion getSupportedSourceVersion() { return SourceVersion.latestSupported(); }
-  @Override public boolean process(Set<? extends TypeElement> a, RoundEnvironment r) { return false; }
-}
-`;
     const main = 'public class Main { public static void main(String[] a) { System.out.println("ran"); } }\n';
+    const root = javaProcessorProject('wb-redteam-java-fifo-', 'Fifo', 'rm -f /build/.wbart; mkfifo /build/.wbart', main);
     const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 }, java: { minSize: 0, maxSize: 1, maxUses: 1000, compileTimeoutMs: 15_000 } }, limits: { timeoutMs: 30_000, memoryMb: 512 } });
     try {
-      fs.writeFileSync(path.join(root, 'Fifo.java'), processor);
-      execFileSync('docker', ['run', '--rm', '-v', `${root}:/src`, '-w', '/src', '--user', String(process.getuid!()), '--network', 'none', '--entrypoint', 'javac', 'warmbox/java:2', '-proc:none', '-d', '/src', 'Fifo.java'], { stdio: 'ignore' });
-      fs.rmSync(path.join(root, 'Fifo.java'));
-      fs.mkdirSync(path.join(root, 'META-INF/services'), { recursive: true });
-      fs.writeFileSync(path.join(root, 'META-INF/services/javax.annotation.processing.Processor'), 'Fifo\n');
-      fs.writeFileSync(path.join(root, 'Main.java'), main);
       const params = { profile: 'java', code: main, fileName: 'Main.java', project: { root, file: 'Main.java' }, isolation: 'reuse' as const };
       const t0 = Date.now();
       const a = await runToEnd(d.client, params);
