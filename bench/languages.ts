@@ -35,9 +35,10 @@ async function timed(client: DaemonClient, p: RunStartParams, cached?: boolean):
 export async function languagesSection(daemonPath: string, n: number, firstN: number): Promise<string[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wbbench-lang-'));
   const cfg = path.join(dir, 'config.json');
-  const profiles: Record<string, object> = { python: { minSize: 3, maxSize: 6 } };
+  const profiles: Record<string, object> = { python: { minSize: 3, maxSize: 6 }, node: { minSize: 0 }, shell: { minSize: 0 } };
   for (const l of LANGS) profiles[l.profile] = { minSize: 3, maxSize: 6 };
-  fs.writeFileSync(cfg, JSON.stringify({ queueTimeoutMs: 120_000, profiles }));
+  // Room for every set this section uses (the default cap, 12, would keep some of them cold).
+  fs.writeFileSync(cfg, JSON.stringify({ queueTimeoutMs: 120_000, maxSandboxes: 32, profiles }));
   const env = { ...process.env, WARMBOX_RUNTIME_DIR: path.join(dir, 'rt'), WARMBOX_CONFIG: cfg };
   const client = await DaemonClient.connect({ client: 'bench', env, daemonPath });
   const run = Date.now().toString(36);
@@ -61,7 +62,8 @@ export async function languagesSection(daemonPath: string, n: number, firstN: nu
     }
     // Cached runs interleaved with the Python print, so drift hits every row alike.
     // Each sample starts on an armed, quiet pool (bench/quiet.ts), the Python print's as well.
-    const quiet = () => quietPool(client, (sets) => sets.filter((p) => !p.profile.includes(':')).every((p) => p.minSize === 0 || p.idle >= 1), 120_000);
+    const used = new Set(['python', ...LANGS.map((l) => l.profile)]);
+    const quiet = () => quietPool(client, (sets) => sets.filter((p) => used.has(p.profile)).every((p) => p.idle >= 1), 120_000);
     for (let i = 0; i < 3 + n; i++) {
       await quiet();
       const p = await timed(client, { profile: 'python', code: 'print("hello")\n', fileName: 'p.py' });
