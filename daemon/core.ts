@@ -33,7 +33,6 @@ import * as v from './validate';
 import * as path from 'path';
 import { checkProject } from './workspace/check';
 import { EnvironmentManager } from './environments/manager';
-import { ImageBuilder } from './languages/imageBuilder';
 
 export interface CoreContext {
   rpc: JSONRPCServer<Conn>;
@@ -255,7 +254,10 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
   const watchdog = startWatchdog(process.argv[1], ctx.instanceId, ctx.logPath, engine);
   log.info(`config from ${config.source}; profiles ${[...config.profiles.keys()].join(', ')}; docker at ${where}`);
 
-  pools = new PoolManager(config, docker, where, { instance: ctx.instanceId, scope: ctx.scope }, log, poolChanged);
+  pools = new PoolManager(config, docker, where, { instance: ctx.instanceId, scope: ctx.scope }, log, poolChanged, {
+    logDir: path.join(path.dirname(ctx.logPath), 'image-builds'),
+    progress: (n) => broadcast(Notifications.envProgress, n),
+  });
   const defaultRuntime = config.profiles.values().next().value?.runtime;
   pools.engineInfo = {
     kind: engine.facts?.kind,
@@ -266,12 +268,6 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     runtime: defaultRuntime,
   };
   pools.startError = engine.error;
-  pools.images = new ImageBuilder({
-    log,
-    logDir: path.join(path.dirname(ctx.logPath), 'image-builds'),
-    progress: (n) => broadcast(Notifications.envProgress, n),
-    built: (image) => pools.imageBuilt(image),
-  });
   // Started by a VS Code window: warm only what the windows ask for (pool/want) and what runs use.
   if (process.env.WARMBOX_WARM === 'wanted') pools.warmOnlyWanted();
   envs = new EnvironmentManager({

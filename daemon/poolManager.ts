@@ -6,7 +6,7 @@ import { classifyDockerError, InfraError, isUnreachable, withTimeout } from './d
 import { noteEngineKind } from './engine';
 import { kindOf } from './engine/probe';
 import type { Logger } from './log';
-import { ImageBuilder } from './languages/imageBuilder';
+import { ImageBuilder, ImageBuilderHooks } from './languages/imageBuilder';
 import { PoolOptions, ProfilePool } from './pool';
 import type { Profile } from './profiles';
 import { resolveProfileFor } from './languages/resolve';
@@ -76,8 +76,10 @@ export class PoolManager {
     private readonly ids: { instance: string; scope: string },
     private readonly log: Logger,
     private readonly onChange: () => void,
+    /** How missing language images are built (where their logs go, whom progress is told). */
+    imageHooks: Omit<ImageBuilderHooks, 'log' | 'built'> = {},
   ) {
-    this.images = new ImageBuilder({ log, built: (image) => this.imageBuilt(image) });
+    this.images = new ImageBuilder({ ...imageHooks, log, built: (image) => this.imageBuilt(image) });
     for (const p of config.profiles.values()) this.addPool(p, true);
   }
 
@@ -107,7 +109,7 @@ export class PoolManager {
   }
 
   /** Builds missing warmbox language images on first use (core.ts gives it the runtime folder and the broadcast). */
-  images: ImageBuilder;
+  readonly images: ImageBuilder;
 
   /** An image was just built: the sets on it warm now rather than after their backoff. */
   imageBuilt(image: string): void {
