@@ -86,6 +86,9 @@ take() {
 # A project tar (or a delta of it) from PID 1's stdin, extracted by the program's uid: the root never writes in /work.
 # tar stops at the archive's end marker: the padding after it is drained here, or take would stop short of $1 bytes.
 untar() { [ "$1" -gt 0 ] || return 0; take "$1" | { as_user $bb tar -x -o -C /work; r=$?; $bb cat > /dev/null; exit $r; }; }
+# A build's tar ($1 bytes) into {out}, replacing what is there, by the program's uid: at arming (the set's latest
+# build) and for a cache hit. Drained as untar's is.
+unbuild() { take "$1" | { as_user $bb sh -c 'rm -rf "$0" && mkdir -p "$0" && tar -x -o -C "$0"' ${BUILD_DIR}/out; r=$?; cat > /dev/null; exit $r; }; }
 # nsenter would run its own applet for a bare name like sh or cat: exec the image's program by its path instead.
 resolve() { r=$1; case $1 in */*) return;; esac; s=$IFS; IFS=:; for d in $PATH; do [ -f "$d/$1" ] && [ -x "$d/$1" ] && { r=$d/$1; break; }; done; IFS=$s; }
 of=/sys/fs/cgroup/memory.events; [ -r "$of" ] || of=/sys/fs/cgroup/memory/memory.oom_control
@@ -133,7 +136,7 @@ prepare() {
   read -r tag n || exit 0
   [ "$tag" = WBART ] || exit 92
   [ "$n" -gt 0 ] || return 0
-  take "$n" | { as_user $bb sh -c 'mkdir -p "$0" && tar -x -o -C "$0"' ${BUILD_DIR}/out; r=$?; cat > /dev/null; exit $r; } || exit 96` : ''}
+  unbuild "$n" || exit 96` : ''}
 }`;
 }
 
@@ -154,7 +157,7 @@ function compile(o: ArmOptions): string {
   # have: {out} already holds this very build, put there when the sandbox was armed.
   [ -n "$wbc" ] && [ "$wbc" != have ] || return 0
   if [ "$wbc" = hit ]; then
-    take "$wbalen" | { as_user $bb sh -c 'rm -rf "$0" && mkdir -p "$0" && tar -x -o -C "$0"' ${BUILD_DIR}/out; r=$?; cat > /dev/null; exit $r; } || exit 96
+    unbuild "$wbalen" || exit 96
     return 0
   fi
   as_user $bb sh -c 'rm -rf ${BUILD_DIR}/out && mkdir -p ${BUILD_DIR}/out ${BUILD_DIR}/.cache' || exit 96
