@@ -60,11 +60,29 @@ async function environmentChecks({ page, check, openFile, panelFrame, ROOT, tag 
     await openFile(page, 'figure.py');
     const play = page.locator('.editor-group-container.active .editor-actions .action-label[aria-label^="Run in Sandbox"]').first();
     await play.waitFor({ timeout: 15_000 });
-    // Looked for from the click on: a build served by Docker's cache lasts a few seconds.
-    const building = toasts.locator('.notification-toast', { hasText: 'warmbox: building the python environment of ws-env' }).first().waitFor({ timeout: 60_000 });
-    const status = page.locator('#workbench\\.parts\\.statusbar').getByText(/python env( building|:)/).first().waitFor({ timeout: 60_000 });
+    // A build served by Docker's cache can be over in well under a second, faster than Playwright's locator polls
+    // (every 500 ms after its first tries): what the status bar and the notifications show is recorded on every DOM
+    // change from before the click, and the checks look at that record.
+    await page.evaluate(() => {
+      const seen = (window.__wbSeen = { status: [], toasts: [] });
+      const keep = (list, text) => { if (text && list[list.length - 1] !== text && list.length < 500) list.push(text); };
+      const record = () => {
+        keep(seen.status, document.querySelector('#workbench\\.parts\\.statusbar')?.innerText);
+        keep(seen.toasts, document.querySelector('.notifications-toasts')?.innerText);
+      };
+      new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
     await play.click();
-    await Promise.all([building, status]);
+    const saw = async (what, re) => {
+      try {
+        await page.waitForFunction(([k, src]) => window.__wbSeen[k].some((t) => new RegExp(src).test(t)), [what, re.source], { timeout: 60_000 });
+      } catch (e) {
+        const record = await page.evaluate((k) => window.__wbSeen[k].slice(-8), what);
+        throw new Error(`the ${what === 'status' ? 'status bar' : 'notifications'} never showed ${re} within 60 s; the last it showed:\n${record.join('\n---\n')}`);
+      }
+    };
+    await saw('toasts', /warmbox: building the python environment of ws-env/);
+    await saw('status', /python env( building|:)/);
     const f = await panelFrame(page);
     await f.locator('#output', { hasText: '[warmbox] waiting for the python environment of ws-env to build (apt: python3-numpy python3-matplotlib' }).waitFor({ timeout: 30_000 });
   });
