@@ -123,19 +123,22 @@ outputs() {
       printf "E %s %s\\n" "$n" "$left"
     }' ${PRIVATE_DIR}/stamp "$outn" "$outs"
 }
-# The root relay copies stdin frames into the program's pipe; frames the program never reads die with it.
-relay() { (exec 3>${PRIVATE_DIR}/in; while read -r n; do [ "$n" -gt 0 ] 2>/dev/null || break; take "$n" >&3; done; exec 3>&-; while read -r n; do :; done; kill -9 -1) <&4 & }
+# The root relay copies stdin frames into the program's pipe; frames the program never reads die with it. A
+# pre-started JVM opened that pipe at arming, against PID 1's writer (fd 6, $hold): the relay takes that writer over,
+# so the JVM's reads never see a moment without one (an early end of its stdin).
+relay() { (if [ -n "$hold" ]; then exec 3>&6 6>&-; else exec 3>${PRIVATE_DIR}/in; fi; while read -r n; do [ "$n" -gt 0 ] 2>/dev/null || break; take "$n" >&3; done; exec 3>&-; while read -r n; do :; done; kill -9 -1) <&4 & }
 # The project the sandbox is armed with (an empty one for single-file runs): \`WBPROJ <tar bytes> <streams>\` and the
 # tar; streams (1: merged, 2: apart) is how the set's runs took theirs lately, for an interpreter started before a run.
 prepare() {
   read -r tag n wbms || exit 0
   [ "$tag" = WBPROJ ] || exit 92
   untar "$n" || exit 96${o.compile ? `
-  # Compiled languages: the set's latest build (from the daemon's cache, made by the compiler) \`WBART <tar bytes>\`,
-  # put in {out} now so that a run of that same build starts it at once (wbc=have).
-  read -r tag n || exit 0
+  # Compiled languages: the set's latest build (from the daemon's cache, made by the compiler) \`WBART <tar bytes>
+  # <name>\`, put in {out} now so that a run of that same build starts it at once (wbc=have); its {name} is the
+  # class a pre-started JVM is started for (prestart/java.ts).
+  read -r tag n jname || exit 0
   [ "$tag" = WBART ] || exit 92
-  [ "$n" -gt 0 ] || return 0
+  [ "$n" -gt 0 ] || { jname=; return 0; }
   unbuild "$n" || exit 96` : ''}
 }`;
 }
@@ -162,7 +165,7 @@ function compile(o: ArmOptions): string {
   fi
   as_user $bb sh -c 'rm -rf ${BUILD_DIR}/out && mkdir -p ${BUILD_DIR}/out ${BUILD_DIR}/.cache' || exit 96
   ooms; c0=$o
-  $bb timeout -s KILL "$wbctmo" ${dropTo(o)} $bb sh -c 'cd "$0" && exec "$@"' "$wbdir" ${ccmd} < /dev/null > ${PRIVATE_DIR}/cmsg 2>&1 4<&-
+  $bb timeout -s KILL "$wbctmo" ${dropTo(o)} $bb sh -c 'cd "$0" && exec "$@"' "$wbdir" ${ccmd} < /dev/null > ${PRIVATE_DIR}/cmsg 2>&1 4<&- 6>&-
   crc=$?
   kill -9 -1 2>/dev/null
   gone
@@ -348,8 +351,10 @@ export function encodeProject(tar: { pieces: Buffer[]; size: number } | null, me
 }
 
 /** A compiled language's sandbox, after its project: the build it holds in {out} from arming (none: an empty one). */
-export function encodeBuild(artifact: Buffer | undefined): Buffer[] {
-  return artifact?.length ? [Buffer.from(`WBART ${artifact.length}\n`), artifact] : [Buffer.from('WBART 0\n')];
+export function encodeBuild(build: { artifact: Buffer; name: string } | undefined): Buffer[] {
+  // (the name only as a plain Java-style identifier: PID 1 reads it as one word)
+  const name = build && /^[A-Za-z_$][\w$]{0,200}$/.test(build.name) ? ` ${build.name}` : '';
+  return build?.artifact.length ? [Buffer.from(`WBART ${build.artifact.length}${name}\n`), build.artifact] : [Buffer.from('WBART 0\n')];
 }
 
 /** After a reuse run's trailer: PID 1 discards stdin up to and including this line. */

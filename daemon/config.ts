@@ -135,7 +135,7 @@ function prestartOf(p: Record<string, unknown>, name: string, command: string[],
   if (p.prestart !== undefined && typeof p.prestart !== 'boolean') throw new ConfigError(`profiles.${name}.prestart must be true or false`);
   const prestart = (p.prestart as boolean | undefined) ?? (base?.prestart === true && p.command === undefined);
   if (prestart && !prestartKind(command)) {
-    throw new ConfigError(`profiles.${name}.prestart needs a python3 or node command ending in "{file}" (got ${JSON.stringify(command)})`);
+    throw new ConfigError(`profiles.${name}.prestart needs a python3 or node command ending in "{file}", or a java command ending in "{name}" (got ${JSON.stringify(command)})`);
   }
   const preload = (p.preload === undefined ? undefined : strArray(p.preload, `profiles.${name}.preload`)) ?? base?.preload ?? [];
   for (const m of preload) {

@@ -79,7 +79,7 @@ export class ProfilePool {
   private nextWarmAt = 0;
   private closed = false;
   /** Compiled languages: the build this set's runs used last, which sandboxes armed from now on hold in {out}. */
-  private lastBuild?: { key: string; artifact: Buffer };
+  private lastBuild?: { key: string; artifact: Buffer; name: string };
   /** The set's last run asked for merged streams (VS Code's always do): the next interpreters start that way. */
   private lastMerged = false;
 
@@ -99,9 +99,9 @@ export class ProfilePool {
     this.lastMerged = merged;
   }
 
-  /** A run of this set used this build (cached or just made): the next sandboxes are armed with it. */
-  keepBuild(key: string, artifact: Buffer): void {
-    if (this.profile.compile) this.lastBuild = { key, artifact };
+  /** A run of this set used this build (cached or just made) of the file {name}: the next sandboxes are armed with it. */
+  keepBuild(key: string, artifact: Buffer, name: string): void {
+    if (this.profile.compile) this.lastBuild = { key, artifact, name };
   }
 
   get isolation(): IsolationMode {

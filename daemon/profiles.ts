@@ -3,6 +3,13 @@ import { LANGUAGES } from './languages/builtins';
 import type { IsolationMode, ProfileInfo } from './protocol';
 
 export const IMAGE_VERSION = 2;
+/** Images whose recipe changed since IMAGE_VERSION (java: the pre-started JVM's agent); images/build.sh's image_version. */
+export const IMAGE_VERSIONS: Readonly<Record<string, number>> = { java: 3 };
+
+/** The tag of a built-in language's image. */
+export function builtinImage(name: string): string {
+  return `warmbox/${name}:${IMAGE_VERSIONS[name] ?? IMAGE_VERSION}`;
+}
 
 export interface Limits {
   memoryMb: number;
@@ -106,7 +113,7 @@ export function builtinProfiles(): Profile[] {
     ...b,
     prestart: 'prestart' in b && b.prestart === true,
     preload: [],
-    image: `warmbox/${b.name}:${IMAGE_VERSION}`,
+    image: builtinImage(b.name),
     compileTimeoutMs: COMPILE_TIMEOUT_MS,
     warmOnUse: !always.has(b.name),
     ...POOL_DEFAULTS,

@@ -20,6 +20,7 @@ import type {
 import type { StreamKind } from './demux';
 import type { BuildStep } from './armScript';
 import { BuildCache, cacheKey, MAX_ARTIFACT_BYTES } from './languages/buildCache';
+import { placeholderName } from './languages/placeholders';
 import type { CompileReport } from './languages/compileFrame';
 import type { ImageIds } from './languages/imageIds';
 import type { CompileInfo } from './protocol';
@@ -274,7 +275,7 @@ export class RunManager {
       } else if (artifact) {
         build = { mode: 'hit', artifact };
         run.compile = { cached: true, ms: 0 };
-        pool.keepBuild(key!, artifact);
+        pool.keepBuild(key!, artifact, placeholderName(files.file));
       } else {
         build = { mode: 'build', timeoutS: Math.ceil(profile.compileTimeoutMs / 1000), maxArtifactBytes: MAX_ARTIFACT_BYTES };
         if (run.timer) clearTimeout(run.timer);
@@ -296,7 +297,7 @@ export class RunManager {
         if (key && report.artifact) {
           const k = key;
           this.builds!.cache.put(k, report.artifact).catch((e: Error) => this.log.warn(`build cache: could not keep an artifact: ${e.message}`));
-          pool.keepBuild(k, report.artifact);
+          pool.keepBuild(k, report.artifact, placeholderName(files.file));
         }
         startTimer();
         this.log.info(`run ${run.id.slice(0, 8)} (${profile.name}): compiled in ${fmtMs(ms)}${report.artifact ? `, ${fmtBytes(report.artifact.length)} cached` : ''}`);

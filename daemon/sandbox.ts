@@ -69,7 +69,7 @@ export interface ProjectSource {
 /** What a set's recent runs say about its next one, for the sandboxes it arms from now on. */
 export interface ArmingHints {
   /** Compiled languages: the latest build its runs used (put in {out} at arming), if any. */
-  latestBuild(): { key: string; artifact: Buffer } | undefined;
+  latestBuild(): { key: string; artifact: Buffer; name: string } | undefined;
   /** Its runs lately asked for their streams merged (an interpreter started before the run is set up that way). */
   merged(): boolean;
 }
@@ -254,7 +254,7 @@ export class Sandbox extends EventEmitter {
     // The pieces as they are (one write each, sent together): the copy is never joined into one buffer per sandbox.
     stream.cork();
     for (const b of encodeProject(p?.tar ?? null, this.hints?.merged())) stream.write(b);
-    if (this.profile.compile) for (const b of encodeBuild(build?.artifact)) stream.write(b);
+    if (this.profile.compile) for (const b of encodeBuild(build)) stream.write(b);
     stream.uncork();
   }
 

@@ -9,6 +9,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 version=2
+# A language image's tag: the shared version, or its own where its recipe changed since (a machine that holds the old
+# image builds the new one). Kept equal to IMAGE_VERSIONS in daemon/profiles.ts (a unit test compares them).
+image_version() { case $1 in java) echo 3 ;; *) echo "$version" ;; esac; }
 repo=${WARMBOX_IMAGE_REPO:-warmbox}
 [[ $repo =~ ^warmbox[a-z0-9._-]*$ ]] || { echo "images: WARMBOX_IMAGE_REPO must start with warmbox (got '$repo')" >&2; exit 2; }
 all=(python node shell typescript c cpp go rust java ruby php perl lua)
@@ -85,11 +88,14 @@ offline_base() {
 }
 
 # A language image: the shared rootfs + Debian packages. $1 name, $2 packages, $3 extra shell after the install, then ENV lines.
+# $ctx (optional): a folder of images/<language>/ the extra shell finds at /tmp/ctx (e.g. java's prestart agent).
 offline_derived() {
   local name=$1 pkgs=$2 extra=$3; shift 3
   local df; df=$(mktemp -d)
+  [ -z "${ctx:-}" ] || cp -r "$ctx" "$df/ctx"
   {
     echo "FROM warmbox/base:$version"
+    [ -z "${ctx:-}" ] || echo "COPY ctx/ /tmp/ctx/"
     # Another repo's copy (a test's throwaway tag) is built for real, not taken from warmbox's cached layers.
     [ "$repo" = warmbox ] || echo "LABEL dev.warmbox.repo=$repo"
     echo "RUN mkdir -p /usr/share/man/man1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkgs >/dev/null \\"
@@ -104,7 +110,7 @@ offline_derived() {
 }
 
 build_one() {
-  local p=$1 name="$repo/$1:$version" t0=$SECONDS
+  local p=$1 name="$repo/$1:$(image_version "$1")" t0=$SECONDS
   if docker image inspect "$name" >/dev/null 2>&1; then log "$name present, skipped"; return 0; fi
   if [ "${WARMBOX_OFFLINE:-}" != 1 ]; then
     log "$name: docker build from images/$p/Dockerfile"
@@ -122,7 +128,7 @@ build_one() {
     cpp) offline_derived "$name" 'g++ libc6-dev' '' ;;
     go) offline_derived "$name" 'golang-go libc6-dev' '' 'CGO_ENABLED=0' 'GOFLAGS=-mod=mod' 'GOTOOLCHAIN=local' 'GOPROXY=off' ;;
     rust) offline_derived "$name" 'rustc libc6-dev' '' ;;
-    java) offline_derived "$name" 'default-jdk-headless' 'rm -rf /usr/lib/jvm/*/lib/src.zip /usr/lib/jvm/*/jmods' ;;
+    java) ctx=$here/java/prestart offline_derived "$name" 'default-jdk-headless' 'sh /tmp/ctx/build.sh && rm -rf /usr/lib/jvm/*/lib/src.zip /usr/lib/jvm/*/jmods' ;;
     ruby) offline_derived "$name" ruby '' ;;
     php) offline_derived "$name" php-cli '' ;;
     perl) offline_derived "$name" perl '' ;;
@@ -133,7 +139,7 @@ build_one() {
 }
 
 missing=()
-for p in "${profiles[@]}"; do docker image inspect "$repo/$p:$version" >/dev/null 2>&1 || missing+=("$p"); done
+for p in "${profiles[@]}"; do docker image inspect "$repo/$p:$(image_version "$p")" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -gt 0 ] || { log "all images present: ${profiles[*]}"; exit 0; }
 # Tools for the offline recipe, installed once before the parallel builds (dpkg takes one install at a time).
 static_busybox >/dev/null # every image carries warmbox's runtime

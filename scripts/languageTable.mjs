@@ -10,6 +10,10 @@ import { fileURLToPath } from 'url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const README = path.join(ROOT, 'README.md');
 const BASE = 'warmbox/base:2';
+// Each image's tag as images/build.sh makes it (its image_version: `java) echo 3 ;;`, the rest the shared version).
+const BUILD_SH = fs.readFileSync(path.join(ROOT, 'images/build.sh'), 'utf8');
+const OWN_TAGS = Object.fromEntries([...(/image_version\(\) \{ case \$1 in (.*?) \*\)/.exec(BUILD_SH)?.[1] ?? '').matchAll(/([a-z]+)\) echo (\d+) ;;/g)].map((m) => [m[1], m[2]]));
+const imageOf = (profile) => `warmbox/${profile}:${OWN_TAGS[profile] ?? 2}`;
 
 /** profile → [argv in its image, how to read the version, the cell]. */
 const VERSION = {
@@ -37,7 +41,7 @@ const baseTop = base.RootFS.Layers.at(-1);
 let total = base.Size;
 const rows = new Map();
 for (const [profile, [argv, re, cell]] of Object.entries(VERSION)) {
-  const image = `warmbox/${profile}:2`;
+  const image = imageOf(profile);
   const info = inspect(image);
   // Both streams: java -version and busybox's usage print on stderr.
   const r = spawnSync('docker', ['run', '--rm', '--network', 'none', '--entrypoint', '', image, ...argv], { encoding: 'utf8' });

@@ -16,6 +16,8 @@ export interface LanguageSpec {
   shebangs: string[];
   health: string[];
   env: Record<string, string>;
+  /** Start the interpreter before each run (daemon/prestart/): java's JVM for the sandbox's armed build. */
+  prestart?: boolean;
 }
 
 const ok = (probe: string): string[] => ['sh', '-c', `${probe} >/dev/null 2>&1 && echo HEALTH_OK`];
@@ -91,6 +93,7 @@ export const LANGUAGES: LanguageSpec[] = [
     shebangs: [],
     health: ok('javac -version'),
     env: {},
+    prestart: true,
   },
   { name: 'ruby', command: ['ruby', '{file}'], fileName: 'main.rb', extensions: ['.rb'], languageIds: ['ruby'], shebangs: ['ruby'], health: ['ruby', '-e', 'puts "HEALTH_OK"'], env: {} },
   { name: 'php', command: ['php', '{file}'], fileName: 'main.php', extensions: ['.php'], languageIds: ['php'], shebangs: ['php'], health: ['php', '-r', 'echo "HEALTH_OK\\n";'], env: {} },

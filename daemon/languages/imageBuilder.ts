@@ -11,7 +11,7 @@ import * as path from 'path';
 import { InfraError } from '../docker';
 import type { Logger } from '../log';
 import { CancelledError } from '../pool';
-import { IMAGE_VERSION, Profile } from '../profiles';
+import { builtinImage, Profile } from '../profiles';
 import type { EnvProgressNotification } from '../protocol';
 
 export interface ImageBuilderHooks {
@@ -64,12 +64,12 @@ export class ImageBuilder {
 
   /**
    * The recipe that makes the profile's image, when warmbox owns it: a built-in language's profile whose image is
-   * `warmbox…/<language>:2` (a user's own image name is never built over).
+   * `warmbox…/<language>:<its version>` (a user's own image name is never built over).
    */
   recipe(profile: Pick<Profile, 'name' | 'image' | 'builtin'>): { name: string; repo: string } | undefined {
     if (!profile.builtin || !this.enabled || !fs.existsSync(this.script)) return undefined;
     const m = /^(warmbox[a-z0-9._-]*)\/([a-z0-9-]+):(\d+)$/.exec(profile.image);
-    if (!m || m[2] !== profile.name || m[3] !== String(IMAGE_VERSION)) return undefined;
+    if (!m || m[2] !== profile.name || m[3] !== builtinImage(m[2]).replace(/^.*:/, '')) return undefined;
     return { repo: m[1], name: m[2] };
   }
 

@@ -30,3 +30,8 @@ function escape(s: string): string {
 export function expand(arg: string, values: Record<'file' | 'dir' | 'name' | 'out', string>): string {
   return arg.replace(PLACEHOLDER, (_m, k: 'file' | 'dir' | 'name' | 'out') => values[k]);
 }
+
+/** `{name}` of a file as PID 1 makes it (its base name, then the shortest `.*` suffix cut): no last extension. */
+export function placeholderName(file: string): string {
+  return file.replace(/^.*\//, '').replace(/\.[^.]*$/, '');
+}

@@ -9,13 +9,15 @@
 // and the like are read at start-up), PID 1 writes the spec there and waits for the interpreter as it would wait for
 // a plain start, under the same backstop; otherwise it kills the idle interpreter and starts the program plainly.
 // Either way everything is killed after the run, as before. A run that asks for its streams merged (stderr into
-// stdout, in the order written) has Python's launcher point fd 2 at fd 1 before the program starts; Node's such
-// runs start plainly (see sameStreams).
-import { PRIVATE_DIR, shQuote } from '../armScript';
+// stdout, in the order written) has Python's launcher point fd 2 at fd 1 before the program starts; Node's and
+// Java's interpreters start with fd 2 as the set's runs lately wanted it, and a run that wants the other starts
+// plainly (see sameStreams). Java's JVM is started for the sandbox's armed build only (java.ts).
+import { BUILD_DIR, PRIVATE_DIR, shQuote } from '../armScript';
+import { JAVA_AGENT, javaOptions, javaPrestartable } from './java';
 import { NODE_LAUNCHER } from './node';
 import { PYTHON_LAUNCHER } from './python';
 
-export type PrestartKind = 'python' | 'node';
+export type PrestartKind = 'python' | 'node' | 'java';
 
 export interface PrestartOptions {
   kind: PrestartKind;
@@ -28,8 +30,9 @@ const go = () => `${PRIVATE_DIR}/go`;
 /** Node's main-module argument at start-up: never loaded (the launcher hands Node the program's path instead). */
 const placeholder = () => `${PRIVATE_DIR}/main`;
 
-/** Which launcher a profile's command can use: a python or node interpreter with `{file}` last; else none. */
+/** Which launcher a profile's command can use: a python or node interpreter with `{file}` last, java; else none. */
 export function prestartKind(command: string[]): PrestartKind | undefined {
+  if (javaPrestartable(command)) return 'java';
   if (command.length < 2 || command[command.length - 1] !== '{file}') return undefined;
   const base = command[0].replace(/^.*\//, '');
   if (/^python3(\.\d+)?$/.test(base)) return 'python';
@@ -43,35 +46,34 @@ export function prestartKind(command: string[]): PrestartKind | undefined {
  * command prefix that drops to the sandbox's uid; `uid` its uid. Runs after the stdin FIFO exists and fd 4 is set.
  */
 export function prestartArm(p: PrestartOptions, command: string[], drop: string, uid: number): string {
-  const file = `${PRIVATE_DIR}/prestart.${p.kind === 'python' ? 'py' : 'js'}`;
-  // Python points its fd 2 at fd 1 for a merged run (os.dup2). Node has no dup2 and cannot reopen the engine's pipe
-  // as the sandbox's uid: its interpreter starts with fd 2 as the set's runs lately wanted it (WBPROJ's streams:
-  // VS Code's runs are merged), and a run that wants the other starts plainly.
-  const node = p.kind === 'node';
-  const sameStreams = node ? ' && [ "$eo" = "$ieo" ]' : '';
-  const opts = command.slice(1, -1).map(shQuote);
-  const preload = p.preload.map(shQuote);
-  const argv = p.kind === 'python' ? [...opts, file, ...preload] : [...opts, '-r', file, placeholder(), ...preload];
-  const src = p.kind === 'python' ? PYTHON_LAUNCHER : NODE_LAUNCHER;
+  const java = p.kind === 'java';
+  // Python points its fd 2 at fd 1 for a merged run (os.dup2). Node and Java have no dup2 and cannot reopen the
+  // engine's pipe as the sandbox's uid: their interpreter starts with fd 2 as the set's runs lately wanted it
+  // (WBPROJ's streams: VS Code's runs are merged), and a run that wants the other starts plainly.
+  const sameStreams = p.kind === 'python' ? '' : ' && [ "$eo" = "$ieo" ]';
+  // Java: only a run of the class the JVM was started for, with no arguments ($1: the run's count).
+  const sameProgram = java ? ' && [ "$1" = 0 ] && [ "$wbname" = "$jname" ]' : '';
   return `# Pre-started interpreters (daemon/prestart/script.ts).
 # The stdin FIFO: written by the root relay (owner), read by the sandbox's gid (the interpreter opens it itself).
 $bb chown 0:${uid} ${PRIVATE_DIR}/in && $bb chmod 0640 ${PRIVATE_DIR}/in || exit 94
-printf '%s' ${shQuote(src)} > ${file} && $bb chmod 0644 ${file} && $bb mkfifo -m 600 ${go()} || exit 94
+${java ? '' : `printf '%s' ${shQuote(p.kind === 'python' ? PYTHON_LAUNCHER : NODE_LAUNCHER)} > ${launcherFile(p.kind)} && $bb chmod 0644 ${launcherFile(p.kind)} && `}$bb mkfifo -m 600 ${go()} || exit 94
 # The channel is opened before the fork, so the interpreter holds it from its first instant: opened in the child, a
 # spec written before the child got there (a reuse sandbox says ready at once) was dropped with the FIFO's last
 # opener, and the interpreter waited for it until the timeout.
 pstart() {
-  ieo=2${node ? '; [ "$wbms" = 1 ] && ieo=1' : ''}
-  exec 5<>${go()}; ${drop} "$prog" ${argv.join(' ')} < /dev/null 4<&- 2>&$ieo & ip=$!; exec 5<&-
+  ieo=2${p.kind === 'python' ? '' : '; [ "$wbms" = 1 ] && ieo=1'}
+  ${java ? startJava(p, command, drop) : `exec 5<>${go()}; ${drop} "$prog" ${launcherArgv(p, command).join(' ')} < /dev/null 4<&- 2>&$ieo & ip=$!; exec 5<&-`}
 }
+# Java's stdin writer (fd 6), held until the run's relay has it: released when the JVM does not take the run.
+release() { [ -z "$hold" ] || { exec 6>&-; hold=; }; }
 # Whether the run can go to the interpreter; if not, the idle one goes.
 pready() {
-  [ -n "$ip" ] || return 1
+  [ -n "$ip" ] || { release; return 1; }
   # (alive: a zombie, one that died waiting, would pass kill -0)
   st=; { read -r st < /proc/$ip/stat; } 2>/dev/null
-  case "$st" in ''|*") Z "*) ;; *) [ "$cwd" = . ] && [ -z "$wbenv" ]${sameStreams} && return 0;; esac
+  case "$st" in ''|*") Z "*) ;; *) [ "$cwd" = . ] && [ -z "$wbenv" ]${sameStreams}${sameProgram} && return 0;; esac
   # (silent: the idle interpreter PID 1 ends is none of the run's business; ash would say "Killed" on its stderr)
-  kill -9 "$ip" 2>/dev/null; wait "$ip" 2>/dev/null; ip=; return 1
+  kill -9 "$ip" 2>/dev/null; wait "$ip" 2>/dev/null; ip=; release; return 1
 }
 # The spec, then the stdin relay and the root watchdog (the plain start's backstop) while the interpreter takes it.
 prun() {
@@ -79,11 +81,34 @@ prun() {
   pm=; [ "$eo" = 1 ] && pm=m
   printf '%s\\0' "$pm$#" "$f" "$@" 1<>${go()}
   relay
+  release
   (sleep "$tmo"; kill -9 "$ip") 2>/dev/null &
   wait "$ip"; r=$?; ip=; return $r
 }
 pstart`;
 }
 
+const launcherFile = (kind: PrestartKind) => `${PRIVATE_DIR}/prestart.${kind === 'python' ? 'py' : 'js'}`;
+
+/** Python's and Node's argv after the interpreter: the profile's options, the launcher, the preload modules. */
+function launcherArgv(p: PrestartOptions, command: string[]): string[] {
+  const opts = command.slice(1, -1).map(shQuote);
+  const preload = p.preload.map(shQuote);
+  const file = launcherFile(p.kind);
+  return p.kind === 'python' ? [...opts, file, ...preload] : [...opts, '-r', file, placeholder(), ...preload];
+}
+
+/**
+ * The JVM for the armed build ($jname, from WBART; none armed: no JVM), its stdin the run's FIFO: PID 1 first takes a
+ * writer (fd 6) so that the open does not wait for the relay. An image without the agent (an older warmbox/java)
+ * starts every program plainly.
+ */
+function startJava(p: PrestartOptions, command: string[], drop: string): string {
+  const opts = javaOptions(command, `${BUILD_DIR}/out`).map(shQuote);
+  return `[ -n "$jname" ] && [ -f ${JAVA_AGENT} ] || return 0
+  exec 6<>${PRIVATE_DIR}/in; hold=1
+  exec 5<>${go()}; ${drop} "$prog" ${opts.join(' ')} -javaagent:${JAVA_AGENT} "$jname" < ${PRIVATE_DIR}/in 4<&- 6<&- 2>&$ieo & ip=$!; exec 5<&-`;
+}
+
 /** The run step's first choice (the plain start follows as `elif`). */
-export const PRESTART_RUN = 'if pready; then\n    prun "$@"\n  elif';
+export const PRESTART_RUN = 'if pready $#; then\n    prun "$@"\n  elif';

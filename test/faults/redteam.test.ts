@@ -6,6 +6,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { builtinImage } from '../../daemon/profiles';
 import { runToEnd, startDaemon, TestDaemon } from '../helpers/daemon';
 import { record } from '../helpers/summary';
 
@@ -101,7 +102,7 @@ public class ${name} extends AbstractProcessor {
 }
 `;
   fs.writeFileSync(path.join(root, `${name}.java`), processor);
-  execFileSync('docker', ['run', '--rm', '-v', `${root}:/src`, '-w', '/src', '--user', String(process.getuid!()), '--network', 'none', '--entrypoint', 'javac', 'warmbox/java:2', '-proc:none', '-d', '/src', `${name}.java`], { stdio: 'ignore' });
+  execFileSync('docker', ['run', '--rm', '-v', `${root}:/src`, '-w', '/src', '--user', String(process.getuid!()), '--network', 'none', '--entrypoint', 'javac', builtinImage('java'), '-proc:none', '-d', '/src', `${name}.java`], { stdio: 'ignore' });
   fs.rmSync(path.join(root, `${name}.java`));
   fs.mkdirSync(path.join(root, 'META-INF/services'), { recursive: true });
   fs.writeFileSync(path.join(root, 'META-INF/services/javax.annotation.processing.Processor'), `${name}\n`);

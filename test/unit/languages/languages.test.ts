@@ -3,12 +3,13 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { armScript, encodeHeader } from '../../../daemon/armScript';
+import { armScript, encodeBuild, encodeHeader } from '../../../daemon/armScript';
 import { buildConfig } from '../../../daemon/config';
+import { builtinImage, builtinProfiles } from '../../../daemon/profiles';
 import { classifyDockerError } from '../../../daemon/docker';
 import { BuildCache, cacheKey } from '../../../daemon/languages/buildCache';
 import { CompileFrame } from '../../../daemon/languages/compileFrame';
-import { shellArg } from '../../../daemon/languages/placeholders';
+import { placeholderName, shellArg } from '../../../daemon/languages/placeholders';
 import { resolveProfileFor, shebangInterpreter } from '../../../daemon/languages/resolve';
 import { silentLogger } from '../../../daemon/log';
 
@@ -18,6 +19,13 @@ describe('languages: placeholders', () => {
     const script = `f='src/a b.c'; wbfile=/work/$f; wbdir=\${wbfile%/*}; wbname=\${wbfile##*/}; wbname=\${wbname%.*}; wbout=/build/out; printf '<%s>' ${words.map(shellArg).join(' ')}`;
     const out = execFileSync('sh', ['-c', script], { encoding: 'utf8' });
     assert.equal(out, '</work/src/a b.c><-o/build/out/a b.bin><--in=/work/src/x y><lit $HOME `id` "q" \\><{nope}>');
+  });
+
+  it('knows {name} as PID 1 makes it (the class a pre-started JVM waits for), for every shape of file name', () => {
+    for (const f of ['Main.java', 'src/app/Greeter.java', 'a.b.java', 'noext', 'dir.x/plain', '.hidden']) {
+      const sh = execFileSync('sh', ['-c', 'f=$1; wbfile=/work/$f; wbname=${wbfile##*/}; printf %s "${wbname%.*}"', 'sh', f], { encoding: 'utf8' });
+      assert.equal(placeholderName(f), sh, f);
+    }
   });
 
   it('gives compiled profiles a compile phase in valid sh, and user profiles may declare one', () => {
@@ -125,5 +133,24 @@ describe('languages: a missing image', () => {
     assert.match(e.message, /`npm run images go`/);
     const other = classifyDockerError({ statusCode: 404, message: 'No such image' }, { where: 'unix:///x', image: 'ruby:3' });
     assert.match(other.message, /`npm run images`/);
+  });
+});
+
+describe('languages: image tags', () => {
+  it("tags each built-in language's image as images/build.sh builds it (image_version)", () => {
+    const sh = path.join(__dirname, '../../../../images/build.sh');
+    for (const p of builtinProfiles()) {
+      if (p.name === 'shell' || !fs.existsSync(path.join(path.dirname(sh), p.name))) continue;
+      const v = execFileSync('bash', ['-c', `eval "$(sed -n '/^version=/p;/^image_version()/p' "$0")"; image_version "$1"`, sh, p.name], { encoding: 'utf8' }).trim();
+      assert.equal(p.image, `warmbox/${p.name}:${v}`, p.name);
+    }
+    assert.equal(builtinImage('java'), 'warmbox/java:3');
+  });
+
+  it("arms a compiled language's sandbox with its latest build and the build's {name}, as one safe word", () => {
+    const art = Buffer.from('tar');
+    assert.equal(Buffer.concat(encodeBuild({ artifact: art, name: 'Main' })).toString(), 'WBART 3 Main\ntar');
+    assert.equal(Buffer.concat(encodeBuild({ artifact: art, name: 'a b; rm' })).toString(), 'WBART 3\ntar');
+    assert.equal(Buffer.concat(encodeBuild(undefined)).toString(), 'WBART 0\n');
   });
 });
