@@ -41,6 +41,8 @@ const CASES: Case[] = [
   { name: 'a class named after its file', fileName: 'Greeter.java', code: 'public class Greeter {\n  public static void main(String[] a) {\n    System.out.println("hi from " + Greeter.class.getName() + " " + System.getProperty("sun.java.command"));\n  }\n}\n' },
   { name: 'streams merged: stderr into stdout, in the order written', streams: 'merged', code: main('    System.out.println("out 1");\n    System.err.println("err 1");\n    System.out.println("out 2");\n    throw new RuntimeException("boom");') },
   { name: 'arguments (a plain start: the JVM waits only for an argument-less run)', args: ['a b', "it's", ''], code: main('    System.out.println(Arrays.toString(args) + " " + System.getProperty("sun.java.command"));') },
+  // A program's own class named like the agent's: the JVM still takes the agent from its jar (the boot class path).
+  { name: "a program with a class named like warmbox's agent", code: 'package dev.warmbox;\npublic class Main { public static void main(String[] a) { System.out.println("main"); } }\nclass PrestartAgent { public static void premain(String s, java.lang.instrument.Instrumentation i) { System.out.println("the program ran at arming"); } }\n' },
   { name: 'a large output', code: main('    StringBuilder b = new StringBuilder();\n    for (int i = 0; i < 20000; i++) b.append(i).append(\'\\n\');\n    System.out.print(b);') },
 ];
 
