@@ -40,6 +40,19 @@ def _wb():
         os.close(s2)
         if not safe:
             sys.path.insert(0, here)
+    # What exists now (the interpreter's start, the preloaded modules) lives as long as the program: frozen, the
+    # collector never walks it again, nor does Python's finalization at exit, which was most of an exit's cost with
+    # numpy preloaded (22 -> 6 ms measured in its image; a print: 4 -> 3 ms). gc leaves sys.modules as it found it.
+    had_gc = 'gc' in sys.modules
+    __import__('gc').freeze()
+    if not had_gc:
+        del sys.modules['gc']
+    # The program's __main__ is made after that, with the same names in the same order: a frozen one would outlive
+    # the collection at exit, and its objects' finalizers would run after sys.stdout is gone (their output lost).
+    main = type(sys)('__main__')
+    main.__dict__.update(g)
+    sys.modules['__main__'] = main
+    g = main.__dict__
     data = b''
     while True:
         chunk = os.read(5, 65536)

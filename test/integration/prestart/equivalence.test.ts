@@ -45,6 +45,8 @@ const PY: Case[] = [
   { name: 'warnings', code: 'import warnings, sys\nwarnings.warn("careful")\nwarnings.warn("old", DeprecationWarning)\nprint(sys.warnoptions, warnings.filters)\n' },
   { name: 'environment and PYTHON* settings', code: 'import os, sys\nprint(sorted((k, v) for k, v in os.environ.items() if k != "HOSTNAME"), sys.dont_write_bytecode, sys.flags.unbuffered if hasattr(sys.flags, "unbuffered") else None)\n' },
   { name: 'process identity', code: 'import os, resource\nprint(os.getppid(), os.getpgrp(), os.getsid(0), os.getuid() == os.getgid(), os.getgroups(), oct(os.umask(0)), [resource.getrlimit(r) for r in (resource.RLIMIT_NOFILE, resource.RLIMIT_CORE, resource.RLIMIT_NPROC)])\n' },
+  // (the launcher freezes what exists before the program: the program's own garbage and finalizers are as ever)
+  { name: 'finalizers at exit and the collector', code: 'import gc\nclass A:\n    def __init__(s, n): s.n = n\n    def __del__(s): print("del", s.n)\na = A(1)\nb = A(2); b.me = b\ndel b\nprint(gc.collect(), gc.isenabled(), gc.get_threshold())\nc = A(3); c.me = c\nf = open("left-open.txt", "w"); f.write("buffered")\n' },
   { name: 'a project module next to the program', project: { 'helper.py': 'X = 42\n' }, code: 'import helper, sys\nprint(helper.X, helper.__file__, sys.path[0])\n' },
   { name: 'streams merged: stderr is stdout, in the order written', streams: 'merged', code: 'import sys, os\nprint("out 1")\nprint("err 1", file=sys.stderr)\nprint("out 2", os.fstat(1).st_ino == os.fstat(2).st_ino)\n1/0\n' },
 ];
