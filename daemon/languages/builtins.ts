@@ -35,6 +35,8 @@ export const LANGUAGES: LanguageSpec[] = [
     shebangs: ['ts-node', 'tsx', 'deno'],
     health: ok('esbuild --version && node -e 0'),
     env: {},
+    // Node pre-started, handed the build's output (a cached build: {out} holds it before the run; a build kills it).
+    prestart: true,
   },
   {
     name: 'c',

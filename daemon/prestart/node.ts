@@ -3,7 +3,7 @@
 // on the private channel (fd 5) until a run's spec arrives, makes process.argv, process.execArgv and stdin those of
 // `node /work/<file> <args>`, and hands Node's own Module.runMain the program's path, so the program is loaded by
 // the same code (CommonJS or ES module) with the same frames below it as a plain start.
-// The spec: `[m]<argc>\0<file>\0<arg>\0...` (file relative to /work; m: a merged run, which PID 1 sends only to an
+// The spec: `[m]<argc>\0<file>\0<arg>\0...` (file relative to /work, or a build output's absolute path: TypeScript's; m: a merged run, which PID 1 sends only to an
 // interpreter it started with fd 2 on fd 1). (No backticks or dollar-brace: a template string.)
 export const NODE_LAUNCHER = String.raw`'use strict';
 (function () {
@@ -38,7 +38,9 @@ export const NODE_LAUNCHER = String.raw`'use strict';
   const argv0 = process.argv[0];
   process.argv.length = 0;
   process.argv.push(argv0, file, ...parts.slice(2, 2 + argc));
-  process.execArgv.length = 0;
+  // execArgv: the profile's own options, as a plain start has them; the launcher's -r goes.
+  const r = process.execArgv.lastIndexOf(me);
+  if (r > 0 && process.execArgv[r - 1] === '-r') process.execArgv.splice(r - 1, 2);
   // The program's stdin on fd 0: the FIFO PID 1's relay feeds (open blocks until the relay opens it, as a plain
   // start's would); Node has no dup2, but open takes the lowest free descriptor.
   fs.closeSync(0);

@@ -13,6 +13,7 @@
 // Java's interpreters start with fd 2 as the set's runs lately wanted it, and a run that wants the other starts
 // plainly (see sameStreams). Java's JVM is started for the sandbox's armed build only (java.ts).
 import { BUILD_DIR, PRIVATE_DIR, shQuote } from '../armScript';
+import { hasPlaceholder, shellArg } from '../languages/placeholders';
 import { JAVA_AGENT, javaOptions, javaPrestartable } from './java';
 import { NODE_LAUNCHER } from './node';
 import { PYTHON_LAUNCHER } from './python';
@@ -30,15 +31,22 @@ const go = () => `${PRIVATE_DIR}/go`;
 /** Node's main-module argument at start-up: never loaded (the launcher hands Node the program's path instead). */
 const placeholder = () => `${PRIVATE_DIR}/main`;
 
-/** Which launcher a profile's command can use: a python or node interpreter with `{file}` last, java; else none. */
+/**
+ * Which launcher a profile's command can use: a python interpreter with `{file}` last, node with `{file}` or a build
+ * output (`{out}/{name}.js`: TypeScript) last, java; else none. Options before it are fixed at arming: no placeholder.
+ */
 export function prestartKind(command: string[]): PrestartKind | undefined {
   if (javaPrestartable(command)) return 'java';
-  if (command.length < 2 || command[command.length - 1] !== '{file}') return undefined;
+  const last = command[command.length - 1];
+  if (command.length < 2 || command.slice(1, -1).some(hasPlaceholder)) return undefined;
   const base = command[0].replace(/^.*\//, '');
-  if (/^python3(\.\d+)?$/.test(base)) return 'python';
-  if (base === 'node' || base === 'nodejs') return 'node';
+  if (/^python3(\.\d+)?$/.test(base)) return last === '{file}' ? 'python' : undefined;
+  if (base === 'node' || base === 'nodejs') return last === '{file}' || /^\{out\}\/[^{}]*\{name\}[^{}]*$/.test(last) ? 'node' : undefined;
   return undefined;
 }
+
+/** The program's path in the spec: relative to /work (`{file}`), or a build output's absolute path. */
+const programArg = (command: string[]) => (command[command.length - 1] === '{file}' ? '"$f"' : shellArg(command[command.length - 1]));
 
 /**
  * Arming: the launcher's file, the channel, the stdin FIFO readable by the sandbox's gid (the pre-started
@@ -79,7 +87,7 @@ pready() {
 prun() {
   # (an m before the count: the run asked for stderr merged into stdout)
   pm=; [ "$eo" = 1 ] && pm=m
-  printf '%s\\0' "$pm$#" "$f" "$@" 1<>${go()}
+  printf '%s\\0' "$pm$#" ${programArg(command)} "$@" 1<>${go()}
   relay
   release
   (sleep "$tmo"; kill -9 "$ip") 2>/dev/null &

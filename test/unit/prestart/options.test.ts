@@ -33,6 +33,11 @@ describe('pre-started interpreters: profiles and the arm script', () => {
     assert.equal(prestartKind(['/usr/lib/jvm/bin/java', '-Xss8m', '-cp', '{out}:{out}/lib/*', '{name}']), 'java');
     assert.equal(prestartKind(['java', '-cp', '{dir}', '{name}']), undefined);
     assert.equal(prestartKind(['java', '{file}']), undefined);
+    // Node: the program, or a build's output (TypeScript); options are fixed at arming, so no placeholder there.
+    assert.equal(prestartKind(['node', '--enable-source-maps', '{out}/{name}.js']), 'node');
+    assert.equal(prestartKind(['node', '--require', '{dir}/x.js', '{file}']), undefined);
+    assert.equal(prestartKind(['node', '{dir}/{name}.js']), undefined);
+    assert.equal(prestartKind(['python3', '{out}/{name}.py']), undefined);
   });
 
   it('pre-starts the built-in java for its armed build: the JVM with the agent, its stdin against PID 1\'s writer', () => {
