@@ -3,9 +3,9 @@
 // and in a copy of the profile that starts every program plainly; stdout, stderr, exit status and outcome must match
 // byte for byte, in both isolation modes.
 import { strict as assert } from 'assert';
-import { builtinProfiles } from '../../../daemon/profiles';
 import type { IsolationMode, RunStartParams } from '../../../daemon/protocol';
-import { runToEnd, startDaemon, TestDaemon } from '../../helpers/daemon';
+import { runToEnd, TestDaemon } from '../../helpers/daemon';
+import { runUntil, shown, startWithPlainCopy } from '../../helpers/prestartCompiled';
 
 interface Case {
   name: string;
@@ -46,46 +46,23 @@ const CASES: Case[] = [
   { name: 'a large output', code: main('    StringBuilder b = new StringBuilder();\n    for (int i = 0; i < 20000; i++) b.append(i).append(\'\\n\');\n    System.out.print(b);') },
 ];
 
-const java = builtinProfiles().find((p) => p.name === 'java')!;
-
 function params(profile: string, c: Case, isolation: IsolationMode): RunStartParams {
   return { profile, code: c.code, fileName: c.fileName ?? 'Main.java', args: c.args ?? [], isolation, stdin: c.stdin === undefined ? undefined : Buffer.from(c.stdin).toString('base64'), streams: c.streams };
 }
-
-type Ran = Awaited<ReturnType<typeof runToEnd>>;
-const show = (r: Ran) => ({ outcome: r.result.outcome, exitCode: r.result.exitCode, stdout: r.stdout.toString('latin1'), stderr: r.stderr.toString('latin1') });
 
 describe('pre-started JVM: equivalence with a plain start (real engine)', function () {
   this.timeout(180_000);
   let d: TestDaemon;
 
   before(async () => {
-    d = await startDaemon({
-      profiles: {
-        python: { minSize: 0 },
-        node: { minSize: 0 },
-        shell: { minSize: 0 },
-        java: { minSize: 1, maxSize: 2 },
-        // The same image, build and command, started plainly (a user profile does not pre-start).
-        javaplain: { image: java.image, compile: java.compile, command: java.command, fileName: 'Main.java', health: java.health, minSize: 1, maxSize: 2 },
-      },
-      limits: { timeoutMs: 20_000 },
-    });
+    d = await startWithPlainCopy('java', 'javaplain');
   });
   after(async () => {
     await d?.stop();
   });
 
-  /** Runs c in the java profile until a sandbox armed with its build serves it (the pool arms with a set's latest). */
-  async function armedRun(c: Case, isolation: IsolationMode): Promise<Ran> {
-    const seen: string[] = [];
-    for (let i = 0; i < 10; i++) {
-      const r = await runToEnd(d.client, params('java', c, isolation));
-      if (r.result.compile?.armed) return r;
-      seen.push(`${r.result.outcome} (compile ${JSON.stringify(r.result.compile)})`);
-    }
-    throw new Error(`no run of "${c.name}" landed in a sandbox armed with its build: ${seen.join('; ')}`);
-  }
+  /** c in the java profile, in a sandbox armed with its build (where the JVM waits for it). */
+  const armedRun = (c: Case, isolation: IsolationMode) => runUntil(d, () => params('java', c, isolation), (r) => r.result.compile?.armed === true, `"${c.name}" landed in a sandbox armed with its build`);
 
   for (const isolation of ['fresh', 'reuse'] as const) {
     describe(`${isolation} sandboxes`, () => {
@@ -102,7 +79,7 @@ describe('pre-started JVM: equivalence with a plain start (real engine)', functi
         it(c.name, async () => {
           const a = await armedRun(c, isolation);
           const b = await runToEnd(d.client, params('javaplain', c, isolation));
-          assert.deepEqual(show(a), show(b));
+          assert.deepEqual(shown(a), shown(b));
           assert.notEqual(a.result.outcome, 'infra-error');
         });
       }

@@ -6,9 +6,9 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { builtinProfiles } from '../../../daemon/profiles';
 import type { IsolationMode, RunStartParams } from '../../../daemon/protocol';
-import { runToEnd, startDaemon, TestDaemon } from '../../helpers/daemon';
+import type { TestDaemon } from '../../helpers/daemon';
+import { runUntil, shown, startWithPlainCopy } from '../../helpers/prestartCompiled';
 
 interface Case {
   name: string;
@@ -27,8 +27,6 @@ const CASES: Case[] = [
   { name: 'a project module it imports', project: { 'util.ts': 'export const twice = (n: number): number => n * 2;\n' }, code: 'import { twice } from "./util";\nconsole.log(twice(21), __filename);\n' },
 ];
 
-const ts = builtinProfiles().find((p) => p.name === 'typescript')!;
-
 function params(profile: string, c: Case, isolation: IsolationMode): RunStartParams {
   const p: RunStartParams = { profile, code: c.code, fileName: 'main.ts', args: [], isolation, stdin: c.stdin === undefined ? undefined : Buffer.from(c.stdin).toString('base64'), streams: c.streams };
   if (c.project) {
@@ -39,39 +37,19 @@ function params(profile: string, c: Case, isolation: IsolationMode): RunStartPar
   return p;
 }
 
-type Ran = Awaited<ReturnType<typeof runToEnd>>;
-const show = (r: Ran) => ({ outcome: r.result.outcome, exitCode: r.result.exitCode, stdout: r.stdout.toString('latin1'), stderr: r.stderr.toString('latin1') });
-
 describe('pre-started Node for TypeScript: equivalence with a plain start (real engine)', function () {
   this.timeout(180_000);
   let d: TestDaemon;
 
   before(async () => {
-    d = await startDaemon({
-      profiles: {
-        python: { minSize: 0 },
-        node: { minSize: 0 },
-        shell: { minSize: 0 },
-        typescript: { minSize: 1, maxSize: 2 },
-        tsplain: { image: ts.image, compile: ts.compile, command: ts.command, fileName: 'main.ts', health: ts.health, minSize: 1, maxSize: 2 },
-      },
-      limits: { timeoutMs: 20_000 },
-    });
+    d = await startWithPlainCopy('typescript', 'tsplain');
   });
   after(async () => {
     await d?.stop();
   });
 
-  /** Runs c until its build comes from the cache (the first run builds, which ends the waiting interpreter). */
-  async function cachedRun(profile: string, c: Case, isolation: IsolationMode): Promise<Ran> {
-    const seen: string[] = [];
-    for (let i = 0; i < 6; i++) {
-      const r = await runToEnd(d.client, params(profile, c, isolation));
-      if (r.result.compile?.cached) return r;
-      seen.push(`${r.result.outcome} (compile ${JSON.stringify(r.result.compile)})`);
-    }
-    throw new Error(`no run of "${c.name}" had its build cached: ${seen.join('; ')}`);
-  }
+  /** c until its build comes from the cache (the first run builds, which ends the waiting interpreter). */
+  const cachedRun = (profile: string, c: Case, isolation: IsolationMode) => runUntil(d, () => params(profile, c, isolation), (r) => r.result.compile?.cached === true, `"${c.name}" had its build cached`, 6);
 
   for (const isolation of ['fresh', 'reuse'] as const) {
     describe(`${isolation} sandboxes`, () => {
@@ -84,7 +62,7 @@ describe('pre-started Node for TypeScript: equivalence with a plain start (real 
         it(c.name, async () => {
           const a = await cachedRun('typescript', c, isolation);
           const b = await cachedRun('tsplain', c, isolation);
-          assert.deepEqual(show(a), show(b));
+          assert.deepEqual(shown(a), shown(b));
           assert.notEqual(a.result.outcome, 'infra-error');
         });
       }
