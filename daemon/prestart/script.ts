@@ -114,6 +114,9 @@ function launcherArgv(p: PrestartOptions, command: string[]): string[] {
 function startJava(p: PrestartOptions, command: string[], drop: string): string {
   const opts = javaOptions(command, `${BUILD_DIR}/out`).map(shQuote);
   return `[ -n "$jname" ] && [ -f ${JAVA_AGENT} ] || return 0
+  # The JVM speaks as it starts when these are set ("Picked up ...") or the project has these files (a warning): at
+  # arming that is output outside a run, which ends the sandbox, and so on for each one after it. They start plainly.
+  [ -z "$JAVA_TOOL_OPTIONS$JDK_JAVA_OPTIONS$_JAVA_OPTIONS" ] && as_user $bb test ! -e .hotspotrc -a ! -e .hotspot_compiler || return 0
   exec 6<>${PRIVATE_DIR}/in; hold=1
   exec 5<>${go()}; ${drop} "$prog" ${opts.join(' ')} -javaagent:${JAVA_AGENT} "$jname" < ${PRIVATE_DIR}/in 4<&- 6<&- 2>&$ieo & ip=$!; exec 5<&-`;
 }

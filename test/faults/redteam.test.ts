@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { builtinImage } from '../../daemon/profiles';
-import { runToEnd, startDaemon, TestDaemon } from '../helpers/daemon';
+import { runtimePaths } from '../../daemon/socketPath';
+import { runToEnd, startDaemon, stats, TestDaemon, waitUntil } from '../helpers/daemon';
 import { record } from '../helpers/summary';
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
@@ -443,6 +444,37 @@ public class Main {
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
+  for (const variant of ['a project with .hotspotrc and .hotspot_compiler', 'JAVA_TOOL_OPTIONS in the profile'] as const) {
+    it(`java: a JVM that speaks at start (${variant}) does not end every sandbox armed for it (a loop of failing sandboxes); runs still see the warning as a plain start does`, async () => {
+      // A pre-started JVM's start-up output reaches the daemon outside a run, which ends the sandbox; its replacement
+      // starts the same JVM and says the same: one sandbox after another, for as long as the set is kept warm.
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-redteam-java-speaks-'));
+      const code = 'public class Main { public static void main(String[] a) throws Exception { System.out.println(new String(java.nio.file.Files.readAllBytes(java.nio.file.Paths.get("/etc/hostname"))).trim()); } }\n';
+      fs.writeFileSync(path.join(root, 'Main.java'), code);
+      const project = variant.startsWith('a project');
+      if (project) for (const f of ['.hotspotrc', '.hotspot_compiler']) fs.writeFileSync(path.join(root, f), '');
+      const env = project ? {} : { JAVA_TOOL_OPTIONS: '-Xss2m' };
+      const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 }, java: { minSize: 1, maxSize: 1, maxUses: 1000, env } }, limits: { timeoutMs: 30_000 } });
+      const log = () => (fs.existsSync(runtimePaths(d.env).log) ? fs.readFileSync(runtimePaths(d.env).log, 'utf8') : '');
+      try {
+        const params = { profile: 'java', code, fileName: 'Main.java', project: { root, file: 'Main.java' }, isolation: 'reuse' as const };
+        const a = await runToEnd(d.client, params);
+        // The project's sandbox, wiped, is armed again with this build and idle (its JVM starting): a JVM's start-up
+        // is over well within the 5 s then watched.
+        await waitUntil(async () => (await stats(d.client)).profiles.some((p) => p.name === 'java' && !p.isDefault && p.idle > 0), 30_000);
+        const spoke = await waitUntil(() => /outside a run/.test(log()), 5000);
+        const b = await runToEnd(d.client, params);
+        const warned = (r: typeof a) => (project ? /\.hotspotrc file is present/ : /Picked up JAVA_TOOL_OPTIONS/).test(r.stderr.toString());
+        const ok = !spoke && a.result.outcome === 'exited' && b.result.outcome === 'exited' && a.stdout.toString() === b.stdout.toString() && warned(a) && warned(b);
+        const lost = (log().match(/outside a run/g) ?? []).length;
+        record(`redteam: JVM start-up output (${variant})`, `${lost} sandboxes ended for writing outside a run; runs ${a.result.outcome}/${b.result.outcome} in ${JSON.stringify([a.stdout.toString().trim(), b.stdout.toString().trim()])}, warning in each run's stderr ${warned(a)}/${warned(b)}`, ok);
+        assert.ok(ok, JSON.stringify({ lost, a: a.result, b: b.result, out: [a.stdout.toString(), b.stdout.toString()], err: [a.stderr.toString(), b.stderr.toString()] }));
+      } finally {
+        await d.stop();
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    });
+  }
   it("java: project code that javac runs at compile time leaves a FIFO where PID 1 writes the build's tar: the build is still cached, nothing hangs", async () => {
     // The compile-time code is dead before PID 1 packs {out}, but what it left in the build folder is not: a FIFO (or a
     // symlink) at the artifact's name would block the tar, or cut the cached artifact.
