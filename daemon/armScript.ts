@@ -163,6 +163,9 @@ function compile(o: ArmOptions): string {
     unbuild "$wbalen" || exit 96
     return 0
   fi
+  # The compiler starts alone: an idle pre-started interpreter dies with the build anyway, and until then compile-time
+  # code (an annotation processor) could signal it or attach to it (the same uid), and it holds the container's stdout.
+  kill -9 -1 2>/dev/null; gone
   as_user $bb sh -c 'rm -rf ${BUILD_DIR}/out && mkdir -p ${BUILD_DIR}/out ${BUILD_DIR}/.cache' || exit 96
   ooms; c0=$o
   $bb timeout -s KILL "$wbctmo" ${dropTo(o)} $bb sh -c 'cd "$0" && exec "$@"' "$wbdir" ${ccmd} < /dev/null > ${PRIVATE_DIR}/cmsg 2>&1 4<&- 6>&-

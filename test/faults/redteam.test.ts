@@ -444,6 +444,27 @@ public class Main {
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
+  it("java: project code that javac runs at compile time cannot reach the sandbox's idle pre-started JVM (SIGQUIT: a thread dump on the container's stdout mid-compile)", async () => {
+    // A build of another version of the armed class runs while the sandbox's JVM waits for a run of the armed one:
+    // the same uid, so the compile-time code can signal it (or attach to it), and the JVM holds the container's stdout.
+    const main = (v: number) => `public class Main { public static void main(String[] a) { System.out.println("v${v}"); } }\n`;
+    const root = javaProcessorProject('wb-redteam-java-quit-', 'Quit', 'for p in /proc/[0-9]*; do grep -q prestart.jar $p/cmdline 2>/dev/null && kill -QUIT ${p#/proc/} && echo QUIT-SENT >&2; done; sleep 1', main(1));
+    const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 }, java: { minSize: 0, maxSize: 1, maxUses: 1000 } }, limits: { timeoutMs: 30_000, memoryMb: 512 } });
+    try {
+      const params = (v: number) => ({ profile: 'java', code: main(v), fileName: 'Main.java', project: { root, file: 'Main.java' }, isolation: 'reuse' as const });
+      const a = await runToEnd(d.client, params(1));
+      // The sandbox is armed again with v1's build (its JVM waiting); v2 is built there.
+      await waitUntil(async () => (await stats(d.client)).profiles.some((p) => p.name === 'java' && !p.isDefault && p.idle > 0), 30_000);
+      const b = await runToEnd(d.client, params(2));
+      const out = b.stdout.toString();
+      const ok = a.stdout.toString() === 'v1\n' && b.result.outcome === 'exited' && out === 'v2\n';
+      record('redteam: compile-time code against the idle JVM (java SIGQUIT)', `build of v2: ${b.result.outcome} ${b.result.message ?? ''}, stdout ${JSON.stringify(out.slice(0, 80))}, signal sent: ${/QUIT-SENT/.test(b.result.compile?.messages ?? '')}`, ok);
+      assert.ok(ok, JSON.stringify({ a: a.result, b: b.result, out: out.slice(0, 500), err: b.stderr.toString().slice(0, 500) }));
+    } finally {
+      await d.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
   for (const variant of ['a project with .hotspotrc and .hotspot_compiler', 'JAVA_TOOL_OPTIONS in the profile'] as const) {
     it(`java: a JVM that speaks at start (${variant}) does not end every sandbox armed for it (a loop of failing sandboxes); runs still see the warning as a plain start does`, async () => {
       // A pre-started JVM's start-up output reaches the daemon outside a run, which ends the sandbox; its replacement
