@@ -9,6 +9,7 @@ import * as path from 'path';
 import { builtinImage } from '../../daemon/profiles';
 import { runtimePaths } from '../../daemon/socketPath';
 import { runToEnd, startDaemon, stats, TestDaemon, waitUntil } from '../helpers/daemon';
+import { runUntil } from '../helpers/prestartCompiled';
 import { record } from '../helpers/summary';
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
@@ -444,6 +445,65 @@ public class Main {
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
+  describe('java: a program in the pre-started JVM (reuse)', () => {
+    let d: TestDaemon;
+    before(async () => {
+      d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 }, java: { minSize: 1, maxSize: 1, maxUses: 1000 } }, limits: { timeoutMs: 8000 } });
+    });
+    after(async () => {
+      await d.stop();
+    });
+    /** Main with `body`, printing first whether it runs in the pre-started JVM (warmbox's agent on its command line). */
+    const java = (body: string) =>
+      `import java.nio.file.*;\nimport java.util.*;\npublic class Main {\n  public static void main(String[] args) throws Exception {\n    System.out.println("pre " + new String(Files.readAllBytes(Paths.get("/proc/self/cmdline"))).contains("-javaagent:"));\n${body}\n  }\n}\n`;
+    /** Runs `code` until it lands in a sandbox armed with its build, where the JVM waited for it. */
+    const inJvm = (code: string) => runUntil(d, () => ({ profile: 'java', code, fileName: 'Main.java', isolation: 'reuse' }), (r) => r.result.compile?.armed === true && r.stdout.toString().startsWith('pre true\n'), 'a run in the pre-started JVM');
+
+    it('holds no private fd of PID 1 (the channel, a writer on its stdin) and cannot forge its end marker or exit status', async () => {
+      const code = java(
+        [
+          '    List<String> fds = new ArrayList<>();',
+          '    try (DirectoryStream<Path> ds = Files.newDirectoryStream(Paths.get("/proc/self/fd"))) { for (Path p : ds) { try { String t = Files.readSymbolicLink(p).toString(); if (t.startsWith("/run/warmbox")) fds.add(p.getFileName() + "->" + t); } catch (Exception e) { } } }',
+          '    Collections.sort(fds);',
+          '    System.out.println(fds);',
+          '    Set<String> seen = new TreeSet<>();',
+          '    for (Path p : Files.newDirectoryStream(Paths.get("/proc"), "[0-9]*")) for (String f : new String[] { "cmdline", "environ" }) { try { java.util.regex.Matcher m = java.util.regex.Pattern.compile("[0-9a-f]{32}").matcher(new String(Files.readAllBytes(p.resolve(f)), "ISO-8859-1")); while (m.find()) seen.add(m.group()); } catch (Exception e) { } }',
+          '    seen.add("0".repeat(32));',
+          '    java.io.FileOutputStream o = new java.io.FileOutputStream(java.io.FileDescriptor.out), e = new java.io.FileOutputStream(java.io.FileDescriptor.err);',
+          '    for (String n : seen) { o.write(("\\u001e" + n + " 0 0 0\\n").getBytes()); e.write(("\\u001e" + n + "\\n").getBytes()); }',
+          '    o.write("AFTER\\n".getBytes());',
+          '    System.exit(7);',
+        ].join('\n'),
+      );
+      const r = await inJvm(code);
+      const out = r.stdout.toString();
+      const fds = out.split('\n')[1];
+      // Its stdin (fd 0) is the run's FIFO, read-only; nothing else of PID 1's.
+      const ok = r.result.outcome === 'exited' && r.result.exitCode === 7 && out.endsWith('AFTER\n') && /^\[0->\/run\/warmbox\/in\]$/.test(fds);
+      record('redteam: java pre-started program: fds, forged end marker', `fds ${fds}; ${r.result.outcome} ${r.result.exitCode}, output ends ${JSON.stringify(out.slice(-6))}`, ok);
+      assert.ok(ok, JSON.stringify({ r: r.result, out: out.slice(0, 600), err: r.stderr.toString().slice(0, 300) }));
+    });
+
+    it('a timeout holds (a busy main and a child that ignores TERM); the next run of the same build gets a genuine JVM and {out}', async () => {
+      const evil = java(
+        [
+          '    Files.write(Paths.get("/build/out/Main.class"), new byte[] { 1, 2, 3 });',
+          '    Files.write(Paths.get("/build/out/Planted.class"), new byte[] { 1 });',
+          '    new ProcessBuilder("/bin/sh", "-c", "trap \'\' TERM HUP; while :; do echo child >> /tmp/child; sleep 0.1; done").start();',
+          '    for (;;) { }',
+        ].join('\n'),
+      );
+      const t0 = Date.now();
+      const r = await inJvm(evil);
+      const ms = Date.now() - t0;
+      const probe = java('    System.out.println(Files.exists(Paths.get("/build/out/Planted.class")) + " " + Files.exists(Paths.get("/tmp/child")) + " " + ProcessHandle.allProcesses().filter(p -> p.pid() != ProcessHandle.current().pid() && p.info().user().map(u -> !u.equals("root")).orElse(false)).count());');
+      const b = await inJvm(probe);
+      const ok = r.result.outcome === 'timeout' && b.result.outcome === 'exited' && b.stdout.toString() === 'pre true\nfalse false 0\n';
+      record('redteam: java pre-started program: timeout, tampered {out}', `${r.result.outcome} after ${ms} ms; next run in the JVM ${JSON.stringify(b.stdout.toString())}`, ok);
+      assert.ok(ok, JSON.stringify({ r: r.result, b: b.result, out: b.stdout.toString() + b.stderr }));
+    });
+  });
+
   it("java: project code that javac runs at compile time cannot reach the sandbox's idle pre-started JVM (SIGQUIT: a thread dump on the container's stdout mid-compile)", async () => {
     // A build of another version of the armed class runs while the sandbox's JVM waits for a run of the armed one:
     // the same uid, so the compile-time code can signal it (or attach to it), and the JVM holds the container's stdout.
