@@ -484,6 +484,18 @@ public class Main {
       assert.ok(ok, JSON.stringify({ r: r.result, out: out.slice(0, 600), err: r.stderr.toString().slice(0, 300) }));
     });
 
+    it('a cache hit of another build of the same class, in a sandbox whose JVM waits for that class, runs its own bytes', async () => {
+      // v1 is built, then v2 (the set's latest: the sandbox is armed with it, the JVM started for Main); v1 again is a
+      // cache hit with the same class name: unpacked into {out} under the waiting JVM, which must load v1's bytes.
+      const v = (n: number) => java(`    System.out.println("v${n}");`);
+      await runToEnd(d.client, { profile: 'java', code: v(1), fileName: 'Main.java', isolation: 'reuse' });
+      await inJvm(v(2));
+      const r = await runToEnd(d.client, { profile: 'java', code: v(1), fileName: 'Main.java', isolation: 'reuse' });
+      const ok = r.result.compile?.cached === true && r.result.compile?.armed !== true && r.stdout.toString() === 'pre true\nv1\n';
+      record('redteam: java cache hit of another build of the armed class', `${JSON.stringify(r.result.compile)} ${JSON.stringify(r.stdout.toString())}`, ok);
+      assert.ok(ok, JSON.stringify({ r: r.result, out: r.stdout.toString() + r.stderr }));
+    });
+
     it('a timeout holds (a busy main and a child that ignores TERM); the next run of the same build gets a genuine JVM and {out}', async () => {
       const evil = java(
         [
