@@ -132,7 +132,7 @@ relay() { (if [ -n "$hold" ]; then exec 3>&6 6>&-; else exec 3>${PRIVATE_DIR}/in
 prepare() {
   read -r tag n wbms || exit 0
   [ "$tag" = WBPROJ ] || exit 92
-  untar "$n" || exit 96${o.compile ? `
+  untar "$n" || exit 96; pn=$n${o.compile ? `
   # Compiled languages: the set's latest build (from the daemon's cache, made by the compiler) \`WBART <tar bytes>
   # <name>\`, put in {out} now so that a run of that same build starts it at once (wbc=have); its {name} is the
   # class a pre-started JVM is started for (prestart/java.ts).

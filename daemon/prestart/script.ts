@@ -69,7 +69,7 @@ ${java ? '' : `printf '%s' ${shQuote(p.kind === 'python' ? PYTHON_LAUNCHER : NOD
 # spec written before the child got there (a reuse sandbox says ready at once) was dropped with the FIFO's last
 # opener, and the interpreter waited for it until the timeout.
 pstart() {
-  ieo=2${p.kind === 'python' ? '' : '; [ "$wbms" = 1 ] && ieo=1'}
+  ieo=2${p.kind === 'python' ? '' : '; [ "$wbms" = 1 ] && ieo=1'}${speaksAtStart(p.kind)}
   ${java ? startJava(p, command, drop) : `exec 5<>${go()}; ${drop} "$prog" ${launcherArgv(p, command).join(' ')} < /dev/null 4<&- 2>&$ieo & ip=$!; exec 5<&-`}
 }
 # Java's stdin writer (fd 6), held until the run's relay has it: released when the JVM does not take the run.
@@ -96,6 +96,21 @@ prun() {
 pstart`;
 }
 
+/**
+ * An interpreter that would speak as it starts (for the environment's variables or the project's files) is not
+ * started: at arming its words come outside a run, which ends the sandbox, and so on for each one after it. Its runs
+ * start plainly and get those words as they would anyway. Only a project's sandbox ($pn: its size) has such files.
+ */
+function speaksAtStart(kind: PrestartKind): string {
+  const user = (test: string) => `{ [ "$pn" = 0 ] || as_user $bb sh -c ${shQuote(test)}; } || return 0`;
+  // The JVM: "Picked up ..." for these variables, a warning for these files in its working directory.
+  if (kind === 'java') return `\n  [ -z "$JAVA_TOOL_OPTIONS$JDK_JAVA_OPTIONS$_JAVA_OPTIONS" ] && ${user('[ ! -e .hotspotrc ] && [ ! -e .hotspot_compiler ]')}`;
+  // Python: these variables print as it starts; the user site (HOME is /work) runs its .pth files and *customize.
+  const site = '"$HOME"/.local/lib/python3*/site-packages';
+  if (kind === 'python') return `\n  [ -z "$PYTHONVERBOSE$PYTHONPROFILEIMPORTTIME$PYTHONMALLOCSTATS" ] && ${user(`for f in ${site}/*.pth ${site}/*customize*; do [ -e "$f" ] && exit 1; done; exit 0`)}`;
+  return '';
+}
+
 const launcherFile = (kind: PrestartKind) => `${PRIVATE_DIR}/prestart.${kind === 'python' ? 'py' : 'js'}`;
 
 /** Python's and Node's argv after the interpreter: the profile's options, the launcher, the preload modules. */
@@ -114,9 +129,6 @@ function launcherArgv(p: PrestartOptions, command: string[]): string[] {
 function startJava(p: PrestartOptions, command: string[], drop: string): string {
   const opts = javaOptions(command, `${BUILD_DIR}/out`).map(shQuote);
   return `[ -n "$jname" ] && [ -f ${JAVA_AGENT} ] || return 0
-  # The JVM speaks as it starts when these are set ("Picked up ...") or the project has these files (a warning): at
-  # arming that is output outside a run, which ends the sandbox, and so on for each one after it. They start plainly.
-  [ -z "$JAVA_TOOL_OPTIONS$JDK_JAVA_OPTIONS$_JAVA_OPTIONS" ] && as_user $bb test ! -e .hotspotrc -a ! -e .hotspot_compiler || return 0
   exec 6<>${PRIVATE_DIR}/in; hold=1
   exec 5<>${go()}; ${drop} "$prog" ${opts.join(' ')} -javaagent:${JAVA_AGENT} "$jname" < ${PRIVATE_DIR}/in 4<&- 6<&- 2>&$ieo & ip=$!; exec 5<&-`;
 }

@@ -537,31 +537,41 @@ public class Main {
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
-  for (const variant of ['a project with .hotspotrc and .hotspot_compiler', 'JAVA_TOOL_OPTIONS in the profile'] as const) {
-    it(`java: a JVM that speaks at start (${variant}) does not end every sandbox armed for it (a loop of failing sandboxes); runs still see the warning as a plain start does`, async () => {
-      // A pre-started JVM's start-up output reaches the daemon outside a run, which ends the sandbox; its replacement
-      // starts the same JVM and says the same: one sandbox after another, for as long as the set is kept warm.
-      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-redteam-java-speaks-'));
-      const code = 'public class Main { public static void main(String[] a) throws Exception { System.out.println(new String(java.nio.file.Files.readAllBytes(java.nio.file.Paths.get("/etc/hostname"))).trim()); } }\n';
-      fs.writeFileSync(path.join(root, 'Main.java'), code);
-      const project = variant.startsWith('a project');
-      if (project) for (const f of ['.hotspotrc', '.hotspot_compiler']) fs.writeFileSync(path.join(root, f), '');
-      const env = project ? {} : { JAVA_TOOL_OPTIONS: '-Xss2m' };
-      const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 }, java: { minSize: 1, maxSize: 1, maxUses: 1000, env } }, limits: { timeoutMs: 30_000 } });
+  // Interpreters that speak as they start, for what the project holds or the profile's environment says.
+  const JAVA_HOST = 'public class Main { public static void main(String[] a) throws Exception { System.out.println(new String(java.nio.file.Files.readAllBytes(java.nio.file.Paths.get("/etc/hostname"))).trim()); } }\n';
+  const PY_HOST = 'print(open("/etc/hostname").read().strip())\n';
+  const SPEAKERS = [
+    { profile: 'java', variant: 'a project with .hotspotrc and .hotspot_compiler', file: 'Main.java', code: JAVA_HOST, files: { '.hotspotrc': '', '.hotspot_compiler': '' }, env: {}, says: /\.hotspotrc file is present/ },
+    { profile: 'java', variant: 'JAVA_TOOL_OPTIONS in the profile', file: 'Main.java', code: JAVA_HOST, files: {}, env: { JAVA_TOOL_OPTIONS: '-Xss2m' }, says: /Picked up JAVA_TOOL_OPTIONS/ },
+    { profile: 'python', variant: "a project with a .pth file in Python's user site (HOME is /work)", file: 'main.py', code: PY_HOST, files: { '.local/lib/python3.11/site-packages/zz.pth': 'import sys; sys.stderr.write("PTH-RAN\\n")\n' }, env: {}, says: /PTH-RAN/ },
+    { profile: 'python', variant: 'PYTHONVERBOSE in the profile', file: 'main.py', code: PY_HOST, files: {}, env: { PYTHONVERBOSE: '1' }, says: /^import /m },
+  ];
+  for (const c of SPEAKERS) {
+    it(`${c.profile}: a pre-started interpreter that speaks as it starts (${c.variant}) does not end every sandbox armed for it (a loop of failing sandboxes); runs still see it as a plain start does`, async () => {
+      // Its start-up output reaches the daemon outside a run, which ends the sandbox; the replacement starts the same
+      // interpreter, which says the same: one sandbox after another, for as long as the set is kept warm.
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-redteam-speaks-'));
+      fs.writeFileSync(path.join(root, c.file), c.code);
+      for (const [f, text] of Object.entries(c.files)) {
+        fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+        fs.writeFileSync(path.join(root, f), text);
+      }
+      const others = { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 0 }, java: { minSize: 0 } };
+      const d = await startDaemon({ isolation: 'reuse', profiles: { ...others, [c.profile]: { minSize: 1, maxSize: 1, maxUses: 1000, env: c.env } }, limits: { timeoutMs: 30_000 } });
       const log = () => (fs.existsSync(runtimePaths(d.env).log) ? fs.readFileSync(runtimePaths(d.env).log, 'utf8') : '');
       try {
-        const params = { profile: 'java', code, fileName: 'Main.java', project: { root, file: 'Main.java' }, isolation: 'reuse' as const };
+        const params = { profile: c.profile, code: c.code, fileName: c.file, project: { root, file: c.file }, isolation: 'reuse' as const };
         const a = await runToEnd(d.client, params);
-        // The project's sandbox, wiped, is armed again with this build and idle (its JVM starting): a JVM's start-up
-        // is over well within the 5 s then watched.
-        await waitUntil(async () => (await stats(d.client)).profiles.some((p) => p.name === 'java' && !p.isDefault && p.idle > 0), 30_000);
+        // The project's sandbox, wiped, is armed again (for java: with this build) and idle, its interpreter starting:
+        // a start-up is over well within the 5 s then watched.
+        await waitUntil(async () => (await stats(d.client)).profiles.some((p) => p.name === c.profile && !p.isDefault && p.idle > 0), 30_000);
         const spoke = await waitUntil(() => /outside a run/.test(log()), 5000);
         const b = await runToEnd(d.client, params);
-        const warned = (r: typeof a) => (project ? /\.hotspotrc file is present/ : /Picked up JAVA_TOOL_OPTIONS/).test(r.stderr.toString());
-        const ok = !spoke && a.result.outcome === 'exited' && b.result.outcome === 'exited' && a.stdout.toString() === b.stdout.toString() && warned(a) && warned(b);
+        const said = (r: typeof a) => c.says.test(r.stderr.toString());
+        const ok = !spoke && a.result.outcome === 'exited' && b.result.outcome === 'exited' && a.stdout.toString() === b.stdout.toString() && said(a) && said(b);
         const lost = (log().match(/outside a run/g) ?? []).length;
-        record(`redteam: JVM start-up output (${variant})`, `${lost} sandboxes ended for writing outside a run; runs ${a.result.outcome}/${b.result.outcome} in ${JSON.stringify([a.stdout.toString().trim(), b.stdout.toString().trim()])}, warning in each run's stderr ${warned(a)}/${warned(b)}`, ok);
-        assert.ok(ok, JSON.stringify({ lost, a: a.result, b: b.result, out: [a.stdout.toString(), b.stdout.toString()], err: [a.stderr.toString(), b.stderr.toString()] }));
+        record(`redteam: start-up output of a pre-started interpreter (${c.profile}: ${c.variant})`, `${lost} sandboxes ended for writing outside a run; runs ${a.result.outcome}/${b.result.outcome} in ${JSON.stringify([a.stdout.toString().trim(), b.stdout.toString().trim()])}, start-up output in each run's stderr ${said(a)}/${said(b)}`, ok);
+        assert.ok(ok, JSON.stringify({ lost, a: a.result, b: b.result, out: [a.stdout.toString(), b.stdout.toString()], err: [a.stderr.toString().slice(0, 400), b.stderr.toString().slice(0, 400)] }));
       } finally {
         await d.stop();
         fs.rmSync(root, { recursive: true, force: true });
