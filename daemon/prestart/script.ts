@@ -108,7 +108,8 @@ function speaksAtStart(kind: PrestartKind): string {
   // Python: these variables print as it starts; the user site (HOME is /work) runs its .pth files and *customize.
   const site = '"$HOME"/.local/lib/python3*/site-packages';
   if (kind === 'python') return `\n  [ -z "$PYTHONVERBOSE$PYTHONPROFILEIMPORTTIME$PYTHONMALLOCSTATS" ] && ${user(`for f in ${site}/*.pth ${site}/*customize*; do [ -e "$f" ] && exit 1; done; exit 0`)}`;
-  return '';
+  // Node: NODE_DEBUG traces its start; extra CA certificates it cannot read are a warning.
+  return `\n  [ -z "$NODE_DEBUG" ] && { [ -z "$NODE_EXTRA_CA_CERTS" ] || [ -r "$NODE_EXTRA_CA_CERTS" ]; } || return 0`;
 }
 
 const launcherFile = (kind: PrestartKind) => `${PRIVATE_DIR}/prestart.${kind === 'python' ? 'py' : 'js'}`;

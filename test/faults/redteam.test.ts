@@ -545,6 +545,7 @@ public class Main {
     { profile: 'java', variant: 'JAVA_TOOL_OPTIONS in the profile', file: 'Main.java', code: JAVA_HOST, files: {}, env: { JAVA_TOOL_OPTIONS: '-Xss2m' }, says: /Picked up JAVA_TOOL_OPTIONS/ },
     { profile: 'python', variant: "a project with a .pth file in Python's user site (HOME is /work)", file: 'main.py', code: PY_HOST, files: { '.local/lib/python3.11/site-packages/zz.pth': 'import sys; sys.stderr.write("PTH-RAN\\n")\n' }, env: {}, says: /PTH-RAN/ },
     { profile: 'python', variant: 'PYTHONVERBOSE in the profile', file: 'main.py', code: PY_HOST, files: {}, env: { PYTHONVERBOSE: '1' }, says: /^import /m },
+    { profile: 'node', variant: 'NODE_EXTRA_CA_CERTS naming no file, in the profile', file: 'main.js', code: 'console.log(require("fs").readFileSync("/etc/hostname", "utf8").trim());\n', files: {}, env: { NODE_EXTRA_CA_CERTS: '/nowhere.pem' }, says: /Ignoring extra certs/ },
   ];
   for (const c of SPEAKERS) {
     it(`${c.profile}: a pre-started interpreter that speaks as it starts (${c.variant}) does not end every sandbox armed for it (a loop of failing sandboxes); runs still see it as a plain start does`, async () => {
