@@ -56,3 +56,8 @@ export function tailFile(path: string, lines: number): string {
     return '';
   }
 }
+
+/** A duration as logs and messages say it: `250 ms`, `1.5 s`. */
+export function fmtMs(ms: number): string {
+  return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${ms} ms`;
+}

@@ -2,7 +2,7 @@
 // cap, queue runs when all are busy, replace what dies.
 import type { ContainerInfo, IsolationMode, ProfileStats } from './protocol';
 import { InfraError } from './docker';
-import type { Logger } from './log';
+import { fmtMs, type Logger } from './log';
 import type { Profile } from './profiles';
 import { Sandbox, SandboxEnv } from './sandbox';
 import type { ProjectCopy } from './workspace/project';
@@ -77,6 +77,9 @@ export class ProfilePool {
   lastError?: InfraError;
   private failStreak = 0;
   private nextWarmAt = 0;
+  /** Idle sandboxes in a row that ended on their own before serving a run, and until when minSize waits for it. */
+  private quitStreak = 0;
+  private quietUntil = 0;
   private closed = false;
   /** Compiled languages: the build this set's runs used last, which sandboxes armed from now on hold in {out}. */
   private lastBuild?: { key: string; artifact: Buffer; name: string };
@@ -151,7 +154,10 @@ export class ProfilePool {
     this.lastUsed = Date.now();
     this.usedOnce = true;
     const idle = this.takeIdle();
-    if (idle) return Promise.resolve({ sandbox: idle, warm: true });
+    if (idle) {
+      this.quitStreak = 0;
+      return Promise.resolve({ sandbox: idle, warm: true });
+    }
     // While the engine or the image is known broken, say so at once instead of queueing.
     if (this.lastError && Date.now() < this.nextWarmAt && this.count('warming') === 0) return Promise.reject(this.lastError);
     const problem = this.opts.engineProblem();
@@ -245,7 +251,7 @@ export class ProfilePool {
   fill(): void {
     if (this.closed) return;
     const input = () => ({
-      minSize: this.minSize(),
+      minSize: Date.now() < this.quietUntil ? 0 : this.minSize(),
       maxSize: this.profile.maxSize,
       live: this.live(),
       idle: this.count('idle'),
@@ -378,8 +384,18 @@ export class ProfilePool {
       this.sandboxes.delete(sb);
       // Our own removals change the state first; an idle sandbox that dies was killed or removed from outside.
       if (before === 'idle' && !this.closed) {
-        this.opts.log.warn(`sandbox ${sb.shortId} (${this.profile.name}) was lost while idle: ${reason}; replacing`);
         this.replaced++;
+        // One that ended on its own before any run (an interpreter that speaks as it starts, say: a profile's option)
+        // would be followed by the next doing the same, twice a second: keeping minSize waits, more each time; a run
+        // that asks still gets a sandbox at once.
+        if (sb.uses === 0 && sb.spokeOutsideRun) {
+          this.quitStreak++;
+          const wait = backoffMs('docker-error', this.quitStreak);
+          this.quietUntil = Date.now() + wait;
+          this.opts.log.warn(`sandbox ${sb.shortId} (${this.profile.name}) ended before any run: ${reason} (${this.quitStreak} in a row); the next in ${fmtMs(wait)} unless a run asks`);
+        } else {
+          this.opts.log.warn(`sandbox ${sb.shortId} (${this.profile.name}) was lost while idle: ${reason}; replacing`);
+        }
       }
       this.opts.freed();
       this.opts.onChange();
@@ -428,6 +444,7 @@ export class ProfilePool {
     this.lastHealth.set(sb, Date.now());
     const w = this.waiters.shift();
     if (w) {
+      this.quitStreak = 0;
       settle(w);
       sb.state = 'busy';
       w.resolve({ sandbox: sb, warm: false });

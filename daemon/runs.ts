@@ -1,7 +1,7 @@
 // One run from request to result: acquire a sandbox, stream output, enforce timeout and output cap, name the outcome.
 import * as crypto from 'crypto';
 import { InfraError } from './docker';
-import type { Logger } from './log';
+import { fmtMs, type Logger } from './log';
 import { CancelledError, Lease, ProfilePool } from './pool';
 import type { Sandbox } from './sandbox';
 import type { PoolManager, ProjectEnvironment } from './poolManager';
@@ -459,10 +459,6 @@ function toSandbox(sb: Sandbox, data: Buffer | null): Promise<void> {
   if (data !== null) return sb.writeStdin(data);
   sb.closeStdin();
   return Promise.resolve();
-}
-
-function fmtMs(ms: number): string {
-  return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${ms} ms`;
 }
 
 function fmtBytes(n: number): string {

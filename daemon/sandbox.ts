@@ -128,6 +128,8 @@ export class Sandbox extends EventEmitter {
   held?: Snapshot;
   /** The build cache key of what {out} holds since arming (compiled languages): a run of it starts at once. */
   heldBuild?: string;
+  /** It was ended for writing outside a run (see onControl). */
+  spokeOutsideRun = false;
 
   constructor(
     readonly profile: Profile,
@@ -478,6 +480,7 @@ export class Sandbox extends EventEmitter {
 
   private outsideRun(stream: StreamKind, detail?: string): void {
     if (this.state === 'dead') return;
+    this.spokeOutsideRun = true;
     this.env.log.warn(`sandbox ${this.shortId} (${this.profile.name}) wrote on ${stream} outside a run${detail ? ` (${detail})` : ''}; ending it`);
     this.lineBuf = '';
     void this.destroy(`it wrote on ${stream} outside a run`);

@@ -145,6 +145,34 @@ describe('pool limits (real engine)', function () {
     assert.deepEqual(engineContainers(d.scope), []);
   });
 
+  it('a set whose sandboxes end on their own before any run (an interpreter that speaks as it starts) backs off; a run still gets one at once', async () => {
+    // python3 -v, pre-started: its import trace comes on stderr after WBREADY, outside a run, which ends the sandbox.
+    const d = await startDaemon({
+      profiles: {
+        python: { minSize: 0 },
+        node: { minSize: 0 },
+        shell: { minSize: 0 },
+        chatty: { image: `warmbox/python:${IMAGE_VERSION}`, command: ['python3', '-v', '{file}'], prestart: true, fileName: 'main.py', health: ['python3', '-c', 'print("HEALTH_OK")'], minSize: 1, maxSize: 2 },
+      },
+    });
+    try {
+      const replaced = async () => profileStats(await stats(d.client), 'chatty').replaced;
+      assert.ok(await waitUntil(async () => (await replaced()) >= 3, 30_000), 'the chatty sandboxes did not end on their own');
+      const t3 = Date.now();
+      assert.ok(await waitUntil(async () => (await replaced()) >= 5, 40_000), 'no more replacements');
+      // Without the back-off the next two came within about a second; with it, after 2 s and then 4 s more.
+      const gap = Date.now() - t3;
+      assert.ok(gap >= 5000, `two more sandboxes ended ${gap} ms after the third: no back-off`);
+      // Backing off keeps minSize, not a run waiting: it gets a sandbox at once (Python's trace is its own stderr).
+      const r = await runToEnd(d.client, { profile: 'chatty', code: 'print("hi")\n' });
+      assert.equal(r.result.outcome, 'exited');
+      assert.equal(r.stdout.toString(), 'hi\n');
+    } finally {
+      await d.stop();
+    }
+    assert.deepEqual(engineContainers(d.scope), []);
+  });
+
   it('refuses a profile whose interpreter does not start, saying why', async () => {
     const d = await startDaemon({
       profiles: {
