@@ -6,7 +6,9 @@ import fs = require('fs');
 import net = require('net');
 import path = require('path');
 import type { Writable } from 'stream';
-import { JSONRPCClient, JSONRPCErrorException } from 'json-rpc-2.0';
+// The library's client half only: its index also loads the server, which a CLI process would compile at each start.
+import { JSONRPCClient } from 'json-rpc-2.0/dist/client';
+import { JSONRPCErrorException } from 'json-rpc-2.0/dist/models';
 import {
   ErrorCodes,
   MethodName,
