@@ -1,6 +1,6 @@
 // `warmbox env ls | build [DIR] | prune | rm IMAGE`: the project environments' image cache, from a terminal.
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import type { DaemonClient } from '../daemon/client';
 import { EnvBuildResult, EnvInfo, EnvProgressNotification, EnvPruneResult, Methods, Notifications } from '../daemon/protocol';
 import { findProjectRoot } from '../daemon/workspace/root';

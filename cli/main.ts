@@ -1,8 +1,8 @@
 // The `warmbox` command: the same daemon and protocol as the extension, from a terminal.
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { pipeline } from 'stream';
-import { DaemonClient, DaemonUnavailableError, isRpcError, RequestTooLargeError } from '../daemon/client';
+import { DaemonClient, DaemonUnavailableError, EarlyConnection, isRpcError, RequestTooLargeError } from '../daemon/client';
 import { ErrorCodes, MAX_CODE_BYTES, Methods, PoolHistoryResult, PoolStats, ContainerInfo, OutputStreams, ProfileInfo, ProfileResolveResult, RunOutputs, RunProject, RunResult, RunStartParams } from '../daemon/protocol';
 import { findProjectRoot } from '../daemon/workspace/root';
 import { tailFile } from '../daemon/log';
@@ -78,7 +78,9 @@ async function connect(spawn = true): Promise<DaemonClient> {
   }
 }
 
-async function cmdRun(argv: string[]): Promise<number> {
+/** `early`: the connection main() opened first; the daemon answers its hello while we read the arguments and the program. */
+async function cmdRun(argv: string[], early: Promise<EarlyConnection>): Promise<number> {
+  const conn = await early;
   const a = parseArgs(argv, {
     flags: ['json', 'no-stdin', 'no-project'],
     options: ['profile', 'stdin', 'timeout', 'isolation', 'root', 'cwd', 'out', 'streams', 'while-building'],
@@ -115,12 +117,12 @@ async function cmdRun(argv: string[]): Promise<number> {
     throw new CliUsageError((e as Error).message);
   }
 
-  const client = await connect();
   // Without --profile the daemon chooses it (extension, then a shebang): no round trip before the run.
   const profile = a.options.profile;
 
   let stdinBytes: Buffer | undefined;
   let stdinSource: NodeJS.ReadableStream | undefined;
+  let ourStdin = false;
   if (a.options.stdin !== undefined && a.options.stdin !== '-') {
     try {
       const f = a.options.stdin;
@@ -131,6 +133,7 @@ async function cmdRun(argv: string[]): Promise<number> {
     }
   } else if (!a.flags['no-stdin']) {
     stdinSource = process.stdin;
+    ourStdin = true;
   }
 
   const json = !!a.flags.json;
@@ -139,7 +142,7 @@ async function cmdRun(argv: string[]): Promise<number> {
   let stopProgress: (() => void) | undefined;
   let handle;
   try {
-    handle = await client.run(
+    const starting = conn.run(
       {
         profile,
         code,
@@ -158,7 +161,7 @@ async function cmdRun(argv: string[]): Promise<number> {
       {
         onNotice: (message) => {
           if (!json) process.stderr.write(`warmbox: ${message}\n`);
-          if (!json && project && !stopProgress && message.startsWith('waiting for')) stopProgress = showProgress(client, project.root);
+          if (!json && project && !stopProgress && message.startsWith('waiting for')) stopProgress = showProgress(conn.client, project.root);
         },
         onStarted: () => stopProgress?.(),
         onOutput: (stream, data) => {
@@ -168,21 +171,25 @@ async function cmdRun(argv: string[]): Promise<number> {
           // program's output in its sandbox until we catch up.
           if (!out.write(data) && !outputHeld && !out.destroyed) {
             outputHeld = true;
-            client.pauseIncoming();
+            conn.client.pauseIncoming();
             out.once('drain', () => {
               outputHeld = false;
-              client.resumeIncoming();
+              conn.client.resumeIncoming();
             });
           }
         },
       },
     );
+    // While the daemon starts the run: our stdout (the stream is created on first use).
+    process.stdout.on('error', onStdoutError);
+    handle = await starting;
   } catch (e) {
     if (e instanceof RequestTooLargeError) fail(e.message, 2);
     if (isRpcError(e) && (e.code === ErrorCodes.UnknownProfile || e.code === ErrorCodes.InvalidParams)) fail(e.message.replace('; name one', '; pass --profile'), 2);
     if (isRpcError(e)) fail(e.message);
     throw e;
   }
+  const client = conn.client;
   const run = handle;
   cancelRun = () => {
     client.resumeIncoming(); // the answer and the run's end must get through
@@ -206,7 +213,8 @@ async function cmdRun(argv: string[]): Promise<number> {
     fail((e as Error).message);
   }
   if (stdoutGone) return 141;
-  process.stdin.pause();
+  // Touched only when forwarded: creating process.stdin loads modules (fs streams, readline) a run never needs.
+  if (ourStdin) process.stdin.pause();
   await flush(process.stdout);
   if (a.options.out !== undefined && result.outputs) {
     const n = copyOutputs(result.outputs, a.options.out);
@@ -341,14 +349,16 @@ function cmdLogs(argv: string[]): number {
 }
 
 async function main(): Promise<void> {
-  process.stdout.on('error', onStdoutError);
-  process.stderr.on('error', () => undefined);
   const [cmd, ...rest] = process.argv.slice(2);
+  // A run connects before anything else, and sets up its stdout once its request is out (see cmdRun).
+  const early = cmd === 'run' ? DaemonClient.early({ client: 'cli' }) : undefined;
+  process.stderr.on('error', () => undefined);
+  if (!early) process.stdout.on('error', onStdoutError);
   let code: number;
   try {
     switch (cmd) {
       case 'run':
-        code = await cmdRun(rest);
+        code = await cmdRun(rest, early!);
         break;
       case 'stats':
         code = await cmdStats(rest);

@@ -1,6 +1,6 @@
 // Which streams a run asks for: where our stdout and stderr are one file (a terminal, `2>&1`), the program's output
 // arrives merged, in the order it was written; where they go to different places, separate and byte-exact.
-import * as fs from 'fs';
+import fs = require('fs');
 import type { OutputStreams } from '../daemon/protocol';
 
 /** True when fds 1 and 2 are the same open file or device (then a reader sees one stream anyway). */

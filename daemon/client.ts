@@ -2,11 +2,13 @@
 // Shared by the CLI and the extension: it imports neither `vscode` nor dockerode.
 import type * as ChildProcessModule from 'child_process';
 import { EventEmitter } from 'events';
-import * as fs from 'fs';
-import * as net from 'net';
-import * as path from 'path';
+import fs = require('fs');
+import net = require('net');
+import path = require('path');
 import type { Writable } from 'stream';
-import { JSONRPCClient, JSONRPCErrorException } from 'json-rpc-2.0';
+// The library's client half only: its index also loads the server, which a CLI process would compile at each start.
+import { JSONRPCClient } from 'json-rpc-2.0/dist/client';
+import { JSONRPCErrorException } from 'json-rpc-2.0/dist/models';
 import {
   ErrorCodes,
   MethodName,
@@ -161,13 +163,39 @@ export class DaemonClient extends EventEmitter {
     return client;
   }
 
-  /** A daemon that accepts the connection but never answers (stopped, hung) is named, and the connection closed. */
-  private async handshake(opts: ConnectOptions, spawned: boolean, paths: ReturnType<typeof runtimePaths>): Promise<void> {
-    this.spawned = spawned;
+  /**
+   * For a caller whose first request is a run (the CLI): connects and sends the hello, and resolves as soon as the
+   * connection is made (or failed: the run then connects as usual), without waiting for the hello's answer. The run
+   * then goes out at once (see EarlyConnection). Never rejects.
+   */
+  static async early(opts: ConnectOptions): Promise<EarlyConnection> {
+    const paths = runtimePaths(opts.env ?? process.env);
+    const socket = net.connect(paths.socket);
+    const client = new DaemonClient(socket);
+    // Written into the connecting socket: Node sends it once connected, or drops it with the socket.
+    const hello = client.sayHello(opts);
+    hello.catch(() => undefined);
+    const connected = await new Promise<boolean>((resolve) => {
+      socket.once('connect', () => resolve(true));
+      socket.once('error', () => resolve(false));
+    });
+    if (!connected) client.close();
+    return new EarlyConnection(opts, paths, client, connected, hello);
+  }
+
+  /** The hello request; its answer is checked by handshake(). */
+  private sayHello(opts: ConnectOptions): Promise<HelloResult> {
     this.trace = opts.trace;
+    return this.request(Methods.hello, { client: opts.client, protocolVersion: PROTOCOL_VERSION }, opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
+  }
+
+  /** A daemon that accepts the connection but never answers (stopped, hung) is named, and the connection closed. */
+  /** @internal (connect and EarlyConnection) */
+  async handshake(opts: ConnectOptions, spawned: boolean, paths: ReturnType<typeof runtimePaths>, answer = this.sayHello(opts)): Promise<void> {
+    this.spawned = spawned;
     const ms = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
     try {
-      this.hello = await this.request(Methods.hello, { client: opts.client, protocolVersion: PROTOCOL_VERSION }, ms);
+      this.hello = await answer;
     } catch (e) {
       this.close();
       if (!(e instanceof DaemonTimeoutError)) throw e;
@@ -345,6 +373,73 @@ export class DaemonClient extends EventEmitter {
     this.runs.clear();
     this.emit('close', wasClosed);
   }
+}
+
+/**
+ * A connection opened before its caller was ready (DaemonClient.early), whose first request is a run. The run is sent
+ * without waiting for the hello's answer: one round trip fewer, as the daemon takes requests in any order. Until that
+ * answer says the daemon speaks our protocol, the run's notifications are held; a daemon speaking another gets the run
+ * cancelled, its notifications dropped, and is replaced as by connect(), where the run starts again. No daemon
+ * listening: connect() as usual (it spawns one).
+ */
+export class EarlyConnection {
+  constructor(
+    private readonly opts: ConnectOptions,
+    private readonly paths: ReturnType<typeof runtimePaths>,
+    /** The connection the run goes out on (another one after a fallback): set before any of its handlers is called. */
+    public client: DaemonClient,
+    private readonly connected: boolean,
+    private readonly hello: Promise<HelloResult>,
+  ) {}
+
+  /** Sends the run at once (before this returns) when connected; resolves once the daemon took it. */
+  async run(params: RunStartParams, handlers: RunHandlers = {}): Promise<RunHandle> {
+    const usual = async () => {
+      this.client = await DaemonClient.connect(this.opts);
+      return this.client.run(params, handlers);
+    };
+    if (!this.connected) return usual();
+    const first = this.client;
+    const held = holdHandlers(handlers);
+    const started = first.run(params, held.handlers);
+    started.catch(() => undefined);
+    await first.handshake(this.opts, false, this.paths, this.hello);
+    if (first.hello.protocolVersion === PROTOCOL_VERSION) {
+      held.release();
+      return started;
+    }
+    held.drop();
+    await started.then((h) => h.cancel()).catch(() => undefined);
+    first.close();
+    return usual();
+  }
+}
+
+/** Handlers whose calls wait until release() (then pass through, in order) or are dropped by drop(). */
+export function holdHandlers(h: RunHandlers): { handlers: RunHandlers; release(): void; drop(): void } {
+  let queue: (() => void)[] | undefined = [];
+  let dropped = false;
+  const call = (f: () => void) => {
+    if (dropped) return;
+    if (queue) queue.push(f);
+    else f();
+  };
+  return {
+    handlers: {
+      onStarted: (n) => call(() => h.onStarted?.(n)),
+      onOutput: (stream, data) => call(() => h.onOutput?.(stream, data)),
+      onNotice: (message) => call(() => h.onNotice?.(message)),
+    },
+    release: () => {
+      const q = queue ?? [];
+      queue = undefined;
+      for (const f of q) f();
+    },
+    drop: () => {
+      dropped = true;
+      queue = undefined;
+    },
+  };
 }
 
 export function isRpcError(e: unknown): e is JSONRPCErrorException {

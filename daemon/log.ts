@@ -1,5 +1,5 @@
 // The daemon's log: one line per event, with the time it took where that matters. Rotated at 2 MB.
-import * as fs from 'fs';
+import fs = require('fs');
 
 const MAX_BYTES = 2 * 1024 * 1024;
 

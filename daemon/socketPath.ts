@@ -1,8 +1,8 @@
 // Where a user's daemon listens, keeps its log and writes its pid.
 // One folder per user that only that user may enter: the socket's permissions alone are not honoured everywhere.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import fs = require('fs');
+import os = require('os');
+import path = require('path');
 import type * as CryptoModule from 'crypto';
 
 // Loaded when first needed: a CLI process only needs the socket's path, and the module costs it milliseconds to load.

@@ -1,7 +1,7 @@
 // Which folder is "the project" of a file run from a terminal: the nearest ancestor that looks like a project root.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import fs = require('fs');
+import os = require('os');
+import path = require('path');
 
 /** What marks a project's root: `.git`, a dependency manifest, or warmbox's own project file. */
 export const ROOT_MARKERS = ['.git', 'warmbox.json', 'package.json', 'requirements.txt', 'pyproject.toml', 'go.mod', 'Cargo.toml'];
