@@ -1,10 +1,25 @@
-// For the pre-started compiled languages' equivalence suites (java, typescript): a daemon with the built-in profile
-// and a copy that starts plainly, and runs repeated until the pool serves one from the right sandbox.
+// For the pre-started interpreters' equivalence suites: their cases; for the compiled languages' (java, typescript)
+// a daemon with the built-in profile and a copy that starts plainly, and runs repeated until the right sandbox serves.
 import { builtinProfiles } from '../../daemon/profiles';
 import type { RunStartParams } from '../../daemon/protocol';
 import { runToEnd, startDaemon, TestDaemon } from './daemon';
 
 export type Ran = Awaited<ReturnType<typeof runToEnd>>;
+
+/** One case of an equivalence suite: a program run both ways (pre-started and plain), compared byte for byte. */
+export interface EquivalenceCase {
+  name: string;
+  code: string;
+  fileName?: string;
+  args?: string[];
+  stdin?: string | Buffer;
+  /** Other files of the project around the program (a project run). */
+  project?: Record<string, string>;
+  /** Node's `(node:<pid>)` prefix: a pid is not the same in two starts of any kind. */
+  maskPid?: boolean;
+  /** The run asks for stderr merged into stdout (as VS Code's terminal and a CLI on a terminal do). */
+  streams?: 'merged';
+}
 
 /** What the equivalence suites compare, byte for byte. */
 export const shown = (r: Ran) => ({ outcome: r.result.outcome, exitCode: r.result.exitCode, stdout: r.stdout.toString('latin1'), stderr: r.stderr.toString('latin1') });

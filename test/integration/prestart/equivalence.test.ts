@@ -7,22 +7,9 @@ import * as path from 'path';
 import { IMAGE_VERSION } from '../../../daemon/profiles';
 import type { IsolationMode, RunStartParams } from '../../../daemon/protocol';
 import { runToEnd, startDaemon, TestDaemon } from '../../helpers/daemon';
+import type { EquivalenceCase as Case } from '../../helpers/prestartCompiled';
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
-
-interface Case {
-  name: string;
-  code: string;
-  fileName?: string;
-  args?: string[];
-  stdin?: string | Buffer;
-  /** Other files of the project around the program (a project run). */
-  project?: Record<string, string>;
-  /** Node's `(node:<pid>)` prefix: a pid is not the same in two starts of any kind. */
-  maskPid?: boolean;
-  /** The run asks for stderr merged into stdout (as VS Code's terminal and a CLI on a terminal do). */
-  streams?: 'merged';
-}
 
 // Python: what a program sees of how it was started.
 const PY: Case[] = [

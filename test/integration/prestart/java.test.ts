@@ -5,16 +5,7 @@
 import { strict as assert } from 'assert';
 import type { IsolationMode, RunStartParams } from '../../../daemon/protocol';
 import { runToEnd, TestDaemon } from '../../helpers/daemon';
-import { runUntil, shown, startWithPlainCopy } from '../../helpers/prestartCompiled';
-
-interface Case {
-  name: string;
-  code: string;
-  fileName?: string;
-  args?: string[];
-  stdin?: string | Buffer;
-  streams?: 'merged';
-}
+import { type EquivalenceCase as Case, runUntil, shown, startWithPlainCopy } from '../../helpers/prestartCompiled';
 
 const main = (body: string, extra = '') => `import java.io.*;\nimport java.util.*;\n\npublic class Main {\n${extra}  public static void main(String[] args) throws Exception {\n${body}\n  }\n}\n`;
 

@@ -8,15 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { IsolationMode, RunStartParams } from '../../../daemon/protocol';
 import type { TestDaemon } from '../../helpers/daemon';
-import { runUntil, shown, startWithPlainCopy } from '../../helpers/prestartCompiled';
-
-interface Case {
-  name: string;
-  code: string;
-  stdin?: string;
-  streams?: 'merged';
-  project?: Record<string, string>;
-}
+import { type EquivalenceCase as Case, runUntil, shown, startWithPlainCopy } from '../../helpers/prestartCompiled';
 
 const CASES: Case[] = [
   { name: 'argv, execArgv, require.main, __filename, cwd', code: 'const n: number = 1;\nconsole.log(process.argv, process.execArgv, require.main === module, __filename, process.cwd(), n);\n' },
