@@ -353,8 +353,15 @@ export function encodeProject(tar: { pieces: Buffer[]; size: number } | null, me
   return tar && tar.size ? [Buffer.from(`WBPROJ ${tar.size} ${streams}\n`), ...tar.pieces] : [Buffer.from(`WBPROJ 0 ${streams}\n`)];
 }
 
+/** A set's latest build, which its sandboxes are armed with: the cache key, a tar of {out}, the file's {name}. */
+export interface ArmedBuild {
+  key: string;
+  artifact: Buffer;
+  name: string;
+}
+
 /** A compiled language's sandbox, after its project: the build it holds in {out} from arming (none: an empty one). */
-export function encodeBuild(build: { artifact: Buffer; name: string } | undefined): Buffer[] {
+export function encodeBuild(build: Pick<ArmedBuild, 'artifact' | 'name'> | undefined): Buffer[] {
   // (the name only as a plain Java-style identifier: PID 1 reads it as one word)
   const name = build && /^[A-Za-z_$][\w$]{0,200}$/.test(build.name) ? ` ${build.name}` : '';
   return build?.artifact.length ? [Buffer.from(`WBART ${build.artifact.length}${name}\n`), build.artifact] : [Buffer.from('WBART 0\n')];

@@ -1,5 +1,6 @@
 // One warm set (sandboxes of one shape): keep minSize armed while it is in use, never exceed maxSize or the daemon's
 // cap, queue runs when all are busy, replace what dies.
+import type { ArmedBuild } from './armScript';
 import type { ContainerInfo, IsolationMode, ProfileStats } from './protocol';
 import { InfraError } from './docker';
 import { fmtMs, type Logger } from './log';
@@ -82,7 +83,7 @@ export class ProfilePool {
   private quietUntil = 0;
   private closed = false;
   /** Compiled languages: the build this set's runs used last, which sandboxes armed from now on hold in {out}. */
-  private lastBuild?: { key: string; artifact: Buffer; name: string };
+  private lastBuild?: ArmedBuild;
   /** The set's last run asked for merged streams (VS Code's always do): the next interpreters start that way. */
   private lastMerged = false;
 

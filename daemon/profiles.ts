@@ -6,9 +6,14 @@ export const IMAGE_VERSION = 2;
 /** Images whose recipe changed since IMAGE_VERSION (java: the pre-started JVM's agent); images/build.sh's image_version. */
 export const IMAGE_VERSIONS: Readonly<Record<string, number>> = { java: 3 };
 
-/** The tag of a built-in language's image. */
+/** The version (tag) of a built-in language's image. */
+export function imageVersion(name: string): number {
+  return IMAGE_VERSIONS[name] ?? IMAGE_VERSION;
+}
+
+/** The name of a built-in language's image. */
 export function builtinImage(name: string): string {
-  return `warmbox/${name}:${IMAGE_VERSIONS[name] ?? IMAGE_VERSION}`;
+  return `warmbox/${name}:${imageVersion(name)}`;
 }
 
 export interface Limits {

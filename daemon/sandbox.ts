@@ -4,7 +4,7 @@ import * as crypto from 'crypto';
 import type { Duplex } from 'stream';
 import type Docker from 'dockerode';
 import type { CompileReport } from './languages/compileFrame';
-import { armScript, BuildStep, containerCmd, encodeArm, encodeBuild, encodeHeader, encodeProject, encodeStdin, encodeSync, READY, RUNTIME, UNHEALTHY, WIPED } from './armScript';
+import { ArmedBuild, armScript, BuildStep, containerCmd, encodeArm, encodeBuild, encodeHeader, encodeProject, encodeStdin, encodeSync, READY, RUNTIME, UNHEALTHY, WIPED } from './armScript';
 import { Demuxer, StreamKind } from './demux';
 import { classifyDockerError, InfraError, withTimeout } from './docker';
 import { engineKindAt, refusalAt as engineRefusalAt, uidRangeAt } from './engine';
@@ -69,7 +69,7 @@ export interface ProjectSource {
 /** What a set's recent runs say about its next one, for the sandboxes it arms from now on. */
 export interface ArmingHints {
   /** Compiled languages: the latest build its runs used (put in {out} at arming), if any. */
-  latestBuild(): { key: string; artifact: Buffer; name: string } | undefined;
+  latestBuild(): ArmedBuild | undefined;
   /** Its runs lately asked for their streams merged (an interpreter started before the run is set up that way). */
   merged(): boolean;
 }

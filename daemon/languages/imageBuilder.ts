@@ -11,7 +11,7 @@ import * as path from 'path';
 import { InfraError } from '../docker';
 import type { Logger } from '../log';
 import { CancelledError } from '../pool';
-import { builtinImage, Profile } from '../profiles';
+import { imageVersion, Profile } from '../profiles';
 import type { EnvProgressNotification } from '../protocol';
 
 export interface ImageBuilderHooks {
@@ -69,7 +69,7 @@ export class ImageBuilder {
   recipe(profile: Pick<Profile, 'name' | 'image' | 'builtin'>): { name: string; repo: string } | undefined {
     if (!profile.builtin || !this.enabled || !fs.existsSync(this.script)) return undefined;
     const m = /^(warmbox[a-z0-9._-]*)\/([a-z0-9-]+):(\d+)$/.exec(profile.image);
-    if (!m || m[2] !== profile.name || m[3] !== builtinImage(m[2]).replace(/^.*:/, '')) return undefined;
+    if (!m || m[2] !== profile.name || m[3] !== String(imageVersion(m[2]))) return undefined;
     return { repo: m[1], name: m[2] };
   }
 
