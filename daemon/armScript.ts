@@ -10,7 +10,8 @@
 // `WBPROJ <n>` + a tar of the project (empty for single files). PID 1 proves the interpreter runs, extracts the
 // project as the program's uid, says WBREADY, then blocks on its attached stdin. A run writes
 // `WBRUN <secret> <nonce> <sync> <code> <delta> <deleted> <out files> <out bytes> <backstop s> <meta>` (sizes), then the
-// meta line (file, working directory, env, args as quoted shell words), the code, a tar of what changed in the
+// meta line (file, working directory, env, args as quoted shell words; for a run without a build step the code too,
+// see encodeHeader), the code (when not in the meta line), a tar of what changed in the
 // project since the sandbox took its copy, the paths deleted since, and then stdin in length-prefixed frames that a
 // root relay copies to the program. A header without the secret ends the container. When the program ends PID 1
 // kills what it left, waits until it is gone, prints RS `<nonce> <exit code> <oom kills> <out files>` on stdout
@@ -89,6 +90,9 @@ untar() { [ "$1" -gt 0 ] || return 0; take "$1" | { as_user $bb tar -x -o -C /wo
 # A build's tar ($1 bytes) into {out}, replacing what is there, by the program's uid: at arming (the set's latest
 # build) and for a cache hit. Drained as untar's is.
 unbuild() { take "$1" | { as_user $bb sh -c 'rm -rf "$0" && mkdir -p "$0" && tar -x -o -C "$0"' ${BUILD_DIR}/out; r=$?; cat > /dev/null; exit $r; }; }
+# The program's file from stdin, written by its uid (and its folder made); inline: the code the meta line carried.
+putcode() { case $f in */*) as_user mkdir -p "/work/\${f%/*}" || return 1;; esac; as_user dd of="/work/$f" 2>/dev/null; }
+inline() { [ -z "$wbin" ] || printf '%s' "$wbcode" | putcode || exit 96; }
 # nsenter would run its own applet for a bare name like sh or cat: exec the image's program by its path instead.
 resolve() { r=$1; case $1 in */*) return;; esac; s=$IFS; IFS=:; for d in $PATH; do [ -f "$d/$1" ] && [ -x "$d/$1" ] && { r=$d/$1; break; }; done; IFS=$s; }
 of=/sys/fs/cgroup/memory.events; [ -r "$of" ] || of=/sys/fs/cgroup/memory/memory.oom_control
@@ -100,9 +104,10 @@ gone() {
     alive=0
     for p in /proc/[0-9]*; do
       [ "$p" = /proc/1 ] && continue
-      # (the group takes the error of a process gone meanwhile: it must not reach the run's stderr)
-      st=; { read -r st < "$p/stat"; } 2>/dev/null || continue
-      case "$st" in *") Z "*|*") X "*) ;; *) alive=1 ;; esac
+      # (the group takes the error of a process gone meanwhile: it must not reach the run's stderr). The state is the
+      # field after the name's last parenthesis: the name is the program's to choose (") Z " in it fooled a match).
+      st=; { read -r -n 64 st < "$p/stat"; } 2>/dev/null || continue
+      case "\${st##*) }" in Z*|X*) ;; *) alive=1 ;; esac
     done
     [ $alive = 0 ] && return 0
     i=$((i + 1)); [ $i -gt 200 ] && exit 93
@@ -217,15 +222,15 @@ function runLoop(o: ArmOptions): string {
   read -r tag sec nonce sync clen dlen xlen outn outs tmo mlen || exit 0
   [ "$tag" = WBRUN ] && [ "$sec" = "$secret" ] || exit 92
   # eo: where the program's stderr goes (1 when the run asked for its streams merged, in the order written).
-  f=; cwd=.; wbenv=; eo=2; set --
+  f=; cwd=.; wbenv=; eo=2; wbin=; wbcode=; set --
   # One line (newlines inside words are written \$'\\n'): read by the shell itself, no process to start. But its read
   # takes a byte per system call: a long line (large args or env, up to tens of MB) goes through dd instead.
   if [ "$mlen" -gt ${META_READ_MAX} ]; then meta=$(take "$mlen") || exit 92; else read -r meta || exit 92; fi
   eval "$meta"
   [ -n "$f" ] || exit 92
-  # The program's file, written by its uid (busybox's nsenter runs its own dd for the bare name).
-  case $f in */*) as_user mkdir -p "/work/\${f%/*}" || exit 96;; esac
-  take "$clen" | as_user dd of="/work/$f" 2>/dev/null || exit 96
+  # The program's file, written by its uid (busybox's nsenter runs its own dd for the bare name). Code that came in the
+  # meta line (wbin) is written only when the program starts: a pre-started interpreter writes it itself (no process).
+  [ -n "$wbin" ] || take "$clen" | putcode || exit 96
   untar "$dlen" || exit 96
   if [ "$xlen" -gt 0 ]; then take "$xlen" | as_user $bb sh -c 'while IFS= read -r p; do rm -rf "/work/$p"; done' || exit 96; fi
   # A failed build ends the run here: no program, the trailer carries the compiler's status.
@@ -238,7 +243,7 @@ function runLoop(o: ArmOptions): string {
   # desktop VM, a remote engine) would hide them.
   [ "$outn" -gt 0 ] && touch -d "@$((EPOCHSECONDS - 1))" ${PRIVATE_DIR}/stamp
   # (relay first, then the plain start: the program's open of its stdin waits for the relay's)
-  ${o.prestart ? PRESTART_RUN : 'if'} relay; [ "$cwd" = . ] && [ -z "$wbenv" ]; then
+  ${o.prestart ? PRESTART_RUN : 'if'} inline; relay; [ "$cwd" = . ] && [ -z "$wbenv" ]; then
     ${run} ${cmd} "$@" < ${PRIVATE_DIR}/in 4<&- 2>&$eo
   else
     ([ -z "$wbenv" ] || eval "export $wbenv"; exec ${run} $bb sh -c 'cd "$0" && exec "$@"' "/work/$cwd" ${cmd} "$@") < ${PRIVATE_DIR}/in 4<&- 2>&$eo
@@ -320,6 +325,9 @@ export type BuildStep =
 /** The longest meta line PID 1's shell reads itself (a byte per system call); a longer one is taken by dd. */
 export const META_READ_MAX = 1024;
 
+/** The largest code sent in the meta line (a shell word PID 1 evaluates); longer code follows the meta as bytes. */
+export const INLINE_CODE_MAX = 64 * 1024;
+
 /** Environment names a shell can export. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -338,13 +346,18 @@ export function encodeHeader(h: RunHeader): Buffer {
   const b = h.build;
   const build =
     b?.mode === 'build' ? `wbc=build; wbctmo=${b.timeoutS}; wbamax=${b.maxArtifactBytes}; wbalen=0` : b?.mode === 'hit' ? `wbc=hit; wbalen=${b.artifact.length}` : b ? 'wbc=have; wbalen=0' : 'wbc=; wbalen=0';
-  const meta = Buffer.from(`f=${shWord(h.file)}; cwd=${shWord(h.cwd)}; wbenv=${shWord(env)}; ${build};${h.merged ? ' eo=1;' : ''} set -- ${h.args.map(shWord).join(' ')}\n`);
+  // A run without a build step carries its code in the meta line (as a shell word: it may hold no NUL): PID 1 then
+  // starts no process to write it, and a pre-started interpreter writes the file itself (prestart/script.ts).
+  const inline = !b && h.code.length <= INLINE_CODE_MAX && !h.code.includes(0);
+  const code = inline ? ` wbin=1; wbcode=${shWord(h.code.toString('utf8'))};` : '';
+  const meta = Buffer.from(`f=${shWord(h.file)}; cwd=${shWord(h.cwd)}; wbenv=${shWord(env)}; ${build};${h.merged ? ' eo=1;' : ''}${code} set -- ${h.args.map(shWord).join(' ')}\n`);
   const delta = h.delta ?? Buffer.alloc(0);
   const deleted = h.deleted?.length ? Buffer.from(h.deleted.map((p) => `${p}\n`).join('')) : Buffer.alloc(0);
   const out = h.outputs ?? { maxFiles: 0, maxBytes: 0 };
-  const line = `WBRUN ${h.secret} ${h.nonce} ${h.sync} ${h.code.length} ${delta.length} ${deleted.length} ${out.maxFiles} ${out.maxBytes} ${h.backstopS} ${meta.length}\n`;
+  const body = inline ? Buffer.alloc(0) : h.code;
+  const line = `WBRUN ${h.secret} ${h.nonce} ${h.sync} ${body.length} ${delta.length} ${deleted.length} ${out.maxFiles} ${out.maxBytes} ${h.backstopS} ${meta.length}\n`;
   const artifact = b?.mode === 'hit' ? b.artifact : Buffer.alloc(0);
-  return Buffer.concat([Buffer.from(line), meta, h.code, delta, deleted, artifact]);
+  return Buffer.concat([Buffer.from(line), meta, body, delta, deleted, artifact]);
 }
 
 /** The project a sandbox holds before any run (empty for single-file runs): at arming and after each reuse wipe. */

@@ -233,7 +233,7 @@ export class RunManager {
     sb.runId = run.id;
     pool.runs++;
     if (!run.lease.warm) pool.coldRuns++;
-    run.sink.started({ runId: run.id, profile: profile.name, containerId: sb.id, warm: run.lease.warm, acquireMs: run.acquireMs });
+    const lease = run.lease;
 
     const limit = profile.limits.outputLimitBytes;
     const timeoutMs = Math.min(profile.limits.timeoutMs, 24 * 3600_000);
@@ -343,6 +343,8 @@ export class RunManager {
       merged: p.streams === 'merged',
       onOutput,
     });
+    // Said once the sandbox has the run (its first bytes on their way): no output can come before this.
+    run.sink.started({ runId: run.id, profile: profile.name, containerId: sb.id, warm: lease.warm, acquireMs: run.acquireMs });
     run.handedOver = true;
     for (const p of run.pendingStdin.splice(0)) void toSandbox(sb, p.data).then(p.taken);
     const end = await ended;

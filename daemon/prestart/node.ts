@@ -3,8 +3,9 @@
 // on the private channel (fd 5) until a run's spec arrives, makes process.argv, process.execArgv and stdin those of
 // `node /work/<file> <args>`, and hands Node's own Module.runMain the program's path, so the program is loaded by
 // the same code (CommonJS or ES module) with the same frames below it as a plain start.
-// The spec: `[m]<argc>\0<file>\0<arg>\0...` (file relative to /work, or a build output's absolute path: TypeScript's; m: a merged run, which PID 1 sends only to an
-// interpreter it started with fd 2 on fd 1). (No backticks or dollar-brace: a template string.)
+// The spec: `[c][m]<argc>\0<file>\0<arg>\0...[<code>\0]` (file relative to /work, or a build output's absolute path:
+// TypeScript's; c: the code follows, for the launcher to write to the file; m: a merged run, which PID 1 sends only to
+// an interpreter it started with fd 2 on fd 1). (No backticks or dollar-brace: a template string.)
 export const NODE_LAUNCHER = String.raw`'use strict';
 (function () {
   // Workers run the -r modules too: only the main thread takes a run.
@@ -20,6 +21,9 @@ export const NODE_LAUNCHER = String.raw`'use strict';
   // console.log's cost, so it is loaded now while nobody waits. (Making the streams themselves would also open
   // libuv's reserve fd, which a program listing its fds would see; loading the module opens nothing.)
   require('net');
+  // The spec's first field: flags (c: the program's code follows its args; m: merged streams), then the arg count.
+  const flags = (b) => b.toString().replace(/[0-9]+$/, '');
+  const count = (b) => Number(b.toString().replace(/^[a-z]*/, ''));
   let data = Buffer.alloc(0);
   let parts = [];
   const chunk = Buffer.allocUnsafe(65536);
@@ -29,15 +33,26 @@ export const NODE_LAUNCHER = String.raw`'use strict';
     data = Buffer.concat([data, chunk.subarray(0, n)]);
     parts = [];
     let s = 0;
-    for (let i = 0; i < data.length; i++) if (data[i] === 0) { parts.push(data.subarray(s, i).toString()); s = i + 1; }
-    if (parts.length >= 2 && parts.length >= Number(parts[0].replace(/^m/, '')) + 2) break;
+    for (let i = 0; i < data.length; i++) if (data[i] === 0) { parts.push(data.subarray(s, i)); s = i + 1; }
+    if (parts.length >= 2 && parts.length >= count(parts[0]) + 2 + (flags(parts[0]).includes('c') ? 1 : 0)) break;
   }
   fs.closeSync(5);
-  const argc = Number(parts[0].replace(/^m/, ''));
-  const file = path.resolve('/work', parts[1]);
+  const argc = count(parts[0]);
+  const file = path.resolve('/work', parts[1].toString());
+  if (flags(parts[0]).includes('c')) {
+    // The program's file is ours to write (PID 1 started no process for it), as the sandbox's uid with PID 1's
+    // umask, like its own writer; a file that cannot be written ends the run as that writer's failure would.
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, parts[2 + argc]);
+    } catch (e) {
+      fs.writeSync(2, 'warmbox: cannot write the program file ' + file + ': ' + e.message + '\n');
+      process.reallyExit(96);
+    }
+  }
   const argv0 = process.argv[0];
   process.argv.length = 0;
-  process.argv.push(argv0, file, ...parts.slice(2, 2 + argc));
+  process.argv.push(argv0, file, ...parts.slice(2, 2 + argc).map(String));
   // execArgv: the profile's own options, as a plain start has them; the launcher's -r goes.
   const r = process.execArgv.lastIndexOf(me);
   if (r > 0 && process.execArgv[r - 1] === '-r') process.execArgv.splice(r - 1, 2);

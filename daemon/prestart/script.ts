@@ -28,6 +28,8 @@ export interface PrestartOptions {
 
 // (Functions, not constants: armScript.ts imports this module and this one imports armScript's names.)
 const go = () => `${PRIVATE_DIR}/go`;
+/** Never written: the backstop waits on it with a timeout instead of starting sleep (a process, on the run's path). */
+const tick = () => `${PRIVATE_DIR}/tick`;
 /** Node's main-module argument at start-up: never loaded (the launcher hands Node the program's path instead). */
 const placeholder = () => `${PRIVATE_DIR}/main`;
 
@@ -45,8 +47,16 @@ export function prestartKind(command: string[]): PrestartKind | undefined {
   return undefined;
 }
 
-/** The program's path in the spec: relative to /work (`{file}`), or a build output's absolute path. */
-const programArg = (command: string[]) => (command[command.length - 1] === '{file}' ? '"$f"' : shellArg(command[command.length - 1]));
+/**
+ * The spec PID 1 writes: `[c][m]<argc>\0<program>\0<arg>\0...[<code>\0]`. The program is the file relative to /work
+ * (`{file}`) or a build output's absolute path. Code that came in the meta line (wbin: no NUL in it) goes with it
+ * when the program is `{file}`, for the interpreter to write; otherwise PID 1 writes it first.
+ */
+function spec(command: string[]): string {
+  const last = command[command.length - 1];
+  if (last !== '{file}') return `inline; printf '%s\\0' "$pm$#" ${shellArg(last)} "$@" 1<>${go()}`;
+  return `if [ -n "$wbin" ]; then printf '%s\\0' "c$pm$#" "$f" "$@" "$wbcode"; else printf '%s\\0' "$pm$#" "$f" "$@"; fi 1<>${go()}`;
+}
 
 /**
  * Arming: the launcher's file, the channel, the stdin FIFO readable by the sandbox's gid (the pre-started
@@ -64,7 +74,7 @@ export function prestartArm(p: PrestartOptions, command: string[], drop: string,
   return `# Pre-started interpreters (daemon/prestart/script.ts).
 # The stdin FIFO: written by the root relay (owner), read by the sandbox's gid (the interpreter opens it itself).
 $bb chown 0:${uid} ${PRIVATE_DIR}/in && $bb chmod 0640 ${PRIVATE_DIR}/in || exit 94
-${java ? '' : `printf '%s' ${shQuote(p.kind === 'python' ? PYTHON_LAUNCHER : NODE_LAUNCHER)} > ${launcherFile(p.kind)} && $bb chmod 0644 ${launcherFile(p.kind)} && `}$bb mkfifo -m 600 ${go()} || exit 94
+${java ? '' : `printf '%s' ${shQuote(p.kind === 'python' ? PYTHON_LAUNCHER : NODE_LAUNCHER)} > ${launcherFile(p.kind)} && $bb chmod 0644 ${launcherFile(p.kind)} && `}$bb mkfifo -m 600 ${go()} ${tick()} || exit 94
 # The channel is opened before the fork, so the interpreter holds it from its first instant: opened in the child, a
 # spec written before the child got there (a reuse sandbox says ready at once) was dropped with the FIFO's last
 # opener, and the interpreter waited for it until the timeout.
@@ -77,20 +87,22 @@ release() { [ -z "$hold" ] || { exec 6>&-; hold=; }; }
 # Whether the run can go to the interpreter; if not, the idle one goes.
 pready() {
   [ -n "$ip" ] || { release; return 1; }
-  # (alive: a zombie, one that died waiting, would pass kill -0)
-  st=; { read -r st < /proc/$ip/stat; } 2>/dev/null
-  case "$st" in ''|*") Z "*) ;; *) [ "$cwd" = . ] && [ -z "$wbenv" ]${sameStreams}${sameProgram} && return 0;; esac
+  # (alive: a zombie, one that died waiting, would pass kill -0; the state follows the name's last parenthesis)
+  st=; { read -r -n 64 st < /proc/$ip/stat; } 2>/dev/null
+  case "\${st##*) }" in ''|Z*|X*) ;; *) [ "$cwd" = . ] && [ -z "$wbenv" ]${sameStreams}${sameProgram} && return 0;; esac
   # (silent: the idle interpreter PID 1 ends is none of the run's business; ash would say "Killed" on its stderr)
   kill -9 "$ip" 2>/dev/null; wait "$ip" 2>/dev/null; ip=; release; return 1
 }
-# The spec, then the stdin relay and the root watchdog (the plain start's backstop) while the interpreter takes it.
+# The stdin relay, then the spec, and the root backstop (the plain start's timeout) while the interpreter takes it.
+# (The relay first: the interpreter's open of its stdin then finds the writer already there instead of waiting.)
 prun() {
-  # (an m before the count: the run asked for stderr merged into stdout)
+  # (flags before the count: c, the code follows the args (its file is the interpreter's to write); m, the run asked
+  # for stderr merged into stdout)
   pm=; [ "$eo" = 1 ] && pm=m
-  printf '%s\\0' "$pm$#" ${programArg(command)} "$@" 1<>${go()}
   relay
+  ${spec(command)}
   release
-  (sleep "$tmo"; kill -9 "$ip") 2>/dev/null &
+  (read -t "$tmo" _ 0<>${tick()}; kill -9 "$ip") 2>/dev/null &
   wait "$ip"; r=$?; ip=; return $r
 }
 pstart`;

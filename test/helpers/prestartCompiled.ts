@@ -15,6 +15,9 @@ export interface EquivalenceCase {
   stdin?: string | Buffer;
   /** Other files of the project around the program (a project run). */
   project?: Record<string, string>;
+  /** The program is not on disk in the project (an unsaved editor), and the run's working directory. */
+  unsaved?: boolean;
+  cwd?: 'root';
   /** Node's `(node:<pid>)` prefix: a pid is not the same in two starts of any kind. */
   maskPid?: boolean;
   /** The run asks for stderr merged into stdout (as VS Code's terminal and a CLI on a terminal do). */

@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import { armScript, containerCmd, encodeArm, encodeHeader, encodeProject, encodeStdin, encodeSync, shQuote } from '../../daemon/armScript';
+import { armScript, containerCmd, encodeArm, encodeHeader, encodeProject, encodeStdin, encodeSync, INLINE_CODE_MAX, shQuote } from '../../daemon/armScript';
 
 describe('arm script and run framing', () => {
   it('quotes for sh so that any argument survives', () => {
@@ -14,9 +14,18 @@ describe('arm script and run framing', () => {
     const code = Buffer.from('print("é")\n');
     const delta = Buffer.from('tar-bytes');
     const h = encodeHeader({ secret: 's3', nonce: 'n1', sync: 'y1', file: 'src/my main.py', cwd: 'src', env: { A: "it's" }, code, delta, deleted: ['old.py'], args: ['x y'], backstopS: 35 });
-    const meta = `f='src/my main.py'; cwd='src'; wbenv=${shQuote(shQuote("A=it's"))}; wbc=; wbalen=0; set -- 'x y'\n`;
-    const line = `WBRUN s3 n1 y1 ${code.length} ${delta.length} ${'old.py\n'.length} 0 0 35 ${Buffer.byteLength(meta)}\n`;
-    assert.equal(h.toString(), line + meta + code.toString() + 'tar-bytes' + 'old.py\n');
+    // Without a build step the code rides in the meta line (no code bytes follow it).
+    const meta = `f='src/my main.py'; cwd='src'; wbenv=${shQuote(shQuote("A=it's"))}; wbc=; wbalen=0; wbin=1; wbcode=$'print("é")\\n'; set -- 'x y'\n`;
+    const line = `WBRUN s3 n1 y1 0 ${delta.length} ${'old.py\n'.length} 0 0 35 ${Buffer.byteLength(meta)}\n`;
+    assert.equal(h.toString(), line + meta + 'tar-bytes' + 'old.py\n');
+    // Code a shell word cannot hold (a NUL) or too long for one, and code to build, follow the meta line as bytes.
+    for (const [c, build] of [[Buffer.from('a\0b'), undefined], [Buffer.alloc(INLINE_CODE_MAX + 1, 'x'), undefined], [Buffer.from('int main;'), { mode: 'have' as const }]] as const) {
+      const t = encodeHeader({ secret: 's', nonce: 'n', sync: 'y', file: 'm', cwd: '.', env: {}, code: c, args: [], backstopS: 5, build });
+      const first = t.subarray(0, t.indexOf(10)).toString().split(' ');
+      assert.equal(Number(first[4]), c.length);
+      assert.ok(!t.includes('wbin=1'));
+      assert.ok(t.subarray(t.length - c.length).equals(c));
+    }
     assert.equal(encodeArm('s3').toString(), 'WBARM s3\n');
     assert.equal(encodeSync('y1').toString(), '\nWBSYNC y1\n');
     assert.equal(Buffer.concat(encodeProject(null)).toString(), 'WBPROJ 0 2\n');
@@ -30,12 +39,13 @@ describe('arm script and run framing', () => {
     if (!bb) return this.skip();
     const args = ['x y', 'new\nline', "it's\n", 'back\\slash\r\n', '$(id)`id`', '', '\\', "\\'\n"];
     const env = { A: "it's", B: 'two\nlines \\n' };
-    const h = encodeHeader({ secret: 's', nonce: 'n', sync: 'y', file: 'dir/a\nb.py', cwd: 'dir', env, code: Buffer.alloc(0), args, backstopS: 5 }).toString();
+    const code = "#!/usr/bin/env python3\r\nprint('it\\'s', \"\\\\n\", $'x', `y`)\n\tü\x1e\n\n";
+    const h = encodeHeader({ secret: 's', nonce: 'n', sync: 'y', file: 'dir/a\nb.py', cwd: 'dir', env, code: Buffer.from(code), args, backstopS: 5 }).toString();
     const lines = h.split('\n');
     const meta = h.slice(lines[0].length + 1);
     assert.equal(meta.indexOf('\n'), meta.length - 1, 'one line');
-    const out = execFileSync(bb, ['sh', '-c', `read -r m; eval "$m"; eval "export $wbenv"; printf '<%s>' "$f" "$cwd" "$A" "$B" "$@"`], { input: meta });
-    assert.equal(out.toString(), ['dir/a\nb.py', 'dir', env.A, env.B, ...args].map((a) => `<${a}>`).join(''));
+    const out = execFileSync(bb, ['sh', '-c', `read -r m; eval "$m"; eval "export $wbenv"; printf '<%s>' "$f" "$cwd" "$A" "$B" "$wbcode" "$@"`], { input: meta });
+    assert.equal(out.toString(), ['dir/a\nb.py', 'dir', env.A, env.B, code, ...args].map((a) => `<${a}>`).join(''));
   });
 
   it('frames stdin by length, and an empty frame is EOF', () => {

@@ -36,6 +36,18 @@ const PY: Case[] = [
   { name: 'finalizers at exit and the collector', code: 'import gc\nclass A:\n    def __init__(s, n): s.n = n\n    def __del__(s): print("del", s.n)\na = A(1)\nb = A(2); b.me = b\ndel b\nprint(gc.collect(), gc.isenabled(), gc.get_threshold())\nc = A(3); c.me = c\nf = open("left-open.txt", "w"); f.write("buffered")\n' },
   { name: 'a project module next to the program', project: { 'helper.py': 'X = 42\n' }, code: 'import helper, sys\nprint(helper.X, helper.__file__, sys.path[0])\n' },
   { name: 'streams merged: stderr is stdout, in the order written', streams: 'merged', code: 'import sys, os\nprint("out 1")\nprint("err 1", file=sys.stderr)\nprint("out 2", os.fstat(1).st_ino == os.fstat(2).st_ino)\n1/0\n' },
+  // The exit (the launcher skips Python's teardown only when nothing could tell): what the teardown still does.
+  { name: 'exit: a file object left open flushes at exit', code: 'import os\nf = os.fdopen(os.dup(1), "w")\nf.write("buffered, flushed by the teardown\\n")\nprint("main done")\n' },
+  { name: 'exit: a suspended generator\'s finally', code: 'def g():\n    try:\n        yield 1\n    finally:\n        print("finally ran")\nit = g()\nnext(it)\nprint("main done")\n' },
+  { name: 'exit: weakref callbacks', code: 'import weakref\nclass A: pass\na = A()\nr = weakref.ref(a, lambda _: print("callback"))\nprint("main done")\n' },
+  { name: 'exit: C stdio written through ctypes', code: 'import ctypes\nctypes.CDLL(None).printf(b"from C\\n")\nprint("from Python")\n' },
+  { name: 'exit: a thread still working, joined', code: 'import threading, time\nthreading.Thread(target=lambda: (time.sleep(0.2), print("thread done"))).start()\nprint("main done")\n' },
+  { name: 'exit: sys.exit with a number, atexit, and output still buffered', code: 'import atexit, sys\nsys.stdout = open(1, "w", closefd=False)\natexit.register(lambda: print("atexit"))\nprint("buffered", end="")\nsys.exit(5)\n' },
+  { name: 'exit: PYTHONINSPECT set by the program', stdin: '', code: 'import os\nos.environ["PYTHONINSPECT"] = "1"\nprint("main done")\n' },
+  // The code's way into the sandbox: in the meta line (short, no NUL), or as bytes after it (PID 1 writes the file).
+  { name: 'a NUL byte in the source (its tokenizer reads the file)', code: 'print("before the NUL")\n# \0 after\nprint("after")\n' },
+  { name: 'a program over 64 KB', code: `${'x = 1\n'.repeat(12_000)}print(x, __file__)\n` },
+  { name: 'an unsaved program in a folder the project lacks, run from the root', unsaved: true, cwd: 'root', fileName: 'new/dir/main.py', project: { 'lib.py': 'Y = 1\n' }, code: 'import os, sys\nprint(__file__, os.getcwd(), sys.path[0], oct(os.stat("new").st_mode), oct(os.stat(__file__).st_mode))\n' },
 ];
 
 // Node: the same questions.
@@ -55,18 +67,24 @@ const NODE: Case[] = [
   { name: 'killed by a signal', code: 'console.log("going")\nprocess.kill(process.pid, "SIGTERM")\n' },
   { name: 'warnings', code: 'process.emitWarning("careful")\nnew Buffer(1)\nconsole.log("done")\n', maskPid: true },
   { name: 'streams merged: stderr is stdout, in the order written', streams: 'merged', code: 'const fs = require("fs")\nconsole.log("out 1")\nconsole.error("err 1")\nconsole.log("out 2", fs.fstatSync(1).ino === fs.fstatSync(2).ino)\nthrow new Error("boom")\n' },
+  { name: 'a NUL byte in the source', code: 'console.log("a\0b".length)\n' },
+  { name: 'a program over 64 KB', code: `${'var x = 1\n'.repeat(8_000)}console.log(x, __filename)\n` },
+  { name: 'an unsaved program in a folder the project lacks, run from the root', unsaved: true, cwd: 'root', fileName: 'new/dir/main.js', project: { 'lib.js': '' }, code: 'const fs = require("fs")\nconsole.log(__filename, process.cwd(), fs.statSync("new").mode.toString(8), fs.statSync(__filename).mode.toString(8))\n' },
 ];
 
-function projectDir(files: Record<string, string>, main: string, code: string): string {
+function projectDir(files: Record<string, string>): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wbeq-'));
-  for (const [f, text] of Object.entries({ ...files, [main]: code })) fs.writeFileSync(path.join(root, f), text);
+  for (const [f, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+    fs.writeFileSync(path.join(root, f), text);
+  }
   return root;
 }
 
 function params(profile: string, c: Case, isolation: IsolationMode, defaultFile: string): RunStartParams {
   const fileName = c.fileName ?? defaultFile;
   const p: RunStartParams = { profile, code: c.code, fileName, args: c.args ?? [], isolation, stdin: c.stdin === undefined ? undefined : b64(c.stdin), streams: c.streams };
-  if (c.project) p.project = { root: projectDir(c.project, fileName, c.code), file: fileName };
+  if (c.project) p.project = { root: projectDir(c.unsaved ? c.project : { ...c.project, [fileName]: c.code }), file: fileName, cwd: c.cwd };
   return p;
 }
 
