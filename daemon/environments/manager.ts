@@ -28,6 +28,13 @@ interface Planned {
   at: number;
 }
 
+interface Watch {
+  watcher?: fs.FSWatcher;
+  timer?: NodeJS.Timeout;
+  /** The root folder's inode when the watch was set (a replaced folder has another). */
+  ino?: number;
+}
+
 interface EnvState {
   root: string;
   profile: Profile;
@@ -59,7 +66,7 @@ const LINE_EVERY_MS = 250;
 
 export class EnvironmentManager {
   private readonly states = new Map<string, EnvState>();
-  private readonly watchers = new Map<string, { watcher?: fs.FSWatcher; timer?: NodeJS.Timeout }>();
+  private readonly watchers = new Map<string, Watch>();
   private readonly usage: UsageStore;
   private readonly logDir: string;
   private closed = false;
@@ -267,6 +274,7 @@ export class EnvironmentManager {
 
   /** What the project asks for now (cached until a manifest changes or PLAN_TTL_MS passes). */
   private async plan(st: EnvState): Promise<Planned> {
+    this.rewatchIfReplaced(st.root);
     if (st.planned && !st.dirty && Date.now() - st.planned.at < PLAN_TTL_MS) return st.planned;
     st.dirty = false;
     const at = Date.now();
@@ -399,7 +407,7 @@ export class EnvironmentManager {
   /** Manifests live at the root: a watch of the root folder alone sees their changes (and is cheap). */
   private watch(root: string): void {
     if (this.watchers.has(root)) return;
-    const entry: { watcher?: fs.FSWatcher; timer?: NodeJS.Timeout } = {};
+    const entry: Watch = { ino: fs.statSync(root, { throwIfNoEntry: false })?.ino };
     this.watchers.set(root, entry);
     try {
       entry.watcher = fs.watch(root, (_ev, name) => {
@@ -408,10 +416,30 @@ export class EnvironmentManager {
         entry.timer = setTimeout(() => void this.changed(root), REBUILD_DEBOUNCE_MS);
         entry.timer.unref();
       });
-      entry.watcher.on('error', () => entry.watcher?.close());
+      entry.watcher.on('error', () => this.unwatch(root, entry));
     } catch {
       /* no watcher: plans are read again after PLAN_TTL_MS */
     }
+  }
+
+  /**
+   * A watch follows the folder it was set on: once the root is removed and made again (`rm -rf` and a new clone, a
+   * tool that replaces the folder) or moved away, it sees nothing more, and saves would never rebuild. Looked at on
+   * each plan: a root that is not the folder watched is watched again, and everything about it is read afresh.
+   */
+  private rewatchIfReplaced(root: string): void {
+    const w = this.watchers.get(root);
+    if (!w || fs.statSync(root, { throwIfNoEntry: false })?.ino === w.ino) return;
+    this.h.log.info(`${projectLabel(root)}: the project folder was replaced; watching the new one`);
+    this.unwatch(root, w);
+    this.watch(root);
+  }
+
+  private unwatch(root: string, w: Watch): void {
+    w.watcher?.close();
+    if (w.timer) clearTimeout(w.timer);
+    if (this.watchers.get(root) === w) this.watchers.delete(root);
+    for (const st of this.states.values()) if (st.root === root) st.dirty = true;
   }
 
   /** A manifest changed: rebuild what it changes; runs keep the current environment until the new one is built. */

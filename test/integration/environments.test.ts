@@ -288,6 +288,30 @@ describe('environments: a project\'s packages built into its image (real engine)
     assert.deepEqual(progress.filter((n) => n.root === root && n.state === 'cancelled'), [], 'the replaced build told clients "cancelled" (VS Code closed the new build\'s progress)');
   });
 
+  it('a project folder replaced by a new one (moved away, cloned again): a save there still rebuilds', async () => {
+    const req = (v: string) => `--no-index\n# ${UNIQUE} ${v}\n./wheels/wbhello-1.0-py3-none-any.whl\n`;
+    const files = { 'requirements.txt': req('first'), 'wheels/wbhello-1.0-py3-none-any.whl': wheel('wbhello', '1.0', 'def hi():\n    return "hi"\n'), 'main.py': 'import wbhello\nprint(wbhello.hi())\n' };
+    const root = project(files);
+    roots.push(root);
+    const r1 = await run(d.client, root, 'main.py');
+    assert.equal(r1.stdout, 'hi\n', r1.stderr);
+    const first = ended(root, 'built')[0]?.image;
+    assert.ok(first, 'the first environment was not built');
+    // The same files in a new folder at the same path (`mv proj proj.old && git clone … proj`): the daemon's watch
+    // follows the old folder and sees nothing of the new one. (Moved, not removed: removing its files would be seen.)
+    fs.renameSync(root, `${root}.old`);
+    roots.push(`${root}.old`);
+    fs.renameSync(project(files), root);
+    const r2 = await run(d.client, root, 'main.py');
+    assert.equal(r2.stdout, 'hi\n', r2.stderr);
+    assert.deepEqual(r2.notices, []);
+    // Saved with nobody running anything: only the watcher can start this build.
+    fs.writeFileSync(path.join(root, 'requirements.txt'), req('second'));
+    const rebuilt = await waitUntil(() => progress.find((n) => n.root === root && n.state === 'building' && n.image !== first), 60_000, 250);
+    assert.ok(rebuilt, 'saving requirements.txt in the re-made folder started no build within 60 s');
+    assert.ok(await waitUntil(() => ended(root, 'built').some((n) => n.image === rebuilt.image), 10 * 60_000, 250), 'the rebuild did not finish');
+  });
+
   it('an environment image removed outside warmbox (docker rmi, docker image prune -a) is built again by the next run, not an infra-error', async () => {
     const image = ended(nodeRoot, 'built')[0].image;
     // Its warm set goes when idle (setIdleMs): the engine removes no image a container uses.
