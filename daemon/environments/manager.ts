@@ -11,7 +11,7 @@ import { projectLabel } from '../workspace/registry';
 import { BuildCancelled, buildImage, BuildFailed } from './build';
 import { detect, ManifestError, MANIFESTS } from './detect';
 import { BUILD_ARGS, ENV_LABEL, ENV_REPO, EnvPlan, planEnvironment } from './dockerfile';
-import { ProjectFileError, readProjectFile } from './projectFile';
+import { ProjectFileError, readProjectFile, unknownProfilesMessage } from './projectFile';
 import { UsageStore } from './usage';
 
 interface Build {
@@ -55,6 +55,8 @@ export interface EnvHooks {
   progress(n: EnvProgressNotification): void;
   /** Images the pool's sandboxes run on now. */
   imagesInUse(): Set<string>;
+  /** The daemon's profile names (warmbox.json naming another is told). */
+  profileNames(): string[];
   /** A new environment is built: warm its set; runs move to it once this resolves (bounded by the caller). */
   warm?(root: string, profile: Profile, image: string): Promise<void>;
 }
@@ -69,6 +71,8 @@ export class EnvironmentManager {
   private readonly watchers = new Map<string, Watch>();
   private readonly usage: UsageStore;
   private readonly logDir: string;
+  /** Per root, the unknown-profile message last told to a run (told once per change of the file). */
+  private readonly toldUnknown = new Map<string, string>();
   private closed = false;
 
   constructor(private readonly h: EnvHooks) {
@@ -86,6 +90,7 @@ export class EnvironmentManager {
     const st = this.state(root, profile);
     await this.stillThere(st);
     const p = await this.plan(st);
+    this.tellUnknownProfiles(root, o.notice);
     if (p.error) {
       this.fail(st, p.error, p.error);
       this.tell(st, o.notice);
@@ -141,6 +146,23 @@ export class EnvironmentManager {
     } catch {
       return [];
     }
+  }
+
+  /** warmbox.json's profiles the daemon does not have, said (undefined: none, or no readable file). */
+  unknownProfiles(root: string): string | undefined {
+    try {
+      return unknownProfilesMessage(readProjectFile(root), this.h.profileNames());
+    } catch {
+      return undefined; // a broken file is told as such
+    }
+  }
+
+  private tellUnknownProfiles(root: string, notice: (m: string) => void): void {
+    const m = this.unknownProfiles(root);
+    if (m === this.toldUnknown.get(root)) return;
+    if (m) this.toldUnknown.set(root, m);
+    else this.toldUnknown.delete(root);
+    if (m) notice(m);
   }
 
   /** Builds (or finds built) the environments of a project, for `warmbox env build` and Rebuild. */

@@ -80,6 +80,17 @@ function strings(v: unknown, where: string, item: RegExp, hint: string): string[
 }
 
 /**
+ * Profiles warmbox.json lists that the daemon does not have (`"pyton"`): their packages would be installed nowhere,
+ * silently. Told, not refused: a team's file may list a profile one member's config adds (a custom `zig`).
+ */
+export function unknownProfilesMessage(pf: ProjectFile, known: string[]): string | undefined {
+  const unknown = Object.keys(pf.profiles).filter((p) => !known.includes(p));
+  if (!unknown.length) return undefined;
+  const names = unknown.map((p) => `profiles.${p}`).join(', ');
+  return `${PROJECT_FILE}: ${names} ${unknown.length > 1 ? 'name no profiles' : 'names no profile'} warmbox knows (known: ${known.join(', ')}): ${unknown.length > 1 ? 'their' : 'its'} packages are installed nowhere`;
+}
+
+/**
  * The project file of `root`: empty when there is none; a ProjectFileError naming the file and field when it is
  * broken (the caller decides whether that refuses a run or only an environment build).
  */

@@ -59,6 +59,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<Node>, vscode.D
     const c = await this.conn.ensure();
     // Progress shows through the build's notifications (BuildProgress); the answer says how it ended.
     const r = await c.request(Methods.envBuild, { root: n.info.project, profile: n.info.profile });
+    for (const w of r.warnings ?? []) void vscode.window.showWarningMessage(`warmbox: ${w}`);
     const b = r.builds[0];
     if (b?.status === 'cached') void vscode.window.showInformationMessage(`warmbox: the ${b.profile} environment is up to date (${b.image}).`);
     else if (b?.status === 'nothing') void vscode.window.showInformationMessage(`warmbox: the project asks for no ${b.profile} packages any more.`);

@@ -139,6 +139,23 @@ describe('environments: a project\'s packages built into its image (real engine)
     assert.deepEqual(r.notices, []);
   });
 
+  it('warmbox.json naming a profile warmbox does not have (a typo): told once to a run and by env build, not silently installed nowhere', async () => {
+    const root = project({ 'warmbox.json': JSON.stringify({ profiles: { pyton: { pip: ['rich'] } } }), 'main.py': 'print(1)\n' });
+    roots.push(root);
+    const said = /^warmbox\.json: profiles\.pyton names no profile warmbox knows \(known: python, node, [a-z, ]+\): its packages are installed nowhere$/;
+    const r1 = await run(d.client, root, 'main.py');
+    assert.equal(r1.stdout, '1\n');
+    assert.equal(r1.notices.length, 1, JSON.stringify(r1.notices));
+    assert.match(r1.notices[0], said);
+    assert.deepEqual((await run(d.client, root, 'main.py')).notices, [], 'told once per change');
+    const eb = spawnSync('node', [CLI, 'env', 'build', root], { env: d.env, encoding: 'utf8' });
+    assert.equal(eb.status, 0, eb.stderr);
+    assert.match(eb.stderr.trim().replace(/^warmbox: /, ''), said);
+    // Fixed: nothing more is said.
+    fs.writeFileSync(path.join(root, 'warmbox.json'), '{}');
+    assert.deepEqual((await run(d.client, root, 'main.py')).notices, []);
+  });
+
   it('node: package.json + lockfile of npm registry packages: require() works, and the run has no network though the build had', async () => {
     nodeRoot = project({
       // The description makes this run's environment its own (another checkout's test run may build the same at once).
