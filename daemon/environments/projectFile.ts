@@ -79,6 +79,14 @@ function strings(v: unknown, where: string, item: RegExp, hint: string): string[
   return [...v] as string[];
 }
 
+/** JSON.parse's complaint with the line and column where it is (Node says `at position 41`: no editor shows that). */
+export function jsonError(text: string, e: Error): string {
+  const m = /^(.*?) in JSON at position (\d+)/.exec(e.message);
+  if (!m) return e.message;
+  const before = text.slice(0, Number(m[2]));
+  return `${m[1]} at line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
+}
+
 /**
  * Profiles warmbox.json lists that the daemon does not have (`"pyton"`): their packages would be installed nowhere,
  * silently. Told, not refused: a team's file may list a profile one member's config adds (a custom `zig`).
@@ -107,7 +115,7 @@ export function readProjectFile(root: string): ProjectFile {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new ProjectFileError(`${file} is not valid JSON: ${(e as Error).message}`);
+    throw new ProjectFileError(`${file} is not valid JSON: ${jsonError(text, e as Error)}`);
   }
   try {
     return parseProjectFile(raw);
