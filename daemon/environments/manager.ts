@@ -19,6 +19,8 @@ interface Build {
   abort: AbortController;
   done: Promise<EnvBuildOutcome>;
   step: string;
+  /** A run was told it uses the current environment while this one builds (once per build). */
+  toldRun?: boolean;
 }
 
 interface Planned {
@@ -106,8 +108,16 @@ export class EnvironmentManager {
       if (await this.exists(plan.tag)) st.current = { tag: plan.tag, hash: plan.hash };
       else this.startBuild(st, plan);
     }
-    if (st.current?.hash === plan.hash || st.current) return this.use(st);
     const name = `the ${profile.name} environment of ${projectLabel(root)}`;
+    if (st.current) {
+      // A rebuild holds no run; the first run meanwhile hears why a package just added is not there yet.
+      const b = st.building;
+      if (b && b.plan.hash !== st.current.hash && !b.toldRun) {
+        b.toldRun = true;
+        o.notice(`${name} is rebuilding (${b.plan.summary}; now: ${b.step}); this run uses the current one, ${st.current.tag}`);
+      }
+      return this.use(st);
+    }
     if ((o.whileBuilding ?? this.h.settings().whileBuilding) === 'base') {
       o.notice(`${name} is building (${st.building?.step ?? 'starting'}); this run uses ${profile.image} as it is`);
       return undefined;

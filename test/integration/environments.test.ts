@@ -305,7 +305,7 @@ describe('environments: a project\'s packages built into its image (real engine)
     assert.deepEqual(progress.filter((n) => n.root === root && n.state === 'cancelled'), [], 'the replaced build told clients "cancelled" (VS Code closed the new build\'s progress)');
   });
 
-  it('a project folder replaced by a new one (moved away, cloned again): a save there still rebuilds', async () => {
+  it('a project folder replaced by a new one (moved away, cloned again): a save there still rebuilds; a run during the rebuild is told it uses the current environment', async () => {
     const req = (v: string) => `--no-index\n# ${UNIQUE} ${v}\n./wheels/wbhello-1.0-py3-none-any.whl\n`;
     const files = { 'requirements.txt': req('first'), 'wheels/wbhello-1.0-py3-none-any.whl': wheel('wbhello', '1.0', 'def hi():\n    return "hi"\n'), 'main.py': 'import wbhello\nprint(wbhello.hi())\n' };
     const root = project(files);
@@ -322,10 +322,18 @@ describe('environments: a project\'s packages built into its image (real engine)
     const r2 = await run(d.client, root, 'main.py');
     assert.equal(r2.stdout, 'hi\n', r2.stderr);
     assert.deepEqual(r2.notices, []);
-    // Saved with nobody running anything: only the watcher can start this build.
-    fs.writeFileSync(path.join(root, 'requirements.txt'), req('second'));
-    const rebuilt = await waitUntil(() => progress.find((n) => n.root === root && n.state === 'building' && n.image !== first), 60_000, 250);
+    // Saved with nobody running anything: only the watcher can start this build. It installs 8,000 modules (seconds):
+    // a run meanwhile keeps the current environment and hears why the new package is not there yet.
+    fs.writeFileSync(path.join(root, 'wheels/wbmany-1.0-py3-none-any.whl'), bigWheel(8000));
+    fs.writeFileSync(path.join(root, 'requirements.txt'), `${req('second')}./wheels/wbmany-1.0-py3-none-any.whl\n`);
+    const rebuilt = await waitUntil(() => progress.find((n) => n.root === root && n.state === 'building' && n.image !== first), 60_000, 100);
     assert.ok(rebuilt, 'saving requirements.txt in the re-made folder started no build within 60 s');
+    const during = await run(d.client, root, 'main.py');
+    assert.equal(during.stdout, 'hi\n', during.stderr);
+    assert.equal(ended(root, 'built').length, 1, 'the rebuild ended before the run: it cannot tell');
+    assert.equal(during.notices.length, 1, JSON.stringify(during.notices));
+    assert.match(during.notices[0], new RegExp(`^the python environment of wb-env-\\w+ is rebuilding \\(pip -r requirements\\.txt; now: .*\\); this run uses the current one, ${first.replace(/[/.]/g, '\\$&')}$`));
+    assert.deepEqual((await run(d.client, root, 'main.py')).notices, [], 'told once per build');
     assert.ok(await waitUntil(() => ended(root, 'built').some((n) => n.image === rebuilt.image), 10 * 60_000, 250), 'the rebuild did not finish');
   });
 
