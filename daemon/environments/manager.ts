@@ -461,10 +461,12 @@ export class EnvironmentManager {
    */
   private rewatchIfReplaced(root: string): void {
     const w = this.watchers.get(root);
-    if (!w || fs.statSync(root, { throwIfNoEntry: false })?.ino === w.ino) return;
-    this.h.log.info(`${projectLabel(root)}: the project folder was replaced; watching the new one`);
-    this.unwatch(root, w);
-    this.watch(root);
+    if (w && fs.statSync(root, { throwIfNoEntry: false })?.ino === w.ino) return;
+    if (w) {
+      this.h.log.info(`${projectLabel(root)}: the project folder was replaced; watching the new one`);
+      this.unwatch(root, w);
+    }
+    this.watch(root); // (and one that ended on an error is set again)
   }
 
   private unwatch(root: string, w: Watch): void {

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { EnvBuildResult, EnvInfo, EnvProgressNotification, EnvPruneResult } from '../../daemon/protocol';
 import { Methods, Notifications } from '../../daemon/protocol';
 import type { DaemonConnection } from '../connection';
+import { envRow } from './envRow';
 
 type Node = { info: EnvInfo };
 
@@ -41,16 +42,13 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<Node>, vscode.D
   }
 
   getTreeItem({ info: e }: Node): vscode.TreeItem {
-    const item = new vscode.TreeItem(e.project ? `${e.profile} · ${e.project.split(/[\\/]/).pop()}` : e.image, vscode.TreeItemCollapsibleState.None);
+    const row = envRow(e, Date.now());
+    const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.None);
     item.id = `env:${e.image}`;
-    const used = e.lastUsedAt ? `used ${ago(Date.now() - e.lastUsedAt)} ago` : 'not used yet';
-    item.description = `${Math.round(e.sizeBytes / 1e6)} MB · ${ago(Date.now() - e.createdAt)} old · ${used}${e.inUse ? ' · in use' : ''}`;
-    item.tooltip = new vscode.MarkdownString(
-      `\`${e.image}\`\n\nprofile **${e.profile}** on \`${e.base ?? '?'}\`${e.project ? `\n\nproject \`${e.project}\`` : ''}\n\n${item.description}` +
-        (e.inUse ? '\n\nIn use: a project runs on it, so it is never removed.' : ''),
-    );
+    item.description = row.description;
+    item.tooltip = new vscode.MarkdownString(row.tooltip);
     item.iconPath = new vscode.ThemeIcon(e.inUse ? 'package' : 'archive');
-    item.contextValue = e.project ? `environment.${e.inUse ? 'inUse' : 'unused'}.project` : `environment.${e.inUse ? 'inUse' : 'unused'}`;
+    item.contextValue = row.contextValue;
     return item;
   }
 
@@ -88,12 +86,4 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<Node>, vscode.D
     this.changed.dispose();
     for (const d of this.subs) d.dispose();
   }
-}
-
-function ago(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
 }
