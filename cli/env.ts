@@ -73,6 +73,7 @@ export async function cmdEnv(argv: string[], client: () => Promise<DaemonClient>
     stop();
     c.close();
     if (a.flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    for (const w of r.warnings ?? []) process.stderr.write(`warmbox: ${w}\n`);
     let failed = 0;
     // Thirteen profiles: one with nothing to install is named only when asked for by name.
     const byName = !!a.options.profile;

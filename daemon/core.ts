@@ -206,7 +206,9 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     const profiles = p.profile ? [config.profiles.get(p.profile)] : [...config.profiles.values()];
     if (profiles.some((x) => !x)) throw new JSONRPCErrorException(`unknown profile "${p.profile}" (known: ${[...config.profiles.keys()].join(', ')})`, ErrorCodes.UnknownProfile);
     try {
-      return { builds: await envs.build(p.root, profiles.map((x) => x!), { noCache: p.noCache }) };
+      const builds = await envs.build(p.root, profiles.map((x) => x!), { noCache: p.noCache });
+      const unknown = envs.unknownProfiles(p.root);
+      return unknown ? { builds, warnings: [unknown] } : { builds };
     } catch (e) {
       throw v.invalid((e as Error).message);
     }
@@ -277,6 +279,7 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     runtimeDir: path.dirname(ctx.logPath),
     progress: (n) => broadcast(Notifications.envProgress, n),
     imagesInUse: () => pools.imagesInUse(),
+    profileNames: () => [...config.profiles.keys()],
     // A rebuilt environment's set warms before runs move to it (the shape of the project's last run).
     warm: async (root, profile, image) => {
       const params = lastRun.get(`${root}\0${profile.name}`);

@@ -330,10 +330,14 @@ export class PoolManager {
     this.onChange();
   }
 
-  /** Sets with runs waiting first: room freed by a sandbox that went serves a waiting run before a refill. */
+  /**
+   * Sets with runs waiting first: room freed by a sandbox that went serves a waiting run before a refill. Then the
+   * reverse of reclaim()'s order (default sets, then the most recently used): at the cap, the set that gave way is
+   * not refilled before the set a run just used.
+   */
   private fillAll(): void {
     if (this.closed) return;
-    const order = [...this.pools.values()].sort((a, b) => b.waiting - a.waiting);
+    const order = [...this.pools.values()].sort((a, b) => b.waiting - a.waiting || Number(b.isDefault) - Number(a.isDefault) || b.lastUsed - a.lastUsed);
     for (const p of order) p.fill();
   }
 

@@ -501,7 +501,11 @@ export interface EnvBuildOutcome {
   message?: string;
   durationMs: number;
 }
-export interface EnvBuildResult { builds: EnvBuildOutcome[] }
+export interface EnvBuildResult {
+  builds: EnvBuildOutcome[];
+  /** What the build could not act on but the user should know (warmbox.json naming a profile warmbox does not have). */
+  warnings?: string[];
+}
 /** `image`: a warmbox language image's first build (its env/progress has kind 'language' and root ''). */
 export interface EnvCancelParams { root: string; profile: string; image?: string }
 export interface EnvRemoveParams { image: string }

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseToml } from 'smol-toml';
 import { isInside } from '../workspace/root';
-import { PROJECT_FILE, ProjectFile } from './projectFile';
+import { jsonError, PROJECT_FILE, ProjectFile } from './projectFile';
 
 /** The files at a root whose change may change an environment (watched for rebuilds). */
 export const MANIFESTS = [PROJECT_FILE, 'requirements.txt', 'pyproject.toml', 'package.json', 'package-lock.json', 'npm-shrinkwrap.json'];
@@ -25,7 +25,7 @@ export interface EnvRequest {
   npm: string[];
   preload: string[];
   /** requirements.txt and what it refers to (other requirement files, local wheels and archives), root-relative. */
-  requirements?: { file: string; refs: string[] };
+  requirements?: { file: string; refs: string[]; leftOut?: string[] };
   /** pyproject.toml's [project].dependencies. */
   pyprojectDeps: string[];
   /** package.json and its lockfile (npm ci with one, npm install without). */
@@ -56,7 +56,11 @@ export function detect(root: string, profile: { name: string; command: string[] 
 
   if (kind === 'python') {
     req.pip = lists.pip;
-    if (exists('requirements.txt')) req.requirements = { file: 'requirements.txt', refs: requirementRefs(root, 'requirements.txt', read) };
+    if (exists('requirements.txt')) {
+      const leftOut: string[] = [];
+      req.requirements = { file: 'requirements.txt', refs: requirementRefs(root, 'requirements.txt', read, leftOut, req.files) };
+      if (leftOut.length) req.requirements.leftOut = leftOut;
+    }
     if (exists('pyproject.toml')) {
       const text = read('pyproject.toml').toString('utf8');
       req.files.delete('pyproject.toml'); // only its dependency list goes to the build
@@ -79,7 +83,7 @@ export function detect(root: string, profile: { name: string; command: string[] 
       try {
         JSON.parse(pkg.toString('utf8'));
       } catch (e) {
-        throw new ManifestError(`package.json is not valid JSON: ${(e as Error).message}`);
+        throw new ManifestError(`package.json is not valid JSON: ${jsonError(pkg.toString('utf8'), e as Error)}`);
       }
       const lock = ['npm-shrinkwrap.json', 'package-lock.json'].find(exists);
       if (lock) read(lock);
@@ -90,19 +94,33 @@ export function detect(root: string, profile: { name: string; command: string[] 
   return nothing ? undefined : req;
 }
 
-/** Lines of a requirements file that name files: `-r other.txt`, `-c c.txt`, `./wheels/x.whl`, `dist/x.tar.gz`. */
-function requirementRefs(root: string, file: string, read: (rel: string) => Buffer, seen = new Set<string>()): string[] {
+/** `.`, `-e .`, `--editable=./`: the project itself (its folder holds the requirements file). */
+const SELF = /^(?:(?:-e|--editable)(?:\s+|=))?\.\/?$/;
+
+/**
+ * Lines of a requirements file that name files: `-r other.txt`, `-c c.txt`, `./wheels/x.whl`, `dist/x.tar.gz`. A line
+ * installing the project itself (`-e .`) is left out of the build's copy (into `leftOut`): the build has the
+ * requirement files, not the project, and a run has the project's code in /work anyway.
+ */
+function requirementRefs(root: string, file: string, read: (rel: string) => Buffer, leftOut: string[], files: Map<string, Buffer>, seen = new Set<string>()): string[] {
   if (seen.has(file)) return [];
   seen.add(file);
   const refs: string[] = [];
   const dir = path.posix.dirname(file);
-  for (const raw of read(file).toString('utf8').split(/\r?\n/)) {
+  const kept: string[] = [];
+  const lines = read(file).toString('utf8').split(/\r?\n/);
+  for (const raw of lines) {
     const line = raw.replace(/(^|\s)#.*$/, '').trim();
+    if (dir === '.' && SELF.test(line)) {
+      leftOut.push(line);
+      continue;
+    }
+    kept.push(raw);
     if (!line) continue;
     const inc = /^(-r|--requirement|-c|--constraint)[\s=]+(\S+)$/.exec(line);
     if (inc) {
       const rel = path.posix.normalize(path.posix.join(dir, inc[2]));
-      refs.push(rel, ...requirementRefs(root, rel, read, seen));
+      refs.push(rel, ...requirementRefs(root, rel, read, leftOut, files, seen));
       continue;
     }
     if (line.startsWith('-')) continue;
@@ -115,5 +133,6 @@ function requirementRefs(root: string, file: string, read: (rel: string) => Buff
       refs.push(rel);
     }
   }
+  if (kept.length < lines.length) files.set(file, Buffer.from(kept.join('\n')));
   return refs;
 }

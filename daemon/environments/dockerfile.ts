@@ -94,13 +94,13 @@ export function planEnvironment(profile: string, base: { name: string; id: strin
       add(`COPY project/ ${BUILD}/project/`, '');
       add(`WORKDIR ${BUILD}/project`, '');
       run(`python3 -m pip install -r ${req.requirements.file}`, `pip install -r ${req.requirements.file}`);
-      summary.push(`pip -r ${req.requirements.file}`);
+      summary.push(`pip -r ${req.requirements.file}${req.requirements.leftOut ? ` (without ${req.requirements.leftOut.join(', ')}: the project's own code is in /work at each run)` : ''}`);
     }
     if (req.pyprojectDeps.length) {
       files.set('pyproject-requirements.txt', Buffer.from(req.pyprojectDeps.join('\n') + '\n'));
       add(`COPY pyproject-requirements.txt ${BUILD}/`, '');
       run(`python3 -m pip install -r ${BUILD}/pyproject-requirements.txt`, 'pip install (pyproject.toml [project].dependencies)');
-      summary.push(`pyproject.toml: ${req.pyprojectDeps.length} dependencies`);
+      summary.push(`pyproject.toml: ${req.pyprojectDeps.length} ${req.pyprojectDeps.length === 1 ? 'dependency' : 'dependencies'}`);
     }
     if (req.pip.length) {
       files.set('warmbox-pip.txt', Buffer.from(req.pip.join('\n') + '\n'));

@@ -11,7 +11,7 @@ import { projectLabel } from '../workspace/registry';
 import { BuildCancelled, buildImage, BuildFailed } from './build';
 import { detect, ManifestError, MANIFESTS } from './detect';
 import { BUILD_ARGS, ENV_LABEL, ENV_REPO, EnvPlan, planEnvironment } from './dockerfile';
-import { ProjectFileError, readProjectFile } from './projectFile';
+import { ProjectFileError, readProjectFile, unknownProfilesMessage } from './projectFile';
 import { UsageStore } from './usage';
 
 interface Build {
@@ -19,6 +19,8 @@ interface Build {
   abort: AbortController;
   done: Promise<EnvBuildOutcome>;
   step: string;
+  /** A run was told it uses the current environment while this one builds (once per build). */
+  toldRun?: boolean;
 }
 
 interface Planned {
@@ -26,6 +28,13 @@ interface Planned {
   /** A manifest or warmbox.json that cannot be read: told like a failed build. */
   error?: string;
   at: number;
+}
+
+interface Watch {
+  watcher?: fs.FSWatcher;
+  timer?: NodeJS.Timeout;
+  /** The root folder's inode when the watch was set (a replaced folder has another). */
+  ino?: number;
 }
 
 interface EnvState {
@@ -48,6 +57,8 @@ export interface EnvHooks {
   progress(n: EnvProgressNotification): void;
   /** Images the pool's sandboxes run on now. */
   imagesInUse(): Set<string>;
+  /** The daemon's profile names (warmbox.json naming another is told). */
+  profileNames(): string[];
   /** A new environment is built: warm its set; runs move to it once this resolves (bounded by the caller). */
   warm?(root: string, profile: Profile, image: string): Promise<void>;
 }
@@ -59,9 +70,11 @@ const LINE_EVERY_MS = 250;
 
 export class EnvironmentManager {
   private readonly states = new Map<string, EnvState>();
-  private readonly watchers = new Map<string, { watcher?: fs.FSWatcher; timer?: NodeJS.Timeout }>();
+  private readonly watchers = new Map<string, Watch>();
   private readonly usage: UsageStore;
   private readonly logDir: string;
+  /** Per root, the unknown-profile message last told to a run (told once per change of the file). */
+  private readonly toldUnknown = new Map<string, string>();
   private closed = false;
 
   constructor(private readonly h: EnvHooks) {
@@ -79,6 +92,7 @@ export class EnvironmentManager {
     const st = this.state(root, profile);
     await this.stillThere(st);
     const p = await this.plan(st);
+    this.tellUnknownProfiles(root, o.notice);
     if (p.error) {
       this.fail(st, p.error, p.error);
       this.tell(st, o.notice);
@@ -94,8 +108,16 @@ export class EnvironmentManager {
       if (await this.exists(plan.tag)) st.current = { tag: plan.tag, hash: plan.hash };
       else this.startBuild(st, plan);
     }
-    if (st.current?.hash === plan.hash || st.current) return this.use(st);
     const name = `the ${profile.name} environment of ${projectLabel(root)}`;
+    if (st.current) {
+      // A rebuild holds no run; the first run meanwhile hears why a package just added is not there yet.
+      const b = st.building;
+      if (b && b.plan.hash !== st.current.hash && !b.toldRun) {
+        b.toldRun = true;
+        o.notice(`${name} is rebuilding (${b.plan.summary}; now: ${b.step}); this run uses the current one, ${st.current.tag}`);
+      }
+      return this.use(st);
+    }
     if ((o.whileBuilding ?? this.h.settings().whileBuilding) === 'base') {
       o.notice(`${name} is building (${st.building?.step ?? 'starting'}); this run uses ${profile.image} as it is`);
       return undefined;
@@ -134,6 +156,23 @@ export class EnvironmentManager {
     } catch {
       return [];
     }
+  }
+
+  /** warmbox.json's profiles the daemon does not have, said (undefined: none, or no readable file). */
+  unknownProfiles(root: string): string | undefined {
+    try {
+      return unknownProfilesMessage(readProjectFile(root), this.h.profileNames());
+    } catch {
+      return undefined; // a broken file is told as such
+    }
+  }
+
+  private tellUnknownProfiles(root: string, notice: (m: string) => void): void {
+    const m = this.unknownProfiles(root);
+    if (m === this.toldUnknown.get(root)) return;
+    if (m) this.toldUnknown.set(root, m);
+    else this.toldUnknown.delete(root);
+    if (m) notice(m);
   }
 
   /** Builds (or finds built) the environments of a project, for `warmbox env build` and Rebuild. */
@@ -267,6 +306,7 @@ export class EnvironmentManager {
 
   /** What the project asks for now (cached until a manifest changes or PLAN_TTL_MS passes). */
   private async plan(st: EnvState): Promise<Planned> {
+    this.rewatchIfReplaced(st.root);
     if (st.planned && !st.dirty && Date.now() - st.planned.at < PLAN_TTL_MS) return st.planned;
     st.dirty = false;
     const at = Date.now();
@@ -399,7 +439,7 @@ export class EnvironmentManager {
   /** Manifests live at the root: a watch of the root folder alone sees their changes (and is cheap). */
   private watch(root: string): void {
     if (this.watchers.has(root)) return;
-    const entry: { watcher?: fs.FSWatcher; timer?: NodeJS.Timeout } = {};
+    const entry: Watch = { ino: fs.statSync(root, { throwIfNoEntry: false })?.ino };
     this.watchers.set(root, entry);
     try {
       entry.watcher = fs.watch(root, (_ev, name) => {
@@ -408,10 +448,32 @@ export class EnvironmentManager {
         entry.timer = setTimeout(() => void this.changed(root), REBUILD_DEBOUNCE_MS);
         entry.timer.unref();
       });
-      entry.watcher.on('error', () => entry.watcher?.close());
+      entry.watcher.on('error', () => this.unwatch(root, entry));
     } catch {
       /* no watcher: plans are read again after PLAN_TTL_MS */
     }
+  }
+
+  /**
+   * A watch follows the folder it was set on: once the root is removed and made again (`rm -rf` and a new clone, a
+   * tool that replaces the folder) or moved away, it sees nothing more, and saves would never rebuild. Looked at on
+   * each plan: a root that is not the folder watched is watched again, and everything about it is read afresh.
+   */
+  private rewatchIfReplaced(root: string): void {
+    const w = this.watchers.get(root);
+    if (w && fs.statSync(root, { throwIfNoEntry: false })?.ino === w.ino) return;
+    if (w) {
+      this.h.log.info(`${projectLabel(root)}: the project folder was replaced; watching the new one`);
+      this.unwatch(root, w);
+    }
+    this.watch(root); // (and one that ended on an error is set again)
+  }
+
+  private unwatch(root: string, w: Watch): void {
+    w.watcher?.close();
+    if (w.timer) clearTimeout(w.timer);
+    if (this.watchers.get(root) === w) this.watchers.delete(root);
+    for (const st of this.states.values()) if (st.root === root) st.dirty = true;
   }
 
   /** A manifest changed: rebuild what it changes; runs keep the current environment until the new one is built. */

@@ -79,6 +79,25 @@ function strings(v: unknown, where: string, item: RegExp, hint: string): string[
   return [...v] as string[];
 }
 
+/** JSON.parse's complaint with the line and column where it is (Node says `at position 41`: no editor shows that). */
+export function jsonError(text: string, e: Error): string {
+  const m = /^(.*?) in JSON at position (\d+)/.exec(e.message);
+  if (!m) return e.message;
+  const before = text.slice(0, Number(m[2]));
+  return `${m[1]} at line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
+}
+
+/**
+ * Profiles warmbox.json lists that the daemon does not have (`"pyton"`): their packages would be installed nowhere,
+ * silently. Told, not refused: a team's file may list a profile one member's config adds (a custom `zig`).
+ */
+export function unknownProfilesMessage(pf: ProjectFile, known: string[]): string | undefined {
+  const unknown = Object.keys(pf.profiles).filter((p) => !known.includes(p));
+  if (!unknown.length) return undefined;
+  const names = unknown.map((p) => `profiles.${p}`).join(', ');
+  return `${PROJECT_FILE}: ${names} ${unknown.length > 1 ? 'name no profiles' : 'names no profile'} warmbox knows (known: ${known.join(', ')}): ${unknown.length > 1 ? 'their' : 'its'} packages are installed nowhere`;
+}
+
 /**
  * The project file of `root`: empty when there is none; a ProjectFileError naming the file and field when it is
  * broken (the caller decides whether that refuses a run or only an environment build).
@@ -96,7 +115,7 @@ export function readProjectFile(root: string): ProjectFile {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new ProjectFileError(`${file} is not valid JSON: ${(e as Error).message}`);
+    throw new ProjectFileError(`${file} is not valid JSON: ${jsonError(text, e as Error)}`);
   }
   try {
     return parseProjectFile(raw);

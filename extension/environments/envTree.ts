@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { EnvBuildResult, EnvInfo, EnvProgressNotification, EnvPruneResult } from '../../daemon/protocol';
 import { Methods, Notifications } from '../../daemon/protocol';
 import type { DaemonConnection } from '../connection';
+import { envRow } from './envRow';
 
 type Node = { info: EnvInfo };
 
@@ -41,16 +42,13 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<Node>, vscode.D
   }
 
   getTreeItem({ info: e }: Node): vscode.TreeItem {
-    const item = new vscode.TreeItem(e.project ? `${e.profile} · ${e.project.split(/[\\/]/).pop()}` : e.image, vscode.TreeItemCollapsibleState.None);
+    const row = envRow(e, Date.now());
+    const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.None);
     item.id = `env:${e.image}`;
-    const used = e.lastUsedAt ? `used ${ago(Date.now() - e.lastUsedAt)} ago` : 'not used yet';
-    item.description = `${Math.round(e.sizeBytes / 1e6)} MB · ${ago(Date.now() - e.createdAt)} old · ${used}${e.inUse ? ' · in use' : ''}`;
-    item.tooltip = new vscode.MarkdownString(
-      `\`${e.image}\`\n\nprofile **${e.profile}** on \`${e.base ?? '?'}\`${e.project ? `\n\nproject \`${e.project}\`` : ''}\n\n${item.description}` +
-        (e.inUse ? '\n\nIn use: a project runs on it, so it is never removed.' : ''),
-    );
+    item.description = row.description;
+    item.tooltip = new vscode.MarkdownString(row.tooltip);
     item.iconPath = new vscode.ThemeIcon(e.inUse ? 'package' : 'archive');
-    item.contextValue = e.project ? `environment.${e.inUse ? 'inUse' : 'unused'}.project` : `environment.${e.inUse ? 'inUse' : 'unused'}`;
+    item.contextValue = row.contextValue;
     return item;
   }
 
@@ -59,6 +57,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<Node>, vscode.D
     const c = await this.conn.ensure();
     // Progress shows through the build's notifications (BuildProgress); the answer says how it ended.
     const r = await c.request(Methods.envBuild, { root: n.info.project, profile: n.info.profile });
+    for (const w of r.warnings ?? []) void vscode.window.showWarningMessage(`warmbox: ${w}`);
     const b = r.builds[0];
     if (b?.status === 'cached') void vscode.window.showInformationMessage(`warmbox: the ${b.profile} environment is up to date (${b.image}).`);
     else if (b?.status === 'nothing') void vscode.window.showInformationMessage(`warmbox: the project asks for no ${b.profile} packages any more.`);
@@ -87,12 +86,4 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<Node>, vscode.D
     this.changed.dispose();
     for (const d of this.subs) d.dispose();
   }
-}
-
-function ago(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
 }

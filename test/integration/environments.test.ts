@@ -139,6 +139,23 @@ describe('environments: a project\'s packages built into its image (real engine)
     assert.deepEqual(r.notices, []);
   });
 
+  it('warmbox.json naming a profile warmbox does not have (a typo): told once to a run and by env build, not silently installed nowhere', async () => {
+    const root = project({ 'warmbox.json': JSON.stringify({ profiles: { pyton: { pip: ['rich'] } } }), 'main.py': 'print(1)\n' });
+    roots.push(root);
+    const said = /^warmbox\.json: profiles\.pyton names no profile warmbox knows \(known: python, node, [a-z, ]+\): its packages are installed nowhere$/;
+    const r1 = await run(d.client, root, 'main.py');
+    assert.equal(r1.stdout, '1\n');
+    assert.equal(r1.notices.length, 1, JSON.stringify(r1.notices));
+    assert.match(r1.notices[0], said);
+    assert.deepEqual((await run(d.client, root, 'main.py')).notices, [], 'told once per change');
+    const eb = spawnSync('node', [CLI, 'env', 'build', root], { env: d.env, encoding: 'utf8' });
+    assert.equal(eb.status, 0, eb.stderr);
+    assert.match(eb.stderr.trim().replace(/^warmbox: /, ''), said);
+    // Fixed: nothing more is said.
+    fs.writeFileSync(path.join(root, 'warmbox.json'), '{}');
+    assert.deepEqual((await run(d.client, root, 'main.py')).notices, []);
+  });
+
   it('node: package.json + lockfile of npm registry packages: require() works, and the run has no network though the build had', async () => {
     nodeRoot = project({
       // The description makes this run's environment its own (another checkout's test run may build the same at once).
@@ -286,6 +303,38 @@ describe('environments: a project\'s packages built into its image (real engine)
     assert.match(r.notices[1], /^the project's packages changed meanwhile; waiting for the new build \(pip -r requirements\.txt\)$/);
     assert.equal(ended(root, 'built').length, 1, 'one build (the second) ended built');
     assert.deepEqual(progress.filter((n) => n.root === root && n.state === 'cancelled'), [], 'the replaced build told clients "cancelled" (VS Code closed the new build\'s progress)');
+  });
+
+  it('a project folder replaced by a new one (moved away, cloned again): a save there still rebuilds; a run during the rebuild is told it uses the current environment', async () => {
+    const req = (v: string) => `--no-index\n# ${UNIQUE} ${v}\n./wheels/wbhello-1.0-py3-none-any.whl\n`;
+    const files = { 'requirements.txt': req('first'), 'wheels/wbhello-1.0-py3-none-any.whl': wheel('wbhello', '1.0', 'def hi():\n    return "hi"\n'), 'main.py': 'import wbhello\nprint(wbhello.hi())\n' };
+    const root = project(files);
+    roots.push(root);
+    const r1 = await run(d.client, root, 'main.py');
+    assert.equal(r1.stdout, 'hi\n', r1.stderr);
+    const first = ended(root, 'built')[0]?.image;
+    assert.ok(first, 'the first environment was not built');
+    // The same files in a new folder at the same path (`mv proj proj.old && git clone … proj`): the daemon's watch
+    // follows the old folder and sees nothing of the new one. (Moved, not removed: removing its files would be seen.)
+    fs.renameSync(root, `${root}.old`);
+    roots.push(`${root}.old`);
+    fs.renameSync(project(files), root);
+    const r2 = await run(d.client, root, 'main.py');
+    assert.equal(r2.stdout, 'hi\n', r2.stderr);
+    assert.deepEqual(r2.notices, []);
+    // Saved with nobody running anything: only the watcher can start this build. It installs 8,000 modules (seconds):
+    // a run meanwhile keeps the current environment and hears why the new package is not there yet.
+    fs.writeFileSync(path.join(root, 'wheels/wbmany-1.0-py3-none-any.whl'), bigWheel(8000));
+    fs.writeFileSync(path.join(root, 'requirements.txt'), `${req('second')}./wheels/wbmany-1.0-py3-none-any.whl\n`);
+    const rebuilt = await waitUntil(() => progress.find((n) => n.root === root && n.state === 'building' && n.image !== first), 60_000, 100);
+    assert.ok(rebuilt, 'saving requirements.txt in the re-made folder started no build within 60 s');
+    const during = await run(d.client, root, 'main.py');
+    assert.equal(during.stdout, 'hi\n', during.stderr);
+    assert.equal(ended(root, 'built').length, 1, 'the rebuild ended before the run: it cannot tell');
+    assert.equal(during.notices.length, 1, JSON.stringify(during.notices));
+    assert.match(during.notices[0], new RegExp(`^the python environment of wb-env-\\w+ is rebuilding \\(pip -r requirements\\.txt; now: .*\\); this run uses the current one, ${first.replace(/[/.]/g, '\\$&')}$`));
+    assert.deepEqual((await run(d.client, root, 'main.py')).notices, [], 'told once per build');
+    assert.ok(await waitUntil(() => ended(root, 'built').some((n) => n.image === rebuilt.image), 10 * 60_000, 250), 'the rebuild did not finish');
   });
 
   it('an environment image removed outside warmbox (docker rmi, docker image prune -a) is built again by the next run, not an infra-error', async () => {

@@ -129,6 +129,36 @@ describe('warm pool (real engine)', function () {
 describe('pool limits (real engine)', function () {
   this.timeout(60_000);
 
+  it('at the cap over all sets (maxSandboxes), the set used longest ago gives way first; the one used since keeps its sandbox', async () => {
+    // Three sets of one sandbox each fill the cap: shell's default and two more shapes (as a project's environment
+    // makes one more set). A fourth shape's run takes the sandbox of the set used longest ago.
+    const d = await startDaemon({ maxSandboxes: 3, setIdleMs: 600_000, profiles: { python: { minSize: 0 }, node: { minSize: 0 }, shell: { minSize: 1, maxSize: 2 } } });
+    try {
+      const set = (memoryMb: number) => `shell:memoryMb=${memoryMb}`;
+      const idleIn = async (name: string) => (await d.client.request(Methods.containersList)).filter((c) => c.pool === name && c.state === 'idle').map((c) => c.id);
+      const use = async (memoryMb: number) => {
+        const r = await runToEnd(d.client, { profile: 'shell', code: 'echo ok', settings: { memoryMb } });
+        assert.equal(r.stdout.toString(), 'ok\n', r.result.message);
+        assert.ok(await waitUntil(async () => (await idleIn(set(memoryMb))).length === 1, 20_000), `${set(memoryMb)} did not warm its one sandbox again`);
+      };
+      assert.ok(await waitUntil(async () => (await idleIn('shell')).length === 1, 20_000), 'the default shell set never warmed');
+      await use(100); // used first: the oldest
+      await use(120);
+      const kept = await idleIn(set(120));
+      assert.equal((await stats(d.client)).sandboxes, 3);
+      await use(140);
+      assert.ok(await waitUntil(async () => (await idleIn(set(140))).length === 1, 20_000));
+      const s = await stats(d.client);
+      assert.ok(s.sandboxes <= 3, `${s.sandboxes} sandboxes over the cap of 3`);
+      assert.deepEqual(await idleIn(set(100)), [], 'the set used longest ago kept its sandbox');
+      assert.deepEqual(await idleIn(set(120)), kept, 'the set used since lost its sandbox');
+      assert.equal((await idleIn('shell')).length, 1, 'the default set lost its sandbox');
+    } finally {
+      await d.stop();
+    }
+    assert.deepEqual(engineContainers(d.scope), []);
+  });
+
   it('fails a waiter with pool-capacity when the queue timeout passes', async () => {
     const d = await startDaemon({ queueTimeoutMs: 1000, profiles: { python: { minSize: 0, maxSize: 1 }, node: { minSize: 0 }, shell: { minSize: 1, maxSize: 1 } } });
     try {

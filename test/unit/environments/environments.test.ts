@@ -6,7 +6,7 @@ import * as path from 'path';
 import { LineAssembler, shortError } from '../../../daemon/environments/build';
 import { detect, kindOf, ManifestError } from '../../../daemon/environments/detect';
 import { planEnvironment } from '../../../daemon/environments/dockerfile';
-import { ITEM_PATTERNS, parseProjectFile, ProjectFileError, readProjectFile } from '../../../daemon/environments/projectFile';
+import { EMPTY_PROJECT_FILE, ITEM_PATTERNS, parseProjectFile, ProjectFileError, readProjectFile } from '../../../daemon/environments/projectFile';
 import { ProjectRegistry } from '../../../daemon/workspace/registry';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -64,6 +64,11 @@ describe('environments: warmbox.json', () => {
     assert.deepEqual(readProjectFile(project({})), { exclude: [], profiles: {} });
     const dir = project({ 'warmbox.json': '{"exclude": [' });
     assert.throws(() => readProjectFile(dir), (e: Error) => e instanceof ProjectFileError && e.message.startsWith(path.join(dir, 'warmbox.json')) && /not valid JSON/.test(e.message));
+    // Where, as an editor counts: line and column, not Node's character offset.
+    const comma = project({ 'warmbox.json': '{\n  "profiles": {\n    "python": { "pip": ["rich"], }\n  }\n}\n' });
+    assert.throws(() => readProjectFile(comma), (e: Error) => e.message === `${path.join(comma, 'warmbox.json')} is not valid JSON: Expected double-quoted property name at line 3, column 34`);
+    const pkg = project({ 'package.json': '{"dependencies": {"lodash": "4"}\n,,}' });
+    assert.throws(() => detect(pkg, { name: 'node', command: ['node', '{file}'] }, EMPTY_PROJECT_FILE), /^Error: package\.json is not valid JSON: .* at line 2, column 2$/);
   });
 
   it('the JSON Schema editors get says what the daemon checks', () => {
@@ -114,6 +119,16 @@ describe('environments: detection', () => {
     assert.deepEqual(r.requirements, { file: 'requirements.txt', refs: ['more.txt', 'dist/b-2.0.tar.gz', 'wheels/a-1.0-py3-none-any.whl'] });
     assert.deepEqual(r.pyprojectDeps, ['numpy>=1.24', 'requests']);
     assert.deepEqual([...r.files.keys()].sort(), ['dist/b-2.0.tar.gz', 'more.txt', 'requirements.txt', 'wheels/a-1.0-py3-none-any.whl']);
+  });
+
+  it('requirements.txt installing the project itself (-e .): left out of the build\'s copy and said, not a failed pip', () => {
+    const root = project({ 'requirements.txt': '-e .\nrich==13.7.1\n--editable=./  # the project\n', 'pyproject.toml': '[project]\nname = "x"\ndependencies = ["requests"]\n' });
+    const r = detect(root, PY, EMPTY_PROJECT_FILE)!;
+    assert.deepEqual(r.requirements?.leftOut, ['-e .', '--editable=./']);
+    assert.equal(r.files.get('requirements.txt')!.toString(), 'rich==13.7.1\n');
+    const plan = planEnvironment('python', BASE, r);
+    assert.equal(plan.files.get('project/requirements.txt')!.toString(), 'rich==13.7.1\n');
+    assert.equal(plan.summary, "pip -r requirements.txt (without -e ., --editable=./: the project's own code is in /work at each run); pyproject.toml: 1 dependency");
   });
 
   it('a requirement outside the project, a missing wheel, broken TOML: errors that say which', () => {
