@@ -429,7 +429,6 @@ export class RunManager {
     }
     if (run.heldMs >= 1000) this.log.info(`run ${run.id.slice(0, 8)} (${run.params.profile}): output held ${fmtMs(run.heldMs)} in all (${run.heldTimes} times) for a slow client`);
     const pool = run.pool;
-    if (sb && pool && sb.runId === run.id) pool.release(sb, run.decision.outcome === 'exited' || run.decision.outcome === 'compile-error' ? 'clean' : 'dirty');
     const d = run.decision;
     const result: RunResult = {
       runId: run.id,
@@ -453,6 +452,9 @@ export class RunManager {
     };
     if (d.outcome !== 'exited') this.log.info(`run ${run.id.slice(0, 8)} (${result.profile}) ${d.outcome}: ${d.message ?? ''}`);
     run.sink.exit(result);
+    // After the result has gone: a fresh sandbox's removal and replacement, or a reuse sandbox's reset, is the pool's
+    // business, not the run's (the next request is read only once this is done, so it finds the sandbox released).
+    if (sb && pool && sb.runId === run.id) pool.release(sb, d.outcome === 'exited' || d.outcome === 'compile-error' ? 'clean' : 'dirty');
     this.onIdleChange();
   }
 }
