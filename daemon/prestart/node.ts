@@ -72,6 +72,27 @@ export const NODE_LAUNCHER = String.raw`'use strict';
   fs.closeSync(0);
   fs.openSync('/run/warmbox/in', 'r');
 
+  // The exit: once Node has emitted 'exit' to nobody (no listener of the program's or Node's own: a listener could
+  // leave work for later) and no uncaught error is on its way out (its report is printed after 'exit'), the status is
+  // said to PID 1 (done, a FIFO the sandbox's gid may write) and the process ends itself with SIGINT (Node leaves it
+  // at its default unless the program listens for it; PID 1's shell reports no SIGINT death on stderr), skipping
+  // Node's teardown (5-6 ms: the platform's threads, OpenSSL, static destructors). stdout and stderr are written
+  // synchronously on Linux (pipes and files), so nothing is left to flush. Anything failing: Node exits as usual.
+  const emit = process.emit;
+  let fatal = false;
+  process.emit = function emit_(type) {
+    if (type === 'uncaughtExceptionMonitor') fatal = true;
+    const had = emit.apply(this, arguments);
+    if (type === 'exit' && !had && !fatal && process.listenerCount('SIGINT') === 0) {
+      try {
+        const fd = fs.openSync('/run/warmbox/done', fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+        fs.writeSync(fd, ((process.exitCode | 0) & 255) + '\n');
+        process.kill(process.pid, 'SIGINT');
+      } catch (e) {}
+    }
+    return had;
+  };
+  Object.defineProperty(process.emit, 'name', { value: 'emit' });
   delete require.cache[me];
   for (const k of Object.keys(Module._pathCache)) if (Module._pathCache[k] === me) delete Module._pathCache[k];
   // run_main_module calls Module.runMain(<placeholder>): the first look-up puts Node's own function back and

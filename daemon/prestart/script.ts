@@ -30,6 +30,8 @@ export interface PrestartOptions {
 const go = () => `${PRIVATE_DIR}/go`;
 /** Never written: the backstop waits on it with a timeout instead of starting sleep (a process, on the run's path). */
 const tick = () => `${PRIVATE_DIR}/tick`;
+/** Node's exit status, said by its launcher before it ends itself (see node.ts): writable by the sandbox's gid. */
+const done = () => `${PRIVATE_DIR}/done`;
 /** Node's main-module argument at start-up: never loaded (the launcher hands Node the program's path instead). */
 const placeholder = () => `${PRIVATE_DIR}/main`;
 
@@ -74,7 +76,8 @@ export function prestartArm(p: PrestartOptions, command: string[], drop: string,
   return `# Pre-started interpreters (daemon/prestart/script.ts).
 # The stdin FIFO: written by the root relay (owner), read by the sandbox's gid (the interpreter opens it itself).
 $bb chown 0:${uid} ${PRIVATE_DIR}/in && $bb chmod 0640 ${PRIVATE_DIR}/in || exit 94
-${java ? '' : `printf '%s' ${shQuote(p.kind === 'python' ? PYTHON_LAUNCHER : NODE_LAUNCHER)} > ${launcherFile(p.kind)} && $bb chmod 0644 ${launcherFile(p.kind)} && `}$bb mkfifo -m 600 ${go()} ${tick()} || exit 94
+${java ? '' : `printf '%s' ${shQuote(p.kind === 'python' ? PYTHON_LAUNCHER : NODE_LAUNCHER)} > ${launcherFile(p.kind)} && $bb chmod 0644 ${launcherFile(p.kind)} && `}$bb mkfifo -m 600 ${go()} ${tick()} || exit 94${p.kind === 'node' ? `
+$bb mkfifo -m 600 ${done()} && $bb chown 0:${uid} ${done()} && $bb chmod 0620 ${done()} || exit 94` : ''}
 # The channel is opened before the fork, so the interpreter holds it from its first instant: opened in the child, a
 # spec written before the child got there (a reuse sandbox says ready at once) was dropped with the FIFO's last
 # opener, and the interpreter waited for it until the timeout.
@@ -99,11 +102,18 @@ prun() {
   # (flags before the count: c, the code follows the args (its file is the interpreter's to write); m, the run asked
   # for stderr merged into stdout)
   pm=; [ "$eo" = 1 ] && pm=m
-  relay
+  relay${p.kind === 'node' ? `
+  exec 7<>${done()}` : ''}
   ${spec(command)}
   release
   (read -t "$tmo" _ 0<>${tick()}; kill -9 "$ip") 2>/dev/null &
-  wait "$ip"; r=$?; ip=; return $r
+  wait "$ip"; r=$?; ip=${p.kind === 'node' ? `
+  # Node's launcher says the status its exit would have had, then ends itself with SIGINT (a death the shell does not
+  # report, as it reports others like a plain start's): its own teardown (5-6 ms) is not the program's. (Only a number
+  # up to 255 counts; a program could say one too, as it could exit with it.)
+  if [ "$r" = 130 ]; then s=; read -r -t 0.005 s <&7; case $s in ''|*[!0-9]*) ;; *) [ "$s" -le 255 ] && r=$s;; esac; fi
+  exec 7<&-` : ''}
+  return $r
 }
 pstart`;
 }

@@ -28,6 +28,7 @@ const PY: Case[] = [
   { name: 'KeyboardInterrupt', code: 'import atexit\natexit.register(print, "at exit")\nraise KeyboardInterrupt\n' },
   { name: 'atexit after an exception', code: 'import atexit, sys\natexit.register(lambda: print("bye", sys.last_value if hasattr(sys, "last_value") else None))\nraise RuntimeError("r")\n' },
   { name: 'killed by a signal', code: 'import os, signal\nprint("going", flush=True)\nos.kill(os.getpid(), signal.SIGTERM)\n' },
+  { name: 'killed by SIGKILL', code: 'import os, signal\nprint("going", flush=True)\nos.kill(os.getpid(), signal.SIGKILL)\n' },
   { name: 'signal dispositions', code: 'import signal\nprint([(int(s), signal.getsignal(s)) for s in sorted(signal.valid_signals()) if s not in (signal.SIGKILL, signal.SIGSTOP)])\nprint([l for l in open("/proc/self/status") if l.startswith(("SigBlk", "SigIgn", "SigCgt"))])\n' },
   { name: 'warnings', code: 'import warnings, sys\nwarnings.warn("careful")\nwarnings.warn("old", DeprecationWarning)\nprint(sys.warnoptions, warnings.filters)\n' },
   { name: 'environment and PYTHON* settings', code: 'import os, sys\nprint(sorted((k, v) for k, v in os.environ.items() if k != "HOSTNAME"), sys.dont_write_bytecode, sys.flags.unbuffered if hasattr(sys.flags, "unbuffered") else None)\n' },
@@ -67,6 +68,16 @@ const NODE: Case[] = [
   { name: 'killed by a signal', code: 'console.log("going")\nprocess.kill(process.pid, "SIGTERM")\n' },
   { name: 'warnings', code: 'process.emitWarning("careful")\nnew Buffer(1)\nconsole.log("done")\n', maskPid: true },
   { name: 'streams merged: stderr is stdout, in the order written', streams: 'merged', code: 'const fs = require("fs")\nconsole.log("out 1")\nconsole.error("err 1")\nconsole.log("out 2", fs.fstatSync(1).ino === fs.fstatSync(2).ino)\nthrow new Error("boom")\n' },
+  // The exit (the launcher ends Node itself once nothing is left to happen): what must still happen first.
+  { name: 'killed by SIGKILL', code: 'console.log("going")\nprocess.kill(process.pid, "SIGKILL")\n' },
+  { name: 'exit: beforeExit scheduling more work', code: 'let n = 0\nprocess.on("beforeExit", () => { if (n++ < 2) setTimeout(() => console.log("more", n), 5) })\nconsole.log("main")\n' },
+  { name: 'exit: exitCode past 255', code: 'process.exitCode = 300\nconsole.log("set")\n' },
+  { name: 'exit: an uncaught error in a callback', code: 'setTimeout(() => { throw new RangeError("late") }, 5)\nconsole.log("main")\n' },
+  { name: 'exit: an uncaughtException handler, then the end', code: 'process.on("uncaughtException", (e) => console.log("handled", e.message))\nsetTimeout(() => { throw new Error("x") }, 5)\nsetTimeout(() => console.log("after"), 20)\n' },
+  { name: 'exit: a megabyte to stdout and one to stderr, then the end', code: 'process.stdout.write("o".repeat(1 << 20) + "\\n")\nprocess.stderr.write("e".repeat(1 << 20) + "\\n")\n' },
+  // (output past the pipe's 64 KB is cut by process.exit() at a point that depends on how fast the reader drains it,
+  // in a plain start too: not a case that can compare)
+  { name: 'exit: process.exit() right after a write', code: 'process.stdout.write("x".repeat(60000) + "\\n")\nprocess.exit(2)\n' },
   { name: 'a NUL byte in the source', code: 'console.log("a\0b".length)\n' },
   { name: 'a program over 64 KB', code: `${'var x = 1\n'.repeat(8_000)}console.log(x, __filename)\n` },
   { name: 'an unsaved program in a folder the project lacks, run from the root', unsaved: true, cwd: 'root', fileName: 'new/dir/main.js', project: { 'lib.js': '' }, code: 'const fs = require("fs")\nconsole.log(__filename, process.cwd(), fs.statSync("new").mode.toString(8), fs.statSync(__filename).mode.toString(8))\n' },
@@ -149,6 +160,18 @@ describe('pre-started interpreters: equivalence with a plain start (real engine)
           for (let i = 0; i < 6; i++) {
             const next = await runToEnd(d.client, params('python', { name: '', code: 'import builtins, sys\nprint(hasattr(builtins, "leak"), "leaked" in sys.modules)\n' }, isolation, 'main.py'));
             assert.equal(next.stdout.toString(), 'False False\n');
+            if (next.result.containerId === first.result.containerId) return;
+          }
+          assert.fail('no run landed in the first run\'s container');
+        });
+        it('reuse: what a Node program leaves in the exit channel never becomes a later run\'s status', async () => {
+          // (an 'exit' listener: this run exits the usual way, leaving its lines unread)
+          const junk = 'const fs = require("fs")\nfs.writeSync(fs.openSync("/run/warmbox/done", "w"), "9\\n9\\n9\\n")\nprocess.on("exit", () => {})\nconsole.log("left")\n';
+          const first = await runToEnd(d.client, params('node', { name: '', code: junk }, isolation, 'main.js'));
+          assert.deepEqual([first.stdout.toString(), first.result.exitCode], ['left\n', 0]);
+          for (let i = 0; i < 6; i++) {
+            const next = await runToEnd(d.client, params('node', { name: '', code: 'process.exitCode = 3\nconsole.log("next")\n' }, isolation, 'main.js'));
+            assert.deepEqual([next.stdout.toString(), next.result.exitCode], ['next\n', 3]);
             if (next.result.containerId === first.result.containerId) return;
           }
           assert.fail('no run landed in the first run\'s container');
