@@ -10,7 +10,11 @@ import fs = require('fs');
 import path = require('path');
 import type * as VmModule from 'vm';
 
-export const CACHE_FILE = 'cli.v8cache';
+/** The cache's file: one per set of Node options, which V8 compares (a CLI started as `node cli.js` and by its sh line). */
+export function cacheFileName(execArgv: string[] = process.execArgv): string {
+  const tag = execArgv.join(' ').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80);
+  return tag ? `cli.${tag}.v8cache` : 'cli.v8cache';
+}
 
 /** Node's CommonJS wrapper, on the source's first line so that line numbers stay the file's. */
 const WRAP_START = '(function (exports, require, module, __filename, __dirname) { ';
@@ -35,7 +39,7 @@ export function runWithCodeCache(file: string, opts: CodeCacheOptions, report?: 
   const source = fs.readFileSync(file, 'utf8');
   const st = fs.statSync(file);
   const key = `${st.size}:${Math.round(st.mtimeMs)}`;
-  const cacheFile = opts.dir !== undefined && privateDir(opts.dir) ? path.join(opts.dir, CACHE_FILE) : undefined;
+  const cacheFile = opts.dir !== undefined && privateDir(opts.dir) ? path.join(opts.dir, cacheFileName()) : undefined;
   const cached = cacheFile ? readCache(cacheFile, key) : undefined;
   const script = new vm.Script(WRAP_START + source + WRAP_END, { filename: file, columnOffset: -WRAP_START.length, cachedData: cached?.data });
   const r: CacheReport = { found: !cached ? 'none' : script.cachedDataRejected ? 'rejected' : 'used', written: false };

@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CACHE_FILE, CacheReport } from '../../cli/codeCache';
+import { cacheFileName, CacheReport } from '../../cli/codeCache';
 
 const MODULE = path.join(__dirname, '../../cli/codeCache.js');
 
@@ -20,16 +20,16 @@ describe('CLI code cache', () => {
   let bundle: string;
 
   /** Runs the bundle through runWithCodeCache in a new process; its stdout's first line is the bundle's, the last the cache report. */
-  const run = (isRun = true, args: string[] = ['x', '--y']) => {
+  const run = (isRun = true, args: string[] = ['x', '--y'], nodeOptions: string[] = []) => {
     // A file, as dist/cli.js is: the bundle then sees the argv a program sees.
     const launcher = path.join(dir, 'launch.js');
     fs.writeFileSync(launcher, `require(${JSON.stringify(MODULE)}).runWithCodeCache(${JSON.stringify(bundle)}, { dir: ${JSON.stringify(cacheDir)}, isRun: ${isRun} }, (r) => process.stdout.write(JSON.stringify(r) + "\\n"))`);
-    const r = spawnSync(process.execPath, [launcher, ...args], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [...nodeOptions, launcher, ...args], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const [seen, report] = r.stdout.trim().split('\n');
     return { seen: JSON.parse(seen) as Record<string, unknown>, report: JSON.parse(report) as CacheReport };
   };
-  const cacheFile = () => path.join(cacheDir, CACHE_FILE);
+  const cacheFile = () => path.join(cacheDir, cacheFileName([]));
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wbcache-'));
@@ -62,6 +62,18 @@ describe('CLI code cache', () => {
     assert.deepEqual(run(false).report, { found: 'used', written: false });
     assert.deepEqual(run(true).report, { found: 'used', written: true });
     assert.deepEqual(run(true).report, { found: 'used', written: false });
+  });
+
+  it('keeps one cache per set of Node options (V8 refuses data made under other flags): no rewriting when they alternate', () => {
+    assert.equal(cacheFileName([]), 'cli.v8cache');
+    assert.equal(cacheFileName(['--no-rehash-snapshot']), 'cli.no-rehash-snapshot.v8cache');
+    assert.deepEqual(run().report, { found: 'none', written: true });
+    assert.deepEqual(run(true, [], ['--no-rehash-snapshot']).report, { found: 'none', written: true });
+    assert.deepEqual(run().report, { found: 'used', written: false });
+    const flagged = run(true, ['x', '--y'], ['--no-rehash-snapshot']);
+    assert.deepEqual(flagged.report, { found: 'used', written: false });
+    assert.equal(flagged.seen.out, 'A+B');
+    assert.ok(fs.existsSync(path.join(cacheDir, 'cli.no-rehash-snapshot.v8cache')));
   });
 
   it('data V8 refuses (another V8, or damaged) only costs the compile: the bundle runs and the cache is written anew', () => {
