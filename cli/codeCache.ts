@@ -39,14 +39,15 @@ export function runWithCodeCache(file: string, opts: CodeCacheOptions, report?: 
   const source = fs.readFileSync(file, 'utf8');
   const st = fs.statSync(file);
   const key = `${st.size}:${Math.round(st.mtimeMs)}`;
-  const cacheFile = opts.dir !== undefined && privateDir(opts.dir) ? path.join(opts.dir, cacheFileName()) : undefined;
-  const cached = cacheFile ? readCache(cacheFile, key) : undefined;
+  const cacheFile = opts.dir !== undefined ? path.join(opts.dir, cacheFileName()) : undefined;
+  const cached = cacheFile && privateDir(opts.dir as string) ? readCache(cacheFile, key) : undefined;
   const script = new vm.Script(WRAP_START + source + WRAP_END, { filename: file, columnOffset: -WRAP_START.length, cachedData: cached?.data });
   const r: CacheReport = { found: !cached ? 'none' : script.cachedDataRejected ? 'rejected' : 'used', written: false };
-  // Written at exit: by then V8 holds the code of every function this command called, and the data carries it.
+  // Written at exit: by then V8 holds the code of every function this command called, and the data carries it (and
+  // the folder exists when this run was the one that started the daemon).
   if (cacheFile && (r.found !== 'used' || (opts.isRun && !cached?.fromRun))) {
     process.once('exit', () => {
-      r.written = writeCache(cacheFile, key, opts.isRun, script.createCachedData());
+      if (privateDir(opts.dir as string)) r.written = writeCache(cacheFile, key, opts.isRun, script.createCachedData());
       report?.(r);
     });
   } else if (report) {

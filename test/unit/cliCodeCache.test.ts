@@ -110,6 +110,13 @@ describe('CLI code cache', () => {
     assert.deepEqual(run().report, { found: 'none', written: false });
   });
 
+  it('a folder made during the run (the run started the daemon, which makes it) gets the cache at exit', () => {
+    cacheDir = path.join(dir, 'later');
+    fs.writeFileSync(bundle, `require("fs").mkdirSync(${JSON.stringify(cacheDir)}, { mode: 0o700 });\n${BUNDLE}`);
+    assert.deepEqual(run().report, { found: 'none', written: true });
+    assert.ok(fs.existsSync(cacheFile()));
+  });
+
   it('no folder (it does not exist yet): runs without a cache', () => {
     cacheDir = path.join(dir, 'missing');
     const r = run();
