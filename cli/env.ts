@@ -6,6 +6,7 @@ import { EnvBuildResult, EnvInfo, EnvProgressNotification, EnvPruneResult, Metho
 import { findProjectRoot } from '../daemon/workspace/root';
 import { CliUsageError, parseArgs } from './args';
 import { formatAge } from './format';
+import { stderr } from './stdio';
 
 export const ENV_HELP = `  warmbox env ls [--json]         environment images: size, age, last use, project, in use
   warmbox env build [DIR] [--profile NAME] [--no-cache] [--json]
@@ -22,11 +23,11 @@ export function showProgress(client: DaemonClient, root: string, lines = false):
     const n = params as EnvProgressNotification;
     if (n.root !== root) return;
     const who = `warmbox: [${n.profile} environment]`;
-    if (n.state === 'building') process.stderr.write(`${who} building ${n.image} (${n.summary})\n`);
-    else if (n.state === 'step') process.stderr.write(`${who} step ${n.step}/${n.steps}: ${n.label}\n`);
-    else if (n.state === 'line' && lines) process.stderr.write(`${who}   ${n.line}\n`);
-    else if (n.state === 'built') process.stderr.write(`${who} ${n.image} ${n.message ?? 'built'}\n`);
-    else if (n.state === 'cancelled') process.stderr.write(`${who} cancelled\n`);
+    if (n.state === 'building') stderr().write(`${who} building ${n.image} (${n.summary})\n`);
+    else if (n.state === 'step') stderr().write(`${who} step ${n.step}/${n.steps}: ${n.label}\n`);
+    else if (n.state === 'line' && lines) stderr().write(`${who}   ${n.line}\n`);
+    else if (n.state === 'built') stderr().write(`${who} ${n.image} ${n.message ?? 'built'}\n`);
+    else if (n.state === 'cancelled') stderr().write(`${who} cancelled\n`);
   };
   client.on('notification', on);
   return () => client.off('notification', on);
@@ -64,7 +65,7 @@ export async function cmdEnv(argv: string[], client: () => Promise<DaemonClient>
     // findProjectRoot takes a file: a name in the current folder makes the search start there.
     const root = dir ? path.resolve(dir) : findProjectRoot(path.join(process.cwd(), 'warmbox-env-build'));
     if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
-      process.stderr.write(`warmbox: ${dir} is not a folder: env build takes a project's folder (its root)\n`);
+      stderr().write(`warmbox: ${dir} is not a folder: env build takes a project's folder (its root)\n`);
       return 2;
     }
     const c = await client();
@@ -84,7 +85,7 @@ export async function cmdEnv(argv: string[], client: () => Promise<DaemonClient>
       if (b.status === 'failed') failed++;
       if (a.flags.json || (b.status === 'nothing' && !byName)) continue;
       if (b.status === 'nothing') process.stdout.write(`${b.profile}: nothing to install\n`);
-      else if (b.status === 'failed') process.stderr.write(`warmbox: ${b.message}\n`);
+      else if (b.status === 'failed') stderr().write(`warmbox: ${b.message}\n`);
       else process.stdout.write(`${b.profile}: ${b.image} ${b.status}${b.status === 'built' ? ` in ${(b.durationMs / 1000).toFixed(1)} s` : ''} (${b.summary ?? ''})\n`);
     }
     return failed ? 1 : 0;

@@ -12,6 +12,7 @@ import { exitCodeFor, formatAge, formatStats, formatContainers } from './format'
 import { formatHistory } from './historyChart';
 import { chooseStreams, sameOutput } from './streams';
 import { cmdEnv, ENV_HELP, showProgress } from './env';
+import { stderr, stderrMade } from './stdio';
 
 const HELP = `warmbox — run code in warm, hardened Docker sandboxes
 
@@ -53,7 +54,7 @@ let stdoutGone = false;
 /** Like other Unix tools under `| head`: when our stdout is closed, stop quietly (141, as for SIGPIPE). */
 function onStdoutError(e: NodeJS.ErrnoException): void {
   if (e.code !== 'EPIPE') {
-    process.stderr.write(`warmbox: cannot write the output: ${e.message}\n`);
+    stderr().write(`warmbox: cannot write the output: ${e.message}\n`);
     process.exit(125);
   }
   if (stdoutGone) return;
@@ -65,7 +66,7 @@ function onStdoutError(e: NodeJS.ErrnoException): void {
 }
 
 function fail(msg: string, code = 125): never {
-  process.stderr.write(`warmbox: ${msg}\n`);
+  stderr().write(`warmbox: ${msg}\n`);
   process.exit(code);
 }
 
@@ -78,9 +79,8 @@ async function connect(spawn = true): Promise<DaemonClient> {
   }
 }
 
-/** `early`: the connection main() opened first; the daemon answers its hello while we read the arguments and the program. */
-async function cmdRun(argv: string[], early: Promise<EarlyConnection>): Promise<number> {
-  const conn = await early;
+/** `conn`: the connection main() began first; it connects while we read the arguments and the program. */
+async function cmdRun(argv: string[], conn: EarlyConnection): Promise<number> {
   const a = parseArgs(argv, {
     flags: ['json', 'no-stdin', 'no-project'],
     options: ['profile', 'stdin', 'timeout', 'isolation', 'root', 'cwd', 'out', 'streams', 'while-building'],
@@ -160,13 +160,13 @@ async function cmdRun(argv: string[], early: Promise<EarlyConnection>): Promise<
       },
       {
         onNotice: (message) => {
-          if (!json) process.stderr.write(`warmbox: ${message}\n`);
+          if (!json) stderr().write(`warmbox: ${message}\n`);
           if (!json && project && !stopProgress && message.startsWith('waiting for')) stopProgress = showProgress(conn.client, project.root);
         },
         onStarted: () => stopProgress?.(),
         onOutput: (stream, data) => {
           if (json || stdoutGone) return;
-          const out = stream === 'stdout' ? process.stdout : process.stderr;
+          const out = stream === 'stdout' ? process.stdout : stderr();
           // Where our output is slower than the program (an async pipe), stop reading the daemon: it holds the
           // program's output in its sandbox until we catch up.
           if (!out.write(data) && !outputHeld && !out.destroyed) {
@@ -218,12 +218,12 @@ async function cmdRun(argv: string[], early: Promise<EarlyConnection>): Promise<
   await flush(process.stdout);
   if (a.options.out !== undefined && result.outputs) {
     const n = copyOutputs(result.outputs, a.options.out);
-    if (!json) process.stderr.write(`warmbox: ${n} output file(s) written to ${a.options.out}${result.outputs.left ? ` (${result.outputs.left} more over the caps, left behind)` : ''}\n`);
+    if (!json) stderr().write(`warmbox: ${n} output file(s) written to ${a.options.out}${result.outputs.left ? ` (${result.outputs.left} more over the caps, left behind)` : ''}\n`);
   }
   if (json) process.stdout.write(JSON.stringify(result) + '\n');
-  else if (result.outcome !== 'exited') process.stderr.write(`warmbox: ${result.outcome}: ${result.message ?? ''}\n`);
+  else if (result.outcome !== 'exited') stderr().write(`warmbox: ${result.outcome}: ${result.message ?? ''}\n`);
   await flush(process.stdout);
-  await flush(process.stderr);
+  if (stderrMade()) await flush(process.stderr);
   client.close();
   return exitCodeFor(result);
 }
@@ -352,7 +352,6 @@ async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
   // A run connects before anything else, and sets up its stdout once its request is out (see cmdRun).
   const early = cmd === 'run' ? DaemonClient.early({ client: 'cli' }) : undefined;
-  process.stderr.on('error', () => undefined);
   if (!early) process.stdout.on('error', onStdoutError);
   let code: number;
   try {

@@ -164,22 +164,22 @@ export class DaemonClient extends EventEmitter {
   }
 
   /**
-   * For a caller whose first request is a run (the CLI): connects and sends the hello, and resolves as soon as the
-   * connection is made (or failed: the run then connects as usual), without waiting for the hello's answer. The run
-   * then goes out at once (see EarlyConnection). Never rejects.
+   * For a caller whose first request is a run (the CLI): starts connecting and writes the hello into the connecting
+   * socket, and returns at once, so that the caller reads its arguments and the program meanwhile. The run then goes
+   * out without waiting for the hello's answer (see EarlyConnection). Never throws: no daemon listening, and the run
+   * connects as usual.
    */
-  static async early(opts: ConnectOptions): Promise<EarlyConnection> {
+  static early(opts: ConnectOptions): EarlyConnection {
     const paths = runtimePaths(opts.env ?? process.env);
     const socket = net.connect(paths.socket);
     const client = new DaemonClient(socket);
-    // Written into the connecting socket: Node sends it once connected, or drops it with the socket.
+    // Node sends what is written into a connecting socket once connected, or drops it with the socket.
     const hello = client.sayHello(opts);
     hello.catch(() => undefined);
-    const connected = await new Promise<boolean>((resolve) => {
+    const connected = new Promise<boolean>((resolve) => {
       socket.once('connect', () => resolve(true));
       socket.once('error', () => resolve(false));
     });
-    if (!connected) client.close();
     return new EarlyConnection(opts, paths, client, connected, hello);
   }
 
@@ -388,21 +388,26 @@ export class EarlyConnection {
     private readonly paths: ReturnType<typeof runtimePaths>,
     /** The connection the run goes out on (another one after a fallback): set before any of its handlers is called. */
     public client: DaemonClient,
-    private readonly connected: boolean,
+    /** Resolves true once connected, false when no daemon listens (the socket failed: what was written is dropped). */
+    private readonly connected: Promise<boolean>,
     private readonly hello: Promise<HelloResult>,
   ) {}
 
-  /** Sends the run at once (before this returns) when connected; resolves once the daemon took it. */
+  /** Writes the run at once (before this returns), behind the hello; resolves once the daemon took it. */
   async run(params: RunStartParams, handlers: RunHandlers = {}): Promise<RunHandle> {
     const usual = async () => {
       this.client = await DaemonClient.connect(this.opts);
       return this.client.run(params, handlers);
     };
-    if (!this.connected) return usual();
     const first = this.client;
     const held = holdHandlers(handlers);
     const started = first.run(params, held.handlers);
     started.catch(() => undefined);
+    if (!(await this.connected)) {
+      held.drop();
+      first.close();
+      return usual();
+    }
     await first.handshake(this.opts, false, this.paths, this.hello);
     if (first.hello.protocolVersion === PROTOCOL_VERSION) {
       held.release();

@@ -1,12 +1,13 @@
 // Where a user's daemon listens, keeps its log and writes its pid.
 // One folder per user that only that user may enter: the socket's permissions alone are not honoured everywhere.
 import fs = require('fs');
-import os = require('os');
 import path = require('path');
 import type * as CryptoModule from 'crypto';
+import type * as OsModule from 'os';
 
-// Loaded when first needed: a CLI process only needs the socket's path, and the module costs it milliseconds to load.
+// Loaded when first needed: a CLI process only needs the socket's path, and each module costs it time to load.
 const sha1 = (s: string): string => (require('crypto') as typeof CryptoModule).createHash('sha1').update(s).digest('hex');
+const os = (): typeof OsModule => require('os');
 
 export interface RuntimePaths {
   dir: string;
@@ -17,19 +18,19 @@ export interface RuntimePaths {
 }
 
 function uidPart(): string {
-  return typeof process.getuid === 'function' ? String(process.getuid()) : os.userInfo().username;
+  return typeof process.getuid === 'function' ? String(process.getuid()) : os().userInfo().username;
 }
 
 /** WARMBOX_RUNTIME_DIR overrides (tests, several daemons side by side). */
 export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.WARMBOX_RUNTIME_DIR) return path.resolve(env.WARMBOX_RUNTIME_DIR);
   if (process.platform !== 'win32' && env.XDG_RUNTIME_DIR) return path.join(env.XDG_RUNTIME_DIR, 'warmbox');
-  return path.join(os.tmpdir(), `warmbox-${uidPart()}`);
+  return path.join(os().tmpdir(), `warmbox-${uidPart()}`);
 }
 
 export function runtimePaths(env: NodeJS.ProcessEnv = process.env): RuntimePaths {
   const dir = runtimeDir(env);
-  const socket = process.platform === 'win32' ? `\\\\.\\pipe\\warmbox-${os.userInfo().username}-${sha1(dir).slice(0, 8)}` : path.join(dir, 'warmboxd.sock');
+  const socket = process.platform === 'win32' ? `\\\\.\\pipe\\warmbox-${os().userInfo().username}-${sha1(dir).slice(0, 8)}` : path.join(dir, 'warmboxd.sock');
   return {
     dir,
     socket,

@@ -1,7 +1,7 @@
 // Which folder is "the project" of a file run from a terminal: the nearest ancestor that looks like a project root.
 import fs = require('fs');
-import os = require('os');
 import path = require('path');
+import type * as OsModule from 'os';
 
 /** What marks a project's root: `.git`, a dependency manifest, or warmbox's own project file. */
 export const ROOT_MARKERS = ['.git', 'warmbox.json', 'package.json', 'requirements.txt', 'pyproject.toml', 'go.mod', 'Cargo.toml'];
@@ -10,7 +10,7 @@ export const ROOT_MARKERS = ['.git', 'warmbox.json', 'package.json', 'requiremen
  * The nearest ancestor of `file` holding `.git` or a dependency manifest, else the file's own folder. The home folder
  * and what is above it never count (a stray ~/package.json would make the whole home a project).
  */
-export function findProjectRoot(file: string, home = os.homedir()): string {
+export function findProjectRoot(file: string, home = (require('os') as typeof OsModule).homedir()): string {
   const start = path.dirname(path.resolve(file));
   const stop = path.resolve(home);
   for (let dir = start; ; dir = path.dirname(dir)) {

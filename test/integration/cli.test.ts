@@ -100,6 +100,32 @@ describe('warmbox CLI (real engine)', function () {
     assert.match(fs.readFileSync(d.client.hello.logPath, 'utf8'), /\(python\) cancelled: cancelled by the user/);
   });
 
+  it('runs the same with its code cache, without it, and with one V8 refuses (which is then written anew)', () => {
+    const cache = path.join(d.env.WARMBOX_RUNTIME_DIR as string, 'cli.v8cache');
+    const f = path.join(d.dir, 'same.py');
+    fs.writeFileSync(f, 'import sys\nprint(sys.argv[1:])\nprint("to stderr", file=sys.stderr)\nsys.exit(4)\n');
+    const outcomes: string[] = [];
+    const runIt = () => {
+      const r = cli(['run', f, '--no-stdin', '--', 'x']);
+      outcomes.push(JSON.stringify([r.status, r.stdout, r.stderr]));
+    };
+    fs.rmSync(cache, { force: true });
+    runIt(); // compiled, and the cache written as it exits
+    assert.ok(fs.existsSync(cache), 'the first run wrote the cache');
+    const written = fs.statSync(cache).mtimeMs;
+    runIt(); // from the cache, which stays as it was
+    assert.equal(fs.statSync(cache).mtimeMs, written, 'a cache V8 took is not written again');
+    const data = fs.readFileSync(cache);
+    const nl = data.indexOf(10);
+    fs.writeFileSync(cache, Buffer.concat([data.subarray(0, nl + 1), Buffer.alloc(data.length - nl - 1, 7)]));
+    runIt(); // refused by V8: compiled as usual, and written anew
+    assert.ok(!fs.readFileSync(cache).subarray(nl + 1).every((b) => b === 7), 'the refused cache was replaced');
+    const rewritten = fs.statSync(cache).mtimeMs;
+    runIt(); // and that one is taken
+    assert.equal(fs.statSync(cache).mtimeMs, rewritten, 'the new cache is taken, not written again');
+    assert.deepEqual(outcomes, Array(4).fill(JSON.stringify([4, "['x']\n", 'to stderr\n'])));
+  });
+
   it('shows stats, containers and daemon status', () => {
     const s = cli(['stats']);
     assert.equal(s.status, 0);

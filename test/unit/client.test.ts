@@ -97,7 +97,8 @@ describe('early connection (the CLI: hello and run/start in one round trip)', fu
   const runEarly = async (opts: Partial<ConnectOptions> = {}) => {
     const newDaemon = path.join(dir, 'new-daemon.js');
     fs.writeFileSync(newDaemon, `process.argv.splice(2, 0, ${JSON.stringify(socket)}, '${PROTOCOL_VERSION}', 'new');\n${FAKE_DAEMON}`);
-    const conn = await DaemonClient.early({ client: 'test', env, daemonPath: newDaemon, ...opts });
+    // As the CLI does: the run is written at once, into the socket that is still connecting, behind the hello.
+    const conn = DaemonClient.early({ client: 'test', env, daemonPath: newDaemon, ...opts });
     const out: string[] = [];
     const handle = await conn.run({ code: 'x', fileName: 'x.py' }, { onOutput: (_s, d) => out.push(d.toString()) });
     const result = await handle.result;
