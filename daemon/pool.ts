@@ -230,6 +230,7 @@ export class ProfilePool {
       coldRuns: this.coldRuns,
       failures: this.failures,
       replaced: this.replaced,
+      projectRoot: this.project?.root,
       lastError: this.lastError?.message,
     };
   }

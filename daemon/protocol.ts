@@ -349,6 +349,8 @@ export interface ProfileStats {
   coldRuns: number;
   failures: number;
   replaced: number;
+  /** A project's set: the project's root folder on the daemon's machine, as its runs name it. */
+  projectRoot?: string;
   /** Latest warm-up error, if the profile cannot warm. */
   lastError?: string;
 }

@@ -63,9 +63,9 @@ export function activate(context: vscode.ExtensionContext): WarmboxApi {
     const profile = resolved ?? (doc && readSettings().profileByLanguage[doc.languageId]) ?? 'python';
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
     // No editor: a window on one folder is about that folder (its files run in its sets, which the window keeps warm).
-    if (!doc) return folders.length === 1 ? { profile, project: path.basename(folders[0]) } : { profile };
+    if (!doc) return folders.length === 1 ? { profile, root: folders[0] } : { profile };
     if (doc.isUntitled || doc.uri.scheme !== 'file') return { profile };
-    return { profile, project: path.basename(projectPlace(doc.uri.fsPath, folders).root) };
+    return { profile, root: projectPlace(doc.uri.fsPath, folders).root };
   };
   const refreshStatus = () => status.update(conn.state, conn.lastPool, statusFocus(), conn.lastError);
   const runnableEditor = new RunnableEditor(conn, () => refreshStatus());

@@ -12,23 +12,24 @@ export function statusText(p: Counts): string {
   return `${p.profile} ${parts.join(' · ')}`;
 }
 
-/** What the status bar is about: the active editor's profile and the project its runs copy (a folder's base name). */
+/** What the status bar is about: the active editor's profile and the project its runs copy. */
 export interface StatusFocus {
   profile: string;
-  /** The daemon names a project's sets `<set>@<base name of its root>`; absent for an untitled editor or none. */
-  project?: string;
+  /** The project's root folder, as its runs name it (each project set says its own); absent for an untitled editor. */
+  root?: string;
 }
 
 /**
  * The sandboxes that would serve the next run of the focused editor, added up under the profile's name: a file in a
  * project runs in that project's sets (`python@proj`, also `python:…@proj`), never in the profile's default set, so
- * the default set's warm sandboxes are not shown for it (they would promise a warm run that comes cold). A project
+ * the default set's warm sandboxes are not shown for it (they would promise a warm run that comes cold). Sets are
+ * matched by the project's root, not by the label in their name (two folders of one name are two projects). A project
  * with no set yet, or a profile with no set at all, warms on its first run. No editor, or an untitled one: the
  * profile's default set.
  */
 export function statusCounts(profiles: ProfileStats[], focus: StatusFocus): Counts & { lastError?: string } {
-  const sets = focus.project
-    ? profiles.filter((x) => x.name === focus.profile && x.profile.endsWith(`@${focus.project}`))
+  const sets = focus.root
+    ? profiles.filter((x) => x.name === focus.profile && x.projectRoot === focus.root)
     : profiles.filter((x) => x.name === focus.profile && x.isDefault && !x.profile.includes('@'));
   const sum = (k: 'idle' | 'busy' | 'warming' | 'waiting') => sets.reduce((n, x) => n + x[k], 0);
   return {

@@ -70,22 +70,25 @@ describe('the status bar text', () => {
     const sets = [
       set(),
       set({ profile: 'node', name: 'node', idle: 1 }),
-      set({ profile: 'python@proj', name: 'python', isDefault: false, idle: 1, busy: 1 }),
-      set({ profile: 'python:reuse@proj', name: 'python', isDefault: false, idle: 1, minSize: 0 }),
-      set({ profile: 'python@other', name: 'python', isDefault: false, idle: 2 }),
+      set({ profile: 'python@proj', name: 'python', isDefault: false, idle: 1, busy: 1, projectRoot: '/w/proj' }),
+      set({ profile: 'python:reuse@proj', name: 'python', isDefault: false, idle: 1, minSize: 0, projectRoot: '/w/proj' }),
+      set({ profile: 'python@other', name: 'python', isDefault: false, idle: 2, projectRoot: '/w/other' }),
+      // Another folder of the same name: another project, whatever its label says.
+      set({ profile: 'python@proj', name: 'python', isDefault: false, idle: 4, projectRoot: '/elsewhere/proj' }),
     ];
-    assert.equal(statusText(statusCounts(sets, { profile: 'python', project: 'proj' })), 'python 2 warm · 1 busy');
+    assert.equal(statusText(statusCounts(sets, { profile: 'python', root: '/w/proj' })), 'python 2 warm · 1 busy');
+    assert.equal(statusText(statusCounts(sets, { profile: 'python', root: '/elsewhere/proj' })), 'python 4 warm');
     assert.equal(statusText(statusCounts(sets, { profile: 'python' })), 'python 2 warm');
     // A profile with no set yet, and a project whose set is not made yet: the first run starts them.
-    assert.equal(statusText(statusCounts(sets, { profile: 'c', project: 'proj' })), 'c warms on first run');
-    assert.equal(statusText(statusCounts(sets, { profile: 'node', project: 'proj' })), 'node warms on first run');
+    assert.equal(statusText(statusCounts(sets, { profile: 'c', root: '/w/proj' })), 'c warms on first run');
+    assert.equal(statusText(statusCounts(sets, { profile: 'node', root: '/w/proj' })), 'node warms on first run');
     assert.equal(statusText(statusCounts(sets, { profile: 'node' })), 'node 1 warm');
   });
 
   it('its tooltip lists the sets that hold sandboxes and the focused profile, and only names the thirteen others', () => {
     const zero = { idle: 0, minSize: 0 };
     const sets = [set(), set({ profile: 'lua', name: 'lua', ...zero }), set({ profile: 'c', name: 'c', ...zero }), set({ profile: 'php', name: 'php', ...zero, lastError: 'no image' })];
-    const t = tooltipSets(sets, { profile: 'c', project: 'proj' });
+    const t = tooltipSets(sets, { profile: 'c', root: '/w/proj' });
     assert.deepEqual(t.rows.map((x) => x.profile), ['python', 'c', 'php']);
     assert.deepEqual(t.idle, ['lua']);
   });
