@@ -83,7 +83,9 @@ export const NODE_LAUNCHER = String.raw`'use strict';
   process.emit = function emit_(type) {
     if (type === 'uncaughtExceptionMonitor') fatal = true;
     const had = emit.apply(this, arguments);
-    if (type === 'exit' && !had && !fatal && process.listenerCount('SIGINT') === 0) {
+    // (process._exiting: Node's own 'exit', from process.exit() or the loop's end; one the program emits is an event
+    // like any other, after which it goes on)
+    if (type === 'exit' && !had && !fatal && process._exiting === true && process.listenerCount('SIGINT') === 0) {
       try {
         const fd = fs.openSync('/run/warmbox/done', fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
         fs.writeSync(fd, ((process.exitCode | 0) & 255) + '\n');

@@ -52,6 +52,8 @@ def _wb():
     # (for leave(), below: what was loaded before the run, and whether C's stdio buffers, as Python set it up)
     before = frozenset(sys.modules)
     cbuf = not getattr(sys.__stdout__, 'write_through', False)
+    # (by id, not a reference: an original stream the program lets go is destroyed, and flushed, when it lets go)
+    std = (id(sys.__stdout__), id(sys.__stderr__))
     # The program's __main__ is made after that, with the same names in the same order: a frozen one would outlive
     # the collection at exit, and its objects' finalizers would run after sys.stdout is gone (their output lost).
     main = type(sys)('__main__')
@@ -179,6 +181,10 @@ def _wb():
             if not ok and id(o) not in mine or ok and issubclass(t, wref.ReferenceType) and cb(o) is not None:
                 return
         objs = o = None
+        # The interpreter's own streams are frozen, out of the scan: replaced or set to None, they still hold text the
+        # teardown would flush when it destroys them.
+        if sys.stdout is not sys.__stdout__ or sys.stderr is not sys.__stderr__ or (id(sys.__stdout__), id(sys.__stderr__)) != std:
+            return
         for f in (sys.stdout, sys.stderr):
             if f is not None and type(f) is not io.TextIOWrapper:
                 return

@@ -271,6 +271,46 @@ describe('faults: red team — prestart, compile phase, build cache, end markers
     }
   });
 
+  it("code carried in the meta line PID 1 evals (quotes, $' escapes, backslashes, CR/LF, UTF-8, ~64 KB) lands byte-exact and runs nothing as root (python, node prestart; shell plain)", async () => {
+    // Each program prints the SHA-256 of its own file: any quoting slip in the meta word changes the bytes (or runs
+    // the payload in PID 1, which would leave /run/warmbox/pwned or break the run).
+    const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 1, maxSize: 1, maxUses: 1000 }, node: { minSize: 1, maxSize: 1, maxUses: 1000 }, shell: { minSize: 1, maxSize: 1, maxUses: 1000 } } });
+    const payload = [
+      "'; touch /run/warmbox/pwned; '",
+      "$'\\x27; touch /run/warmbox/pwned #'",
+      "\\'; touch /run/warmbox/pwned; \\'",
+      "'\\''$(touch /run/warmbox/pwned)'\\''",
+      '`touch /run/warmbox/pwned` $(touch /run/warmbox/pwned) ${x:-y}',
+      "\\\\\\ \\n \\r \\x41 \\101 \\u00e9 \\c \\e \\0 \\",
+      "crlf\r\nbare cr\rend",
+      'é Ё ā 😀 \u2028 \u00a0',
+    ].join('\n');
+    const probe = {
+      python: (pad: string) => `import hashlib, sys, os\nprint(hashlib.sha256(open(sys.argv[0], "rb").read()).hexdigest(), os.path.exists("/run/warmbox/pwned"))\nr"""\n${payload}\n${pad}"""\n`,
+      node: (pad: string) => `const fs = require("fs")\nconsole.log(require("crypto").createHash("sha256").update(fs.readFileSync(process.argv[1])).digest("hex"), fs.existsSync("/run/warmbox/pwned") ? "True" : "False")\n/*\n${payload}\n${pad}*/\n`,
+      shell: (pad: string) => `printf '%s ' "$(set -- $(sha256sum < "$0"); printf %s "$1")"; [ -e /run/warmbox/pwned ] && echo True || echo False\nexit 0\n${payload}\n${pad}\n`,
+    };
+    const seen: string[] = [];
+    try {
+      for (const profile of ['python', 'node', 'shell'] as const) {
+        // Short (one read), just past the shell's own read (dd), exactly the largest inline size, one byte past it.
+        for (const size of [0, 2048, 65536, 65537]) {
+          const base = probe[profile]('');
+          const fill = Math.max(0, size - Buffer.byteLength(base));
+          const code = probe[profile]("'\\\n".repeat(Math.floor(fill / 3)) + 'x'.repeat(fill % 3));
+          const want = crypto.createHash('sha256').update(code).digest('hex');
+          const r = await runToEnd(d.client, { profile, code, isolation: 'reuse' });
+          const got = r.stdout.toString();
+          if (got !== `${want} False\n` || r.result.outcome !== 'exited') seen.push(`${profile} ${Buffer.byteLength(code)} B: ${r.result.outcome} ${JSON.stringify(got)} ${r.stderr.toString().slice(0, 300)}`);
+        }
+      }
+      record('redteam: code in the meta line (quotes, escapes, CR/LF, 64 KB)', seen.length ? seen.join(' ; ') : '12 runs byte-exact, nothing run as root', seen.length === 0);
+      assert.deepEqual(seen, []);
+    } finally {
+      await d.stop();
+    }
+  });
+
   it("a run's output files are found by the engine's clock: an engine 3 s behind the daemon (a desktop VM after sleep) loses none", async () => {
     // The daemon's clock runs 3 s ahead of the engine's here (a preloaded shim): the program's files carry the
     // engine's time, so a time stamp taken from the daemon's clock would make them look older than the run.

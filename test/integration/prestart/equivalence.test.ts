@@ -44,6 +44,13 @@ const PY: Case[] = [
   { name: 'exit: C stdio written through ctypes', code: 'import ctypes\nctypes.CDLL(None).printf(b"from C\\n")\nprint("from Python")\n' },
   { name: 'exit: a thread still working, joined', code: 'import threading, time\nthreading.Thread(target=lambda: (time.sleep(0.2), print("thread done"))).start()\nprint("main done")\n' },
   { name: 'exit: sys.exit with a number, atexit, and output still buffered', code: 'import atexit, sys\nsys.stdout = open(1, "w", closefd=False)\natexit.register(lambda: print("atexit"))\nprint("buffered", end="")\nsys.exit(5)\n' },
+  // (the collector's list holds only objects it tracks: an instance of a class with __slots__ = () and no GC base is
+  // not tracked, yet its __del__ runs when the teardown clears __main__)
+  { name: 'exit: __del__ of an object the collector does not track (__slots__ = ())', code: 'class A:\n    __slots__ = ()\n    def __del__(self):\n        print("finalized")\nclass B(int):\n    __slots__ = ()\n    def __del__(self):\n        print("int finalized")\na = A()\nb = B(7)\nprint("main done")\n' },
+  // (sys.stdout replaced: the teardown still flushes the original stream's text layer when it destroys it)
+  { name: 'exit: text held in sys.__stdout__ after sys.stdout was replaced by another stream', code: 'import sys, os\nsys.stdout.reconfigure(write_through=False)\nprint("held in the original stdout")\nsys.stderr.reconfigure(write_through=False)\nprint("held in the original stderr", file=sys.stderr)\nsys.stdout = open(os.devnull, "w")\nsys.stderr = sys.stdout\n' },
+  { name: 'exit: text held in sys.__stdout__ after sys.stdout was set to None', code: 'import sys\nsys.stdout.reconfigure(write_through=False)\nprint("held in the original stdout")\nsys.stderr.reconfigure(write_through=False)\nprint("held in the original stderr", file=sys.stderr)\nsys.stdout = sys.stderr = None\n' },
+  { name: 'exit: text held in sys.__stdout__ after sys.stdout was pointed at stdin', code: 'import sys\nsys.stdout.reconfigure(write_through=False)\nprint("held in the original stdout")\nsys.stdout = sys.stdin\n' },
   { name: 'exit: PYTHONINSPECT set by the program', stdin: '', code: 'import os\nos.environ["PYTHONINSPECT"] = "1"\nprint("main done")\n' },
   // The code's way into the sandbox: in the meta line (short, no NUL), or as bytes after it (PID 1 writes the file).
   { name: 'a NUL byte in the source (its tokenizer reads the file)', code: 'print("before the NUL")\n# \0 after\nprint("after")\n' },
@@ -78,6 +85,8 @@ const NODE: Case[] = [
   // (output past the pipe's 64 KB is cut by process.exit() at a point that depends on how fast the reader drains it,
   // in a plain start too: not a case that can compare)
   { name: 'exit: process.exit() right after a write', code: 'process.stdout.write("x".repeat(60000) + "\\n")\nprocess.exit(2)\n' },
+  // (an 'exit' the program emits itself is an event like any other: the program goes on)
+  { name: "exit: process.emit('exit') by the program, which goes on", code: 'process.emit("exit", 0)\nconsole.log("still here")\nsetTimeout(() => { console.log("later"); process.exitCode = 4 }, 5)\n' },
   { name: 'a NUL byte in the source', code: 'console.log("a\0b".length)\n' },
   { name: 'a program over 64 KB', code: `${'var x = 1\n'.repeat(8_000)}console.log(x, __filename)\n` },
   { name: 'an unsaved program in a folder the project lacks, run from the root', unsaved: true, cwd: 'root', fileName: 'new/dir/main.js', project: { 'lib.js': '' }, code: 'const fs = require("fs")\nconsole.log(__filename, process.cwd(), fs.statSync("new").mode.toString(8), fs.statSync(__filename).mode.toString(8))\n' },
