@@ -4,7 +4,8 @@
 //
 // The cache can only help or be ignored, never change what runs: V8 refuses data of another V8 version or other
 // flags (we then write it anew); data of another build of the bundle is never offered (its key names the bundle's
-// size and mtime, as V8 itself compares lengths only); it is read only from a folder that only this user can write
+// size, mtime, ctime and inode, as V8 itself compares lengths only: npm installs every file with one fixed mtime, and
+// a write always moves ctime, which no program can set back); it is read only from a folder that only this user can write
 // (data V8 accepts is code it runs); any trouble reading or writing it and the bundle is compiled as usual.
 import fs = require('fs');
 import path = require('path');
@@ -38,7 +39,7 @@ export function runWithCodeCache(file: string, opts: CodeCacheOptions, report?: 
   const vm = require('vm') as typeof VmModule;
   const source = fs.readFileSync(file, 'utf8');
   const st = fs.statSync(file);
-  const key = `${st.size}:${Math.round(st.mtimeMs)}`;
+  const key = `${st.size}:${Math.round(st.mtimeMs)}:${Math.round(st.ctimeMs)}:${st.ino}`;
   const cacheFile = opts.dir !== undefined ? path.join(opts.dir, cacheFileName()) : undefined;
   const cached = cacheFile && privateDir(opts.dir as string) ? readCache(cacheFile, key) : undefined;
   const script = new vm.Script(WRAP_START + source + WRAP_END, { filename: file, columnOffset: -WRAP_START.length, cachedData: cached?.data });

@@ -51,10 +51,22 @@ describe('CLI code cache', () => {
     const first = run();
     assert.deepEqual(first.report, { found: 'none', written: true });
     assert.equal(fs.statSync(cacheFile()).mode & 0o777, 0o600);
-    assert.match(fs.readFileSync(cacheFile()).subarray(0, 60).toString('latin1'), /^warmbox-cli \d+:\d+ run\n/);
+    assert.match(fs.readFileSync(cacheFile()).subarray(0, 60).toString('latin1'), /^warmbox-cli \d+:\d+:\d+:\d+ run\n/);
     const second = run();
     assert.deepEqual(second.report, { found: 'used', written: false });
     assert.deepEqual(second.seen, first.seen);
+  });
+
+  it('a new bundle of the same size and mtime (npm installs every file with one fixed mtime) runs its own code, not the cached one', () => {
+    const first = run();
+    assert.equal(first.seen.out, 'A+B');
+    const st = fs.statSync(bundle);
+    // An upgrade: same length (V8 compares only that), the same mtime npm gives every file it installs.
+    fs.writeFileSync(bundle, BUNDLE.replace('toUpperCase', 'toLowerCase'));
+    fs.utimesSync(bundle, st.atime, st.mtime);
+    assert.equal(fs.statSync(bundle).size, st.size);
+    const second = run();
+    assert.equal(second.seen.out, 'a+b');
   });
 
   it('a cache written by another command is taken, and replaced by the next run', () => {
@@ -89,7 +101,7 @@ describe('CLI code cache', () => {
 
   it('another build of the bundle never gets the old data, even of the same length', () => {
     run();
-    // Same length, other code: V8 compares lengths only, so the key (size and mtime) must keep the old data away.
+    // Same length, other code: V8 compares lengths only, so the key (size, mtime, ctime, inode) must keep the old data away.
     fs.writeFileSync(bundle, BUNDLE.replace('toUpperCase', 'toLowerCase'));
     fs.utimesSync(bundle, new Date(), new Date(Date.now() + 5000));
     const r = run();

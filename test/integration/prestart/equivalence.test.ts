@@ -51,6 +51,8 @@ const PY: Case[] = [
   { name: 'exit: text held in sys.__stdout__ after sys.stdout was replaced by another stream', code: 'import sys, os\nsys.stdout.reconfigure(write_through=False)\nprint("held in the original stdout")\nsys.stderr.reconfigure(write_through=False)\nprint("held in the original stderr", file=sys.stderr)\nsys.stdout = open(os.devnull, "w")\nsys.stderr = sys.stdout\n' },
   { name: 'exit: text held in sys.__stdout__ after sys.stdout was set to None', code: 'import sys\nsys.stdout.reconfigure(write_through=False)\nprint("held in the original stdout")\nsys.stderr.reconfigure(write_through=False)\nprint("held in the original stderr", file=sys.stderr)\nsys.stdout = sys.stderr = None\n' },
   { name: 'exit: text held in sys.__stdout__ after sys.stdout was pointed at stdin', code: 'import sys\nsys.stdout.reconfigure(write_through=False)\nprint("held in the original stdout")\nsys.stdout = sys.stdin\n' },
+  // (gc.freeze() by the program moves its own objects out of the collector's list, as the launcher moved its own)
+  { name: 'exit: __del__ of an object the program froze (gc.freeze)', code: 'import gc\nclass A:\n    def __del__(self):\n        print("finalized")\na = A()\ngc.freeze()\nprint("main done")\n' },
   { name: 'exit: PYTHONINSPECT set by the program', stdin: '', code: 'import os\nos.environ["PYTHONINSPECT"] = "1"\nprint("main done")\n' },
   // The code's way into the sandbox: in the meta line (short, no NUL), or as bytes after it (PID 1 writes the file).
   { name: 'a NUL byte in the source (its tokenizer reads the file)', code: 'print("before the NUL")\n# \0 after\nprint("after")\n' },
