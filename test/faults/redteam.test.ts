@@ -311,6 +311,31 @@ describe('faults: red team — prestart, compile phase, build cache, end markers
     }
   });
 
+  it('a client sees run/started before any output, and the result after all of it (python and node prestart, shell plain; fresh and reuse)', async () => {
+    // Programs that write at their first instant, on both streams, and exit at once.
+    const d = await startDaemon({ profiles: { python: { minSize: 1, maxSize: 1 }, node: { minSize: 1, maxSize: 1 }, shell: { minSize: 1, maxSize: 1 } } });
+    const code = { python: 'import os\nos.write(1, b"o")\nos.write(2, b"e")\n', node: 'require("fs").writeSync(1, "o"); require("fs").writeSync(2, "e")\n', shell: 'printf o; printf e >&2\n' };
+    const bad: string[] = [];
+    try {
+      for (const isolation of ['fresh', 'reuse'] as const) {
+        for (const profile of ['python', 'node', 'shell'] as const) {
+          for (let i = 0; i < 3; i++) {
+            const events: string[] = [];
+            const h = await d.client.run({ profile, code: code[profile], isolation }, { onStarted: () => events.push('started'), onOutput: (s, b) => events.push(`${s}:${b.toString()}`) });
+            const r = await h.result;
+            events.push(`result:${r.outcome}`);
+            const want = ['started', 'stdout:o', 'stderr:e', 'result:exited'];
+            if (JSON.stringify([...events].sort()) !== JSON.stringify([...want].sort()) || events[0] !== 'started' || events[events.length - 1] !== 'result:exited') bad.push(`${profile} ${isolation}: ${events.join(', ')}`);
+          }
+        }
+      }
+      record('redteam: notification order (started, output, result)', bad.length ? bad.join(' ; ') : '18 runs in order', bad.length === 0);
+      assert.deepEqual(bad, []);
+    } finally {
+      await d.stop();
+    }
+  });
+
   it("a run's output files are found by the engine's clock: an engine 3 s behind the daemon (a desktop VM after sleep) loses none", async () => {
     // The daemon's clock runs 3 s ahead of the engine's here (a preloaded shim): the program's files carry the
     // engine's time, so a time stamp taken from the daemon's clock would make them look older than the run.
