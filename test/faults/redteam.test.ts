@@ -336,6 +336,23 @@ describe('faults: red team — prestart, compile phase, build cache, end markers
     }
   });
 
+  it("processes named to fool the /proc stat parse (') Z ', a newline, parentheses, spaces) do not outlive the run (python prestart, reuse)", async () => {
+    const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 1, maxSize: 1, maxUses: 1000 }, node: { minSize: 0 }, shell: { minSize: 0 } } });
+    const names = ['x) Z \\n', 'a) Z\\n) R', '(((', ') X ', 'z\\nZ', '  ) Z  '];
+    const attack = `import os, ctypes, time\nlibc = ctypes.CDLL(None)\nfor n in ${JSON.stringify(names)}:\n    if os.fork() == 0:\n        os.setsid()\n        libc.prctl(15, n.encode(), 0, 0, 0)\n        while True:\n            time.sleep(0.01)\nprint("spawned")\n`;
+    // (PID 1's own helpers of this run, its stdin relay and backstop, are root's: what is left of the program is not)
+    const probe = 'import os\nme = os.getpid()\nprint(sorted(open("/proc/%s/comm" % p).read() for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me) and os.stat("/proc/" + p).st_uid != 0))\n';
+    try {
+      const a = await runToEnd(d.client, { profile: 'python', code: attack, isolation: 'reuse' });
+      const b = await runToEnd(d.client, { profile: 'python', code: probe, isolation: 'reuse' });
+      const ok = a.stdout.toString() === 'spawned\n' && b.result.containerId === a.result.containerId && b.stdout.toString() === '[]\n';
+      record('redteam: process names against the stat parse', `attack ${JSON.stringify(a.stdout.toString())} ${a.result.outcome}; next run saw ${JSON.stringify(b.stdout.toString())}`, ok);
+      assert.ok(ok, JSON.stringify({ a: a.stdout.toString(), aerr: a.stderr.toString(), b: b.stdout.toString(), berr: b.stderr.toString(), same: b.result.containerId === a.result.containerId }));
+    } finally {
+      await d.stop();
+    }
+  });
+
   it("a run's output files are found by the engine's clock: an engine 3 s behind the daemon (a desktop VM after sleep) loses none", async () => {
     // The daemon's clock runs 3 s ahead of the engine's here (a preloaded shim): the program's files carry the
     // engine's time, so a time stamp taken from the daemon's clock would make them look older than the run.
