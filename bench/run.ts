@@ -304,7 +304,9 @@ async function main(): Promise<void> {
         out.push(`| ${name} | ${fmt(pct(f, 0.5))} | ${fmt(pct(f, 0.9))} | ${fmt(pct(f, 0.99))} | **${fmt(pct(e, 0.5))}** | ${fmt(pct(e, 0.9))} | ${fmt(pct(e, 0.99))} | ${ratio} |`);
       }
       const fl = pct(floor.map((x) => x.exit), 0.5);
-      out.push('', `warmbox fresh over the floor: p50 +${fmt(pct(wbFresh.map((x) => x.exit), 0.5) - fl)} ms, p99 +${fmt(pct(wbFresh.map((x) => x.exit), 0.99) - pct(floor.map((x) => x.exit), 0.99))} ms (times in ms).`, '');
+      // (signed: a pre-started interpreter's run can come in under a plain interpreter start)
+      const over = (d: number) => `${d < 0 ? '−' : '+'}${fmt(Math.abs(d))}`;
+      out.push('', `warmbox fresh over the floor: p50 ${over(pct(wbFresh.map((x) => x.exit), 0.5) - fl)} ms, p99 ${over(pct(wbFresh.map((x) => x.exit), 0.99) - pct(floor.map((x) => x.exit), 0.99))} ms (times in ms).`, '');
     }
     out.push('## Project runs (Python print, fresh, interleaved; every set armed before each round)', '');
     out.push('| run | exit status p50 | p90 | p99 | over the single-file run (p50) |', '|---|---|---|---|---|');
