@@ -1,6 +1,6 @@
 // The pre-started Node interpreter's launcher, loaded with `node -r <this> <placeholder> <preload...>` by PID 1 as the
-// sandbox's uid at arming. Node's bootstrap runs it before the main module: it requires the preload modules, blocks
-// on the private channel (fd 5) until a run's spec arrives, makes process.argv, process.execArgv and stdin those of
+// sandbox's uid at arming. Node's bootstrap runs it before the main module: it requires the preload modules; when Node
+// then asks for the main module, it blocks on the private channel (fd 5) until a run's spec arrives, makes process.argv, process.execArgv and stdin those of
 // `node /work/<file> <args>`, and hands Node's own Module.runMain the program's path, so the program is loaded by
 // the same code (CommonJS or ES module) with the same frames below it as a plain start.
 // The spec: `[c][m]<argc>\0<file>\0<arg>\0...[<code>\0]` (file relative to /work, or a build output's absolute path:
@@ -32,46 +32,17 @@ export const NODE_LAUNCHER = String.raw`'use strict';
     const c = new console.Console({ stdout: w, stderr: w, colorMode: false });
     c.log('x'); c.log('%s %d', 'x', 1); c.log({ a: [1] }); c.error(new Error('x').message);
   })();
-  // The spec's first field: flags (c: the program's code follows its args; m: merged streams), then the arg count.
-  const flags = (b) => b.toString().replace(/[0-9]+$/, '');
-  const count = (b) => Number(b.toString().replace(/^[a-z]*/, ''));
-  let data = Buffer.alloc(0);
-  let parts = [];
-  const chunk = Buffer.allocUnsafe(65536);
-  for (;;) {
-    const n = fs.readSync(5, chunk, 0, chunk.length, null);
-    if (n === 0) process.reallyExit(0);
-    data = Buffer.concat([data, chunk.subarray(0, n)]);
-    parts = [];
-    let s = 0;
-    for (let i = 0; i < data.length; i++) if (data[i] === 0) { parts.push(data.subarray(s, i)); s = i + 1; }
-    if (parts.length >= 2 && parts.length >= count(parts[0]) + 2 + (flags(parts[0]).includes('c') ? 1 : 0)) break;
-  }
-  fs.closeSync(5);
-  const argc = count(parts[0]);
-  const file = path.resolve('/work', parts[1].toString());
-  if (flags(parts[0]).includes('c')) {
-    // The program's file is ours to write (PID 1 started no process for it), as the sandbox's uid with PID 1's
-    // umask, like its own writer; a file that cannot be written ends the run as that writer's failure would.
-    try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, parts[2 + argc]);
-    } catch (e) {
-      fs.writeSync(2, 'warmbox: cannot write the program file ' + file + ': ' + e.message + '\n');
-      process.reallyExit(96);
-    }
-  }
-  const argv0 = process.argv[0];
-  process.argv.length = 0;
-  process.argv.push(argv0, file, ...parts.slice(2, 2 + argc).map(String));
-  // execArgv: the profile's own options, as a plain start has them; the launcher's -r goes.
-  const r = process.execArgv.lastIndexOf(me);
-  if (r > 0 && process.execArgv[r - 1] === '-r') process.execArgv.splice(r - 1, 2);
-  // The program's stdin on fd 0: the FIFO PID 1's relay feeds (open blocks until the relay opens it, as a plain
-  // start's would); Node has no dup2, but open takes the lowest free descriptor.
-  fs.closeSync(0);
-  fs.openSync('/run/warmbox/in', 'r');
-
+  // The first calls of the fs functions a run makes compile them (~1 ms): made once now, on /dev/null, /work (there
+  // already) and nothing else.
+  (function warmFs() {
+    fs.mkdirSync('/work', { recursive: true });
+    fs.writeFileSync('/dev/null', Buffer.alloc(1));
+    const fd = fs.openSync('/dev/null', fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    fs.writeSync(fd, '0\n');
+    fs.closeSync(fd);
+    fs.closeSync(fs.openSync('/dev/null', 'r'));
+    path.resolve('/work', 'x/y.js');
+  })();
   // The exit: once Node has emitted 'exit' to nobody (no listener of the program's or Node's own: a listener could
   // leave work for later) and no uncaught error is on its way out (its report is printed after 'exit'), the status is
   // said to PID 1 (done, a FIFO the sandbox's gid may write) and the process ends itself with SIGINT (Node leaves it
@@ -97,16 +68,64 @@ export const NODE_LAUNCHER = String.raw`'use strict';
   Object.defineProperty(process.emit, 'name', { value: 'emit' });
   delete require.cache[me];
   for (const k of Object.keys(Module._pathCache)) if (Module._pathCache[k] === me) delete Module._pathCache[k];
-  // run_main_module calls Module.runMain(<placeholder>): the first look-up puts Node's own function back and
-  // returns it bound to the program's path (a bound call adds no frame to a stack trace).
+  // run_main_module calls Module.runMain(<placeholder>) once Node is done starting (its ESM loader made, the bootstrap
+  // marked complete: 2-3 ms after the preload modules, once made while a run waited): the run's spec is awaited there.
+  // The first look-up puts Node's own function back and returns it bound to the program's path (a bound call adds no
+  // frame to a stack trace).
   const desc = Object.getOwnPropertyDescriptor(Module, 'runMain');
   Object.defineProperty(Module, 'runMain', {
     configurable: true,
     enumerable: desc.enumerable,
     get() {
       Object.defineProperty(Module, 'runMain', desc);
+      const file = takeRun();
+      // Node resets the RegExp statics (RegExp.lastMatch...) before the program runs; the launcher used them since.
+      RegExp.prototype.exec.call(/^/, '');
       return desc.value.bind(Module, file);
     },
   });
+  // Blocks on the channel until the spec comes; writes the program's file, sets argv and stdin; returns the path.
+  function takeRun() {
+    // The spec's first field: flags (c: the program's code follows its args; m: merged streams), then the arg count.
+    const flags = (b) => b.toString().replace(/[0-9]+$/, '');
+    const count = (b) => Number(b.toString().replace(/^[a-z]*/, ''));
+    let data = Buffer.alloc(0);
+    let parts = [];
+    const chunk = Buffer.allocUnsafe(65536);
+    for (;;) {
+      const n = fs.readSync(5, chunk, 0, chunk.length, null);
+      if (n === 0) process.reallyExit(0);
+      data = Buffer.concat([data, chunk.subarray(0, n)]);
+      parts = [];
+      let s = 0;
+      for (let i = 0; i < data.length; i++) if (data[i] === 0) { parts.push(data.subarray(s, i)); s = i + 1; }
+      if (parts.length >= 2 && parts.length >= count(parts[0]) + 2 + (flags(parts[0]).includes('c') ? 1 : 0)) break;
+    }
+    fs.closeSync(5);
+    const argc = count(parts[0]);
+    const file = path.resolve('/work', parts[1].toString());
+    if (flags(parts[0]).includes('c')) {
+      // The program's file is ours to write (PID 1 started no process for it), as the sandbox's uid with PID 1's
+      // umask, like its own writer; a file that cannot be written ends the run as that writer's failure would.
+      try {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, parts[2 + argc]);
+      } catch (e) {
+        fs.writeSync(2, 'warmbox: cannot write the program file ' + file + ': ' + e.message + '\n');
+        process.reallyExit(96);
+      }
+    }
+    const argv0 = process.argv[0];
+    process.argv.length = 0;
+    process.argv.push(argv0, file, ...parts.slice(2, 2 + argc).map(String));
+    // execArgv: the profile's own options, as a plain start has them; the launcher's -r goes.
+    const r = process.execArgv.lastIndexOf(me);
+    if (r > 0 && process.execArgv[r - 1] === '-r') process.execArgv.splice(r - 1, 2);
+    // The program's stdin on fd 0: the FIFO PID 1's relay feeds (open blocks until the relay opens it, as a plain
+    // start's would); Node has no dup2, but open takes the lowest free descriptor.
+    fs.closeSync(0);
+    fs.openSync('/run/warmbox/in', 'r');
+    return file;
+  }
 })();
 `;

@@ -66,6 +66,8 @@ const NODE: Case[] = [
   { name: 'an ES module (.mjs)', fileName: 'main.mjs', args: ['x'], code: 'console.log(import.meta.url, process.argv, typeof require)\nthrow new Error("from esm")\n' },
   { name: '"type": "module" in package.json', project: { 'package.json': '{"type": "module"}' }, code: 'console.log(import.meta.url, process.argv.slice(1), typeof module)\n' },
   { name: 'process.exitCode', code: 'process.exitCode = 7\nconsole.log("set")\n' },
+  // (Node resets them before the main module; the launcher takes its run after that reset, and uses regular expressions)
+  { name: 'RegExp statics at start', code: 'console.log(JSON.stringify([RegExp.input, RegExp.lastMatch, RegExp.lastParen, RegExp.leftContext, RegExp.rightContext, RegExp.$1]))\n' },
   { name: 'process.exit(n)', code: 'process.on("exit", (c) => console.log("exit", c))\nprocess.exit(3)\n' },
   { name: 'uncaught error', code: 'function f() { throw new TypeError("nope") }\nconsole.log("before")\nf()\n' },
   { name: 'unhandled rejection', code: 'Promise.reject(new Error("rejected"))\nsetTimeout(() => console.log("never"), 100)\n' },
