@@ -10,7 +10,7 @@ import { dockerFor } from '../daemon/engine/connect';
 import { Methods, PoolStats, RunStartParams } from '../daemon/protocol';
 import { IMAGE_VERSION } from '../daemon/profiles';
 import { runtimePaths } from '../daemon/socketPath';
-import { quietPool } from './quiet';
+import { busyShare, cpuTimes, quietPool, settledCpu } from './quiet';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DAEMON = path.join(ROOT, 'dist/daemon.js');
@@ -164,6 +164,9 @@ export async function prestartSection(n: number, warmup = 3): Promise<string[]> 
       if (s.profiles.every((p) => p.profile.includes(':') || p.idle >= Math.min(p.minSize, 2))) break;
       await new Promise((r) => setTimeout(r, 100));
     }
+    // (the rows are the runs', not the aftermath of an earlier section's: the machine settles first)
+    const before = await settledCpu();
+    const t0 = cpuTimes();
     const rows: { prog: string; variant: string; ms: number[] }[] = [];
     const measure = async (prog: string, variants: Record<string, () => Promise<number>>) => {
       const r: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
@@ -217,7 +220,8 @@ export async function prestartSection(n: number, warmup = 3): Promise<string[]> 
     const floor = p50('CLI processes, Python print', 'floor: node -e 0 (no NODE_EXTRA_CA_CERTS)');
     lines.push(`- \`warmbox run\` vs \`docker exec\` (CLI): ${(ex / cli).toFixed(2)}× faster (target ≥ 1.5×: ${ex / cli >= 1.5 ? 'met' : 'missed'}); vs \`docker run --rm\`: ${(dr / cli).toFixed(2)}× (target ≥ 5×: ${dr / cli >= 5 ? 'met' : 'missed'}).`);
     lines.push(`- Node's own start-up (\`node -e\`, no CA bundle) is ${fmt(floor)} ms of the CLI's ${fmt(cli)} ms.`);
-    lines.push(`- Machine load during this section (1-minute load average): ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores.`, '');
+    const pc = (x: number) => `${Math.round(x * 100)}%`;
+    lines.push(`- Machine: ${os.cpus().length} cores, ${pc(before)} busy when the section began (it waits for at most 25%), ${pc(busyShare(t0, cpuTimes()))} busy during it (the runs, the pool's arming and the engine); 1-minute load average at its end ${os.loadavg()[0].toFixed(1)}.`, '');
     return lines;
   } finally {
     await client.request(Methods.shutdown, {}).catch(() => undefined);

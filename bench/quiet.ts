@@ -4,6 +4,7 @@
 // overlapped the next sample, would measure the machine's two cores rather than the run). Back-to-back runs are the
 // throughput rows' business.
 import { execFileSync } from 'child_process';
+import * as fs from 'fs';
 import type { DaemonClient } from '../daemon/client';
 import { Methods, PoolStats } from '../daemon/protocol';
 
@@ -21,4 +22,33 @@ export async function quietPool(client: DaemonClient, ready: (sets: SetStats[]) 
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`bench: the pool did not arm and go quiet within ${timeoutMs / 1000} s`);
+}
+
+/** The CPU time so far, from /proc/stat (Linux): all of it and the part not idle or waiting on I/O. */
+export function cpuTimes(): { busy: number; total: number } {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - (f[4] ?? 0), total };
+}
+
+/** The share of CPU time that was busy between two cpuTimes() readings. */
+export function busyShare(a: { busy: number; total: number }, b: { busy: number; total: number }): number {
+  return b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : 0;
+}
+
+/**
+ * Waits until the machine's CPUs are mostly idle (busy at most `maxBusy` over half a second): what an earlier section
+ * left running (the engine removing the throughput rows' containers) is not this section's to measure. Returns the
+ * last share seen; gives up after `timeoutMs` and says so in that share.
+ */
+export async function settledCpu(maxBusy = 0.25, timeoutMs = 120_000): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  let share = 1;
+  while (Date.now() < until) {
+    const a = cpuTimes();
+    await new Promise((r) => setTimeout(r, 500));
+    share = busyShare(a, cpuTimes());
+    if (share <= maxBusy) break;
+  }
+  return share;
 }

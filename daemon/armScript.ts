@@ -97,13 +97,15 @@ inline() { [ -z "$wbin" ] || printf '%s' "$wbcode" | putcode || exit 96; }
 resolve() { r=$1; case $1 in */*) return;; esac; s=$IFS; IFS=:; for d in $PATH; do [ -f "$d/$1" ] && [ -x "$d/$1" ] && { r=$d/$1; break; }; done; IFS=$s; }
 of=/sys/fs/cgroup/memory.events; [ -r "$of" ] || of=/sys/fs/cgroup/memory/memory.oom_control
 ooms() { o=0; [ -r "$of" ] && while read -r k v; do [ "$k" = oom_kill ] && o=$v; done < "$of"; }
-# Waits until every process but PID 1 is gone (zombies aside): a killed process may still be runnable.
+# Waits until every process but PID 1 is gone (zombies aside): a killed process may still be runnable. With x, until
+# each is gone or in the kernel's exit: past running any code of the program's or finishing any write (a run's end).
 gone() {
-  i=0
+  i=0; x=$1
   while :; do
     alive=0
     for p in /proc/[0-9]*; do
       [ "$p" = /proc/1 ] && continue
+      [ -n "$x" ] && exiting "$p" && continue
       # (the group takes the error of a process gone meanwhile: it must not reach the run's stderr). The state is the
       # field after the name's last parenthesis: the name is the program's to choose (") Z " in it fooled a match).
       st=; { read -r -n 64 st < "$p/stat"; } 2>/dev/null || continue
@@ -111,8 +113,28 @@ gone() {
     done
     [ $alive = 0 ] && return 0
     i=$((i + 1)); [ $i -gt 200 ] && exit 93
-    kill -9 -1 2>/dev/null; usleep 5000
+    kill -9 -1 2>/dev/null
+    # (x: a killed thread that was not scheduled since is looked at again soon; after ~5 ms, as without x)
+    if [ -n "$x" ] && [ $i -lt 20 ]; then usleep 250; else x=; usleep 5000; fi
   done
+}
+# A trailer line. Early (see the run loop), the program's processes are still dying as it is written: a child's death
+# (SIGCHLD, which the shell catches) cuts a write that waits for room in a full pipe (EINTR). A line this short goes
+# into a pipe whole or not at all, so it is written again; stdout gone for good ends the container.
+trail() { n=0; until printf "$@"; do n=$((n + 1)); [ $n -lt 100 ] || exit 0; done; }
+# Whether every thread of process $1 is a zombie or has PF_EXITING (0x4 in the flags, stat's 9th field: set as the
+# kernel begins its exit, after any system call it was in). A field cut short or not a number: not (yet).
+exiting() {
+  for tk in $1/task/[0-9]*; do
+    st=; { read -r -n 128 st < "$tk/stat"; } 2>/dev/null || continue
+    st=\${st##*) }
+    case $st in Z*|X*) continue;; esac
+    # (state ppid pgrp session tty tpgid: six fields, then the flags and a space)
+    st=\${st#* * * * * * }; fl=\${st%% *}
+    case $fl in ''|*[!0-9]*) return 1;; esac
+    [ "$fl" != "$st" ] && [ $((fl & 4)) != 0 ] || return 1
+  done
+  return 0
 }
 # After the trailer: the files the run created or changed, framed \`F <size> <path>\` + bytes, then \`E <n> <left>\`;
 # read and written by the program's uid (the program is gone by now), within $outn files and $outs bytes.
@@ -131,7 +153,11 @@ outputs() {
 # The root relay copies stdin frames into the program's pipe; frames the program never reads die with it. A
 # pre-started JVM opened that pipe at arming, against PID 1's writer (fd 6, $hold): the relay takes that writer over,
 # so the JVM's reads never see a moment without one (an early end of its stdin).
-relay() { (if [ -n "$hold" ]; then exec 3>&6 6>&-; else exec 3>${PRIVATE_DIR}/in; fi; while read -r n; do [ "$n" -gt 0 ] 2>/dev/null || break; take "$n" >&3; done; exec 3>&-; while read -r n; do :; done; kill -9 -1) <&4 & }
+relay() { (if [ -n "$hold" ]; then exec 3>&6 6>&-; else exec 3>${PRIVATE_DIR}/in; fi; frames; exec 3>&-; drain) <&4 & rp=$!; }
+# A relay's two halves (on PID 1's stdin): the run's frames into fd 3 until the empty one (stdin's end); then what
+# comes is discarded until the daemon goes away (EOF), which ends the container.
+frames() { while read -r n; do [ "$n" -gt 0 ] 2>/dev/null || break; take "$n" >&3; done; }
+drain() { while read -r n; do :; done; kill -9 -1; }
 # The project the sandbox is armed with (an empty one for single-file runs): \`WBPROJ <tar bytes> <streams>\` and the
 # tar; streams (1: merged, 2: apart) is how the set's runs took theirs lately, for an interpreter started before a run.
 prepare() {
@@ -166,6 +192,7 @@ function compile(o: ArmOptions): string {
   [ -n "$wbc" ] && [ "$wbc" != have ] || return 0
   if [ "$wbc" = hit ]; then
     unbuild "$wbalen" || exit 96
+    ooms
     return 0
   fi
   # The compiler starts alone: an idle pre-started interpreter dies with the build anyway, and until then compile-time
@@ -211,6 +238,7 @@ prepare
 $bb mkfifo -m 600 ${PRIVATE_DIR}/in || exit 94
 # A background job's stdin would be /dev/null: keep ours on fd 4 for the stdin relay.
 exec 4<&0${o.prestart ? `\n${prestartArm(o.prestart, o.command, dropTo(o), o.uid)}` : ''}
+ooms
 echo ${READY}`;
 }
 
@@ -222,7 +250,7 @@ function runLoop(o: ArmOptions): string {
   read -r tag sec nonce sync clen dlen xlen outn outs tmo mlen || exit 0
   [ "$tag" = WBRUN ] && [ "$sec" = "$secret" ] || exit 92
   # eo: where the program's stderr goes (1 when the run asked for its streams merged, in the order written).
-  f=; cwd=.; wbenv=; eo=2; wbin=; wbcode=; set --
+  f=; cwd=.; wbenv=; eo=2; wbin=; wbcode=; early=; set --
   # One line (newlines inside words are written \$'\\n'): read by the shell itself, no process to start. But its read
   # takes a byte per system call: a long line (large args or env, up to tens of MB) goes through dd instead.
   if [ "$mlen" -gt ${META_READ_MAX} ]; then meta=$(take "$mlen") || exit 92; else read -r meta || exit 92; fi
@@ -236,7 +264,9 @@ function runLoop(o: ArmOptions): string {
   # A failed build ends the run here: no program, the trailer carries the compiler's status.
   compile || { printf '\\036%s %s 0 0\\n' "$nonce" "$crc"; printf '\\036%s\\n' "$nonce" >&2${o.isolation === 'reuse' ? reset(o) : '\n    exit 0'}
     continue; }
-  ooms; o0=$o
+  # The OOM kills so far, read as the sandbox said it was ready (a build step's read them since; an idle interpreter
+  # that died meanwhile has them read again, in pready): not on the run's path.
+  o0=$o
   # Files newer than this stamp may be the run's outputs. busybox find compares whole seconds, so the stamp is a
   # second old: what is merely unchanged in that second the daemon drops by content. The clock is the container's (the
   # shell's own EPOCHSECONDS, no process), the one the program's files get: a daemon's clock ahead of the engine's (a
@@ -250,15 +280,21 @@ function runLoop(o: ArmOptions): string {
   fi
   rc=$?
   kill -9 -1 2>/dev/null
-  wait
-  gone
+  # (early: a pre-started interpreter said its status before the kernel tore it down, see saidEnd; its teardown and what
+  # else was killed are waited for after the trailer, unless output files are to be read. The root helpers, PID 1's
+  # children, are waited for as they end; the program's processes are looked at.)
+  if [ -n "$early" ] && [ "$outn" = 0 ]; then wait "$hp" 2>/dev/null; gone x; else wait; gone; early=; fi
+  # stderr's end marker first when no output files follow (whose reading could still say something there): it goes
+  # through the engine's copy of its own pipe while PID 1 reads the OOM kills and writes the trailer, and the daemon,
+  # which needs both, no longer waits for the later of two one after the other.
+  [ "$outn" -gt 0 ] || trail '\\036%s\\n' "$nonce" >&2
   ooms
   # No newline before the nonce: the program's last line stays as it wrote it (the nonce alone is unguessable).
   # The marker starts with \\036 (RS), which prompts never end with: the daemon holds back only a tail that could
   # begin the marker, so a prompt ending in a hex digit would otherwise wait unseen until the program writes again.
-  printf '\\036%s %s %s %s\\n' "$nonce" "$rc" "$((o - o0))" "$outn"
-  [ "$outn" -gt 0 ] && { outputs || exit 96; }
-  printf '\\036%s\\n' "$nonce" >&2${o.isolation === 'reuse' ? reset(o) : '\n  exit 0'}
+  trail '\\036%s %s %s %s\\n' "$nonce" "$rc" "$((o - o0))" "$outn"
+  [ "$outn" -gt 0 ] && { outputs || exit 96; trail '\\036%s\\n' "$nonce" >&2; }
+  [ -z "$early" ] || { wait 2>/dev/null; gone; }${o.isolation === 'reuse' ? reset(o) : '\n  exit 0'}
 done
 `;
 }
@@ -279,6 +315,7 @@ function reset(o: ArmOptions): string {
     exit 0' $bb || exit 95
   echo ${WIPED}
   prepare${o.prestart ? '\n  pstart' : ''}
+  ooms
   echo ${READY}`;
 }
 

@@ -111,13 +111,14 @@ export async function startCore(ctx: CoreContext): Promise<Core> {
     // A project that cannot be copied (missing, over its caps) is refused here, with the reason, before any run.
     if (params.project) await checkProject(pools.projects, params.project);
     try {
-      const runId = runs.start(params, conn.id, {
+      const { id: runId, dispatched } = runs.start(params, conn.id, {
         started: (n) => void conn.notify(Notifications.runStarted, n),
         output: (runId, stream, data) => conn.notify(Notifications.runOutput, { runId, stream, data: data.toString('base64') }),
         exit: (result) => void conn.notify(Notifications.runExit, { result }),
         notice: (runId, message) => void conn.notify(Notifications.runNotice, { runId, message }),
         whenDrained: (fn) => conn.whenDrained(fn),
       }, params.runId);
+      await dispatched;
       return { runId };
     } catch (e) {
       if (e instanceof RunRequestError) {

@@ -82,6 +82,8 @@ class Run {
   compile?: CompileInfo;
   acquireMs = 0;
   timer?: NodeJS.Timeout;
+  /** Settles the run/start reply of a run its client named (see RunManager.start). */
+  dispatched?: () => void;
   readonly t0 = Date.now();
   stdinOpen: boolean;
 
@@ -122,8 +124,11 @@ export class RunManager {
     return this.runs.size;
   }
 
-  /** Validates and queues the run; the result and output arrive through the sink. */
-  start(params: RunStartParams, clientId: number, sink: RunSink, runId?: string): string {
+  /**
+   * Validates and queues the run; the result and output arrive through the sink. `dispatched` settles once the program
+   * went to its sandbox, or within this turn of the event loop if it waits for one (or for its environment).
+   */
+  start(params: RunStartParams, clientId: number, sink: RunSink, runId?: string): { id: string; dispatched: Promise<void> } {
     // No profile named: the daemon's one rule (extension, then a shebang), as profile/resolve answers it.
     let name = params.profile;
     if (!name) {
@@ -144,9 +149,19 @@ export class RunManager {
     const run = new Run(id, clientId, shape, sink, target?.pool, target?.profile);
     this.runs.set(id, run);
     this.onIdleChange();
+    if (runId) {
+      // The client named the run, so it knows the id before any notification: the program goes to its sandbox before
+      // the reply goes out (the reply's write wakes the client, whose work would otherwise come first on a busy CPU).
+      const dispatched = new Promise<void>((r) => {
+        run.dispatched = r;
+        setImmediate(r);
+      });
+      void this.execute(run);
+      return { id, dispatched };
+    }
     // After the reply to run/start has gone out, so the client knows the id before any notification.
     setImmediate(() => void this.execute(run));
-    return id;
+    return { id, dispatched: Promise.resolve() };
   }
 
   /**
@@ -346,6 +361,7 @@ export class RunManager {
     // Said once the sandbox has the run (its first bytes on their way): no output can come before this.
     run.sink.started({ runId: run.id, profile: profile.name, containerId: sb.id, warm: lease.warm, acquireMs: run.acquireMs });
     run.handedOver = true;
+    run.dispatched?.();
     for (const p of run.pendingStdin.splice(0)) void toSandbox(sb, p.data).then(p.taken);
     const end = await ended;
     if (!run.decision) {
@@ -405,7 +421,8 @@ export class RunManager {
       if (run.decision) return;
     }
     run.decision = d;
-    run.abort.abort();
+    // (an end the sandbox reported leaves nothing of the run waiting: its abort, 0.1 ms, comes after the result)
+    if (d.outcome !== 'exited' && d.outcome !== 'oom' && d.outcome !== 'compile-error') run.abort.abort();
     if (run.timer) clearTimeout(run.timer);
     if (ending) {
       void sb.destroy(`run ${d.outcome}`);
@@ -452,6 +469,7 @@ export class RunManager {
     };
     if (d.outcome !== 'exited') this.log.info(`run ${run.id.slice(0, 8)} (${result.profile}) ${d.outcome}: ${d.message ?? ''}`);
     run.sink.exit(result);
+    run.abort.abort();
     // After the result has gone: a fresh sandbox's removal and replacement, or a reuse sandbox's reset, is the pool's
     // business, not the run's (the next request is read only once this is done, so it finds the sandbox released).
     if (sb && pool && sb.runId === run.id) pool.release(sb, d.outcome === 'exited' || d.outcome === 'compile-error' ? 'clean' : 'dirty');

@@ -108,7 +108,8 @@ export const NODE_LAUNCHER = String.raw`'use strict';
       // The program's file is ours to write (PID 1 started no process for it), as the sandbox's uid with PID 1's
       // umask, like its own writer; a file that cannot be written ends the run as that writer's failure would.
       try {
-        fs.mkdirSync(path.dirname(file), { recursive: true });
+        // (PID 1 made /work)
+        if (path.dirname(file) !== '/work') fs.mkdirSync(path.dirname(file), { recursive: true });
         fs.writeFileSync(file, parts[2 + argc]);
       } catch (e) {
         fs.writeSync(2, 'warmbox: cannot write the program file ' + file + ': ' + e.message + '\n');
@@ -121,8 +122,8 @@ export const NODE_LAUNCHER = String.raw`'use strict';
     // execArgv: the profile's own options, as a plain start has them; the launcher's -r goes.
     const r = process.execArgv.lastIndexOf(me);
     if (r > 0 && process.execArgv[r - 1] === '-r') process.execArgv.splice(r - 1, 2);
-    // The program's stdin on fd 0: the FIFO PID 1's relay feeds (open blocks until the relay opens it, as a plain
-    // start's would); Node has no dup2, but open takes the lowest free descriptor.
+    // The program's stdin on fd 0: the FIFO the run's relay feeds (it holds a writer from arming: the open does not
+    // wait); Node has no dup2, but open takes the lowest free descriptor.
     fs.closeSync(0);
     fs.openSync('/run/warmbox/in', 'r');
     return file;

@@ -119,7 +119,7 @@ def _wb():
     i = orig.index(me) if me in orig else len(orig)
     sys.orig_argv = orig[:i] + [path] + args
     sys.argv = [path] + args
-    # The program's stdin: the FIFO PID 1's relay feeds (blocks until the relay opens it, as a plain start's would).
+    # The program's stdin: the FIFO the run's relay feeds (it holds a writer from arming: the open does not wait).
     fd = os.open('/run/warmbox/in', os.O_RDONLY)
     if fd != 0:
         os.dup2(fd, 0)
@@ -193,6 +193,11 @@ def _wb():
         for f in (sys.stdout, sys.stderr):
             if f is not None and not f.closed:
                 f.flush()
+        # The status, for PID 1 (see saidEnd in script.ts): the run ends there, not after the kernel's teardown.
+        try:
+            os.write(os.open('/run/warmbox/done', os.O_WRONLY | os.O_NONBLOCK), b'%d\n' % (status & 255))
+        except OSError:
+            pass
         os._exit(status)
 
     left = None

@@ -55,7 +55,7 @@ function stopButtonOf(page, name) {
   return group.locator('.editor-actions .action-label[aria-label^="Stop Sandbox Run"]');
 }
 
-async function checks({ page, check, openFile, panelFrame, ROOT }) {
+async function checks({ page, check, openFile, panelFrame, quickInput, ROOT }) {
   await check('Ctrl+Alt+Enter runs the file in the sandbox terminal: stdout and stderr in the order written, the outcome line last, and the focus stays in the editor', async () => {
     await openFile(page, 'order.py');
     await keyInEditor(page, 'Control+Alt+Enter');
@@ -152,13 +152,8 @@ async function checks({ page, check, openFile, panelFrame, ROOT }) {
     // Cover the warmbox tab: open a file in its group, as clicking a file in the Explorer does there.
     const tab = page.locator('.tabs-container .tab', { hasText: /^warmbox$/ }).first();
     await tab.click();
-    // Quick Open from the tab's group. A key pressed while the webview is taking the focus can be lost in it: ask
-    // again until the quick input shows (a condition, not a pause).
-    const qi = page.locator('.quick-input-widget input');
-    for (let i = 0; i < 5 && !(await qi.isVisible()); i++) {
-      await page.keyboard.press('Control+P');
-      await qi.waitFor({ state: 'visible', timeout: 3_000 }).catch(() => undefined);
-    }
+    // Quick Open from the tab's group (the key is asked again if the webview taking the focus swallowed it).
+    const qi = await quickInput(page, 'Control+P');
     await qi.fill('select.py');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'select.py' }).first().waitFor({ timeout: 15_000 });
     await page.keyboard.press('Enter');

@@ -196,6 +196,49 @@ describe('faults: red team — prestart, compile phase, build cache, end markers
     }
   });
 
+  it('node prestart, the early end (the status said before the kernel tears Node down): a worker and children still writing when Node ends leave nothing after the trailer; a status the program says itself on the channel ends only its own run', async () => {
+    const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 0 }, node: { minSize: 1, maxSize: 1, maxUses: 1000 }, shell: { minSize: 0 } }, limits: { outputLimitBytes: 256 << 20, timeoutMs: 10_000 } });
+    const log = () => (fs.existsSync(runtimePaths(d.env).log) ? fs.readFileSync(runtimePaths(d.env).log, 'utf8') : '');
+    try {
+      // Everything writes as fast as it can when main ends (process.exit: the launcher's quick end); lines are whole
+      // lines of 4 KB, so a cut one would show. The worker writes 1 MB at a time: a write the kernel has begun goes on
+      // after a SIGKILL while the reader keeps room in the pipe, and must be over before the trailer.
+      const writers = [
+        "const fs = require('fs'); const cp = require('child_process'); const { Worker } = require('worker_threads');",
+        "const w = new Worker(\"const fs = require('fs'); const l = ('w'.repeat(4095) + '\\\\n').repeat(256); require('worker_threads').parentPort.postMessage(1); for (;;) fs.writeSync(1, l)\", { eval: true });",
+        "w.once('message', () => {",
+        "  for (let i = 0; i < 2; i++) cp.spawn('/bin/sh', ['-c', 'while :; do echo c; done'], { stdio: ['ignore', 'inherit', 'inherit'] });",
+        "  const l = 'x'.repeat(4095) + '\\n'; const t = Date.now() + 30; while (Date.now() < t) fs.writeSync(1, l); process.exit(5); });",
+      ].join('\n');
+      const runs: string[] = [];
+      let ids = new Set<string>();
+      let ok = true;
+      for (let i = 0; i < 16; i++) {
+        const r = await runToEnd(d.client, { profile: 'node', code: writers, isolation: 'reuse' });
+        const out = r.stdout.toString();
+        const lines = out.split('\n').slice(0, -1);
+        const whole = out.endsWith('\n') && lines.every((l) => l === 'c' || l === 'x'.repeat(4095) || l === 'w'.repeat(4095));
+        const n = (k: string) => lines.filter((l) => l[0] === k).length;
+        runs.push(`${r.result.outcome} ${r.result.exitCode}: ${n('x')} x, ${n('w')} w, ${n('c')} c lines${whole ? '' : ', CUT'}`);
+        ids.add(r.result.containerId ?? '');
+        ok &&= r.result.outcome === 'exited' && r.result.exitCode === 5 && whole;
+      }
+      // Said on the channel by the program itself: its own run ends with it; junk before it is skipped; the next run's
+      // status is its own.
+      const says = "const fs = require('fs'); const fd = fs.openSync('/run/warmbox/done', 'w'); fs.writeSync(fd, 'x\\n256\\n\\n9\\n9\\n'); setInterval(() => {}, 1000)";
+      const a = await runToEnd(d.client, { profile: 'node', code: says, isolation: 'reuse' });
+      const b = await runToEnd(d.client, { profile: 'node', code: 'process.exitCode = 3\nconsole.log("next")', isolation: 'reuse' });
+      ids.add(a.result.containerId ?? '');
+      ids.add(b.result.containerId ?? '');
+      const outside = (log().match(/outside a run/g) ?? []).length;
+      ok &&= a.result.outcome === 'exited' && a.result.exitCode === 9 && b.result.outcome === 'exited' && b.result.exitCode === 3 && b.stdout.toString() === 'next\n' && outside === 0 && ids.size === 1;
+      record('redteam: node early end (writers at exit; a status said on the channel)', `16 runs with a writing worker and 2 children: ${[...new Set(runs)].join(', ')}; said 9 → ${a.result.outcome} ${a.result.exitCode}; next ${b.result.exitCode} ${JSON.stringify(b.stdout.toString())}; ${outside} sandboxes ended for writing outside a run, ${ids.size} container(s)`, ok);
+      assert.ok(ok, JSON.stringify({ runs, a: a.result, b: b.result, outside, ids: [...ids] }));
+    } finally {
+      await d.stop();
+    }
+  });
+
   it('python prestart: a timeout still holds for a program whose interpreter exits and leaves a busy child; the next run is genuine', async () => {
     const d = await startDaemon({ isolation: 'reuse', profiles: { python: { minSize: 1, maxSize: 1, maxUses: 1000 }, node: { minSize: 0 }, shell: { minSize: 0 } }, limits: { timeoutMs: 3000 } });
     try {

@@ -178,8 +178,8 @@ describe('pre-started interpreters: equivalence with a plain start (real engine)
           assert.fail('no run landed in the first run\'s container');
         });
         it('reuse: what a Node program leaves in the exit channel never becomes a later run\'s status', async () => {
-          // (an 'exit' listener: this run exits the usual way, leaving its lines unread)
-          const junk = 'const fs = require("fs")\nfs.writeSync(fs.openSync("/run/warmbox/done", "w"), "9\\n9\\n9\\n")\nprocess.on("exit", () => {})\nconsole.log("left")\n';
+          // (an 'exit' listener: this run exits the usual way, leaving its lines unread; lines that are no status)
+          const junk = 'const fs = require("fs")\nfs.writeSync(fs.openSync("/run/warmbox/done", "w"), "x\\n256\\n-1\\n9 9\\n")\nprocess.on("exit", () => {})\nconsole.log("left")\n';
           const first = await runToEnd(d.client, params('node', { name: '', code: junk }, isolation, 'main.js'));
           assert.deepEqual([first.stdout.toString(), first.result.exitCode], ['left\n', 0]);
           for (let i = 0; i < 6; i++) {

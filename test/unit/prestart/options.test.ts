@@ -60,7 +60,7 @@ describe('pre-started interpreters: profiles and the arm script', () => {
     assert.equal(fresh.match(/^pstart$/gm)?.length, 1);
     assert.match(fresh, /if pready \$#; then\n {4}prun "\$@"\n {2}elif inline; relay; \[ "\$cwd" = \. \]/);
     const reuse = armScript({ ...base, isolation: 'reuse', prestart: { kind: 'python', preload: [] } });
-    assert.match(reuse, /prepare\n {2}pstart\n {2}echo WBREADY/);
+    assert.match(reuse, /prepare\n {2}pstart\n {2}ooms\n {2}echo WBREADY/);
     for (const s of [fresh, reuse, armScript({ ...base, command: ['node', '{file}'], isolation: 'reuse', prestart: { kind: 'node', preload: ['lodash'] } })]) execFileSync('sh', ['-n', '-c', s]);
   });
 });
