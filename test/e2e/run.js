@@ -236,11 +236,25 @@ async function panelFrame(page, timeoutMs = 30_000) {
   throw new Error('the output panel webview did not appear');
 }
 
+/**
+ * Presses a key that opens the quick input (F1, Ctrl+P) until it shows. A key pressed while a webview takes the focus
+ * (the warmbox tab restoring after a reload, a run revealing it) can be lost in it: ask again, a condition and not a
+ * pause, within 15 s in all.
+ */
+async function quickInput(page, key) {
+  const qi = page.locator('.quick-input-widget input');
+  const end = Date.now() + 15_000;
+  while (!(await qi.isVisible())) {
+    if (Date.now() > end) throw new Error(`the quick input did not open for ${key} within 15 s`);
+    await page.keyboard.press(key);
+    await qi.waitFor({ state: 'visible', timeout: 3_000 }).catch(() => undefined);
+  }
+  return qi;
+}
+
 async function runCommand(page, title) {
   await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click().catch(() => undefined);
-  await page.keyboard.press('F1');
-  const qi = page.locator('.quick-input-widget input');
-  await qi.waitFor({ state: 'visible', timeout: 15_000 });
+  const qi = await quickInput(page, 'F1');
   await qi.fill(`>${title}`);
   // The command whose label is exactly the title: a recently used longer one ("… with Arguments…") may be listed first.
   const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
@@ -268,9 +282,7 @@ async function openFile(page, name) {
   }
   // Like clicking into the editor area first: the file opens in the first group, beside the panel.
   await page.keyboard.press('Control+1');
-  await page.keyboard.press('Control+P');
-  const qi = page.locator('.quick-input-widget input');
-  await qi.waitFor({ state: 'visible', timeout: 15_000 });
+  const qi = await quickInput(page, 'Control+P');
   await qi.fill(name);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
   await page.keyboard.press('Enter');
@@ -345,9 +357,18 @@ async function uiSession() {
         await label.waitFor({ timeout: 30_000 });
         const shortId = (await label.innerText()).trim();
         const row = page.locator('.monaco-list-row', { hasText: shortId });
+        // The view redraws its rows when what they show changes (an age ticks, the pool refills): a click that lands as
+        // its row is drawn again is lost, as a user's would be. Click again until it shows: a dialog, or the row gone.
         const clickRemove = async () => {
-          await row.hover();
-          await row.locator('.action-label[aria-label^="Remove Container"]').click();
+          const end = Date.now() + 20_000;
+          for (;;) {
+            await row.hover();
+            await row.locator('.action-label[aria-label^="Remove Container"]').click({ timeout: 5_000 });
+            const seen = (p) => p.then(() => true, () => false);
+            const shown = await Promise.race([seen(dialog.waitFor({ timeout: 5_000 })), seen(row.waitFor({ state: 'detached', timeout: 5_000 }))]);
+            if (shown) return;
+            if (Date.now() > end) throw new Error(`clicking Remove on ${shortId} neither asked nor removed it`);
+          }
         };
         return { shortId, row, clickRemove };
       };
@@ -436,7 +457,7 @@ async function uiSession() {
     });
 
     // The sandbox terminal, keys and focus, and the warmbox tab that never loses a run (test/e2e/terminal.js).
-    await terminalChecks({ page, check, openFile, panelFrame, ROOT });
+    await terminalChecks({ page, check, openFile, panelFrame, quickInput, ROOT });
 
     await check('a screenshot of the workbench after a run goes to docs/screenshot.png', async () => {
       await runFile(page, 'hello.py', 'Hello from a warm sandbox');
@@ -642,12 +663,14 @@ async function main() {
 
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
-  for (const r of results.filter((x) => !x.ok)) console.log(`FAILED [${r.session}] ${r.title}${r.error ? `: ${r.error.split('\n')[0]}` : ''}`);
+  // The first line of the error and where in these files it came from: CI's record keeps only the output's tail.
+  const where = (err) => (err.match(/test\/e2e\/\w+\.js:\d+/g) || []).map((w) => w.replace('test/e2e/', '')).join(' < ');
+  for (const r of results.filter((x) => !x.ok)) console.log(`FAILED [${r.session}] ${r.title}${r.error ? `: ${r.error.split('\n')[0]}${where(r.error) ? ` (at ${where(r.error)})` : ''}` : ''}`);
   console.log(`e2e: ${passed} passed, ${failed} failed`);
   process.exit(failed || !results.length ? 1 : 0);
 }
 
-module.exports = { writeWorkspace, USER_SETTINGS, startCodeServer, browser, workbenchUrl, baseEnv, openFile, runCommand, panelFrame, E2E, CODE_SERVER };
+module.exports = { writeWorkspace, USER_SETTINGS, startCodeServer, browser, workbenchUrl, baseEnv, openFile, runCommand, quickInput, panelFrame, E2E, CODE_SERVER };
 
 if (require.main === module) {
   main().catch((e) => {
