@@ -11,6 +11,7 @@ import { runtimePaths } from '../daemon/socketPath';
 import { gvisorSection } from './gvisor';
 import { languagesSection } from './languages';
 import { prestartSection } from './prestart';
+import { baselineSection } from './baseline';
 import { quietPool } from './quiet';
 import { benchProjects, ProjectBenchRow } from './projects';
 import { environmentsSection, replaceSection } from './environments';
@@ -183,6 +184,11 @@ async function main(): Promise<void> {
     console.log((await prestartSection(N)).join('\n'));
     return;
   }
+  // Just the comparison with the build before pre-starting (printed, RESULTS.md left alone): BENCH_ONLY=baseline npm run bench
+  if (process.env.BENCH_ONLY === 'baseline') {
+    console.log((await baselineSection(Math.min(N, 20), Math.max(THROUGHPUT_S, 20))).join('\n'));
+    return;
+  }
   // Just the environment rows: BENCH_ONLY=environments npm run bench (they replace that section of RESULTS.md).
   if (process.env.BENCH_ONLY === 'environments') {
     const section = await environmentsSection(DAEMON, Math.min(N, 20));
@@ -317,6 +323,8 @@ async function main(): Promise<void> {
     out.push('');
     out.push('## Sustained throughput (Python print, each run checks its own unique output)', '', '| isolation | concurrency | runs | runs/s | p99 ms | errors |', '|---|---|---|---|---|---|', ...tp, '');
     out.push(...(await prestartSection(N)));
+    process.stdout.write('[bench] this build against the one before pre-starting\n');
+    out.push(...(await baselineSection(Math.min(N, 20), Math.max(THROUGHPUT_S, 20))));
     process.stdout.write('[bench] runc vs gVisor (runsc)\n');
     out.push(...(await gvisorSection(Math.min(N, 20))));
     process.stdout.write('[bench] compiled languages\n');
