@@ -7,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { DaemonClient } from '../daemon/client';
 import { Methods } from '../daemon/protocol';
+import { IMAGE_VERSION } from '../daemon/profiles';
 import { runtimePaths } from '../daemon/socketPath';
 import { quietPool, settledCpu } from './quiet';
 
@@ -42,6 +43,9 @@ function buildBaseline(): { daemon: string; client: string } | { skipped: string
   const daemon = path.join(dir, 'dist/daemon.js');
   const client = path.join(dir, 'bench-client.js');
   const stamp = path.join(dir, '.built');
+  // Its daemon asks for the images of its own version: only comparable when they are the ones built here.
+  const theirs = /IMAGE_VERSION = (\d+)/.exec(execFileSync('git', ['-C', ROOT, 'show', `${BASELINE}:daemon/profiles.ts`], { encoding: 'utf8' }))?.[1];
+  if (theirs !== String(IMAGE_VERSION)) return { skipped: `${BASELINE} runs images of version ${theirs}, this build's are version ${IMAGE_VERSION}` };
   if (fs.existsSync(stamp) && fs.existsSync(daemon) && fs.existsSync(client)) return { daemon, client };
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
