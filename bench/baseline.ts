@@ -46,7 +46,8 @@ function buildBaseline(): { daemon: string; client: string } | { skipped: string
   // Its daemon asks for the images of its own version: only comparable when they are the ones built here.
   const theirs = /IMAGE_VERSION = (\d+)/.exec(execFileSync('git', ['-C', ROOT, 'show', `${BASELINE}:daemon/profiles.ts`], { encoding: 'utf8' }))?.[1];
   if (theirs !== String(IMAGE_VERSION)) return { skipped: `${BASELINE} runs images of version ${theirs}, this build's are version ${IMAGE_VERSION}` };
-  if (fs.existsSync(stamp) && fs.existsSync(daemon) && fs.existsSync(client)) return { daemon, client };
+  // (node_modules is a link to a clone's: one since deleted means building again)
+  if (fs.existsSync(stamp) && fs.existsSync(daemon) && fs.existsSync(client) && fs.existsSync(path.join(dir, 'node_modules'))) return { daemon, client };
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   execFileSync('sh', ['-c', `git -C "$1" archive ${BASELINE} | tar -x -C "$2"`, 'sh', ROOT, dir], { stdio: ['ignore', 'ignore', 'inherit'] });
