@@ -8,8 +8,8 @@ import * as path from 'path';
 import type { DaemonClient } from '../daemon/client';
 import { Methods } from '../daemon/protocol';
 import { IMAGE_VERSION } from '../daemon/profiles';
-import { runtimePaths } from '../daemon/socketPath';
-import { quietPool, settledCpu } from './quiet';
+import { noneLeftBehind, quietPool, settledCpu } from './quiet';
+import { fmt, now, pct } from './stats';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DAEMON = path.join(ROOT, 'dist/daemon.js');
@@ -25,12 +25,6 @@ interface Side {
   connect: (env: NodeJS.ProcessEnv, daemonPath: string) => Promise<Client>;
 }
 
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const pct = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-};
-const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 
 /** Builds BASELINE's daemon and client into a folder of the machine's temp dir (kept: the next bench reuses it). */
 function buildBaseline(): { daemon: string; client: string } | { skipped: string } {
@@ -217,16 +211,7 @@ export async function baselineSection(n: number, throughputS = 10, warmup = 3): 
       await c.request(Methods.shutdown, {}).catch(() => undefined);
       c.close();
     }
-    const left = () =>
-      envs
-        .map((e) => execFileSync('docker', ['ps', '-aq', '--filter', `label=dev.warmbox.scope=${runtimePaths(e).scope}`], { encoding: 'utf8' }).trim())
-        .filter(Boolean)
-        .join(' ');
-    for (let i = 0; i < 100 && left(); i++) await new Promise((r) => setTimeout(r, 100));
-    if (left()) {
-      console.error(`bench: containers left behind: ${left()}`);
-      process.exitCode = 1;
-    }
+    await noneLeftBehind(envs);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

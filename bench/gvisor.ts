@@ -8,6 +8,7 @@ import * as path from 'path';
 import { DaemonClient } from '../daemon/client';
 import { tailFile } from '../daemon/log';
 import { Methods, PoolStats, RunStartParams } from '../daemon/protocol';
+import { now } from './stats';
 
 const IMAGE = 'warmbox/python:2';
 const PROGRAMS = [
@@ -15,7 +16,6 @@ const PROGRAMS = [
   { name: 'Python 1 MB output', code: 'import sys\nsys.stdout.write("x" * 1048575 + "\\n")\n', bytes: 1048576 },
 ];
 
-const now = () => Number(process.hrtime.bigint()) / 1e6;
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * 0.5)];
 const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * 0.9)];
 const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '–');

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { DaemonClient } from '../daemon/client';
 import { Methods, PoolStats, RunStartParams } from '../daemon/protocol';
 import { quietPool } from './quiet';
+import { now, pct } from './stats';
 
 const LANGS = [
   { profile: 'c', file: 'main.c', code: (tag: string) => `#include <stdio.h>\nint main(void) { puts("hello"); return 0; } /* ${tag} */\n` },
@@ -17,8 +18,6 @@ const LANGS = [
   { profile: 'typescript', file: 'main.ts', code: (tag: string) => `const s: string = "hello";\nconsole.log(s); // ${tag}\n` },
 ];
 
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.max(0, Math.ceil(q * xs.length) - 1))];
 const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '–');
 
 async function timed(client: DaemonClient, p: RunStartParams, cached?: boolean): Promise<number> {

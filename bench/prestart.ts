@@ -1,16 +1,16 @@
 // Pre-started interpreters and the CLI, like for like: warmbox's protocol against the Docker Engine API called from
 // the same process (exec on a running container; create+start+wait+remove), and `warmbox run` processes against
 // docker CLI processes. BENCH_ONLY=prestart npm run bench prints just this section.
-import { execFileSync, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DaemonClient } from '../daemon/client';
 import { dockerFor } from '../daemon/engine/connect';
-import { Methods, PoolStats, RunStartParams } from '../daemon/protocol';
+import { Methods, RunStartParams } from '../daemon/protocol';
 import { IMAGE_VERSION } from '../daemon/profiles';
-import { runtimePaths } from '../daemon/socketPath';
-import { busyShare, cpuTimes, quietPool, settledCpu } from './quiet';
+import { busyShare, cpuTimes, noneLeftBehind, quietPool, settledCpu } from './quiet';
+import { fmt, now, pct } from './stats';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DAEMON = path.join(ROOT, 'dist/daemon.js');
@@ -38,12 +38,6 @@ const PROGS: Prog[] = [
   { name: 'Python import json, re, collections', image: PY, file: 'i.py', code: PY_IMPORTS, pre: 'python', plain: 'pyplain', preloaded: 'pypreload', out: 'hello\n' },
 ];
 
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const pct = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-};
-const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 
 function timeProcess(cmd: string, args: string[], expect: string, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -228,12 +222,7 @@ export async function prestartSection(n: number, warmup = 3): Promise<string[]> 
     client.close();
     for (const id of Object.values(helpers)) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
     // The daemon removes its containers on shutdown: none may be left.
-    const left = () => execFileSync('docker', ['ps', '-aq', '--filter', `label=dev.warmbox.scope=${runtimePaths(env).scope}`], { encoding: 'utf8' }).trim();
-    for (let i = 0; i < 100 && left(); i++) await new Promise((r) => setTimeout(r, 100));
-    if (left()) {
-      console.error(`bench: containers left behind: ${left()}`);
-      process.exitCode = 1;
-    }
+    await noneLeftBehind([env]);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

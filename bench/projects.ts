@@ -6,6 +6,7 @@ import * as path from 'path';
 import type { DaemonClient } from '../daemon/client';
 import { RunStartParams } from '../daemon/protocol';
 import { quietPool } from './quiet';
+import { now } from './stats';
 
 export interface ProjectBenchRow {
   name: string;
@@ -24,7 +25,6 @@ function makeProject(dir: string, files: number, bytes: number): void {
   fs.writeFileSync(path.join(dir, 'main.py'), 'print("hello")\n');
 }
 
-const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 async function once(client: DaemonClient, params: RunStartParams): Promise<number> {
   const t0 = now();

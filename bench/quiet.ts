@@ -6,6 +6,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import type { DaemonClient } from '../daemon/client';
+import { runtimePaths } from '../daemon/socketPath';
 import { Methods, PoolStats } from '../daemon/protocol';
 
 type SetStats = PoolStats['profiles'][number];
@@ -51,4 +52,21 @@ export async function settledCpu(maxBusy = 0.25, timeoutMs = 120_000): Promise<n
     if (share <= maxBusy) break;
   }
   return share;
+}
+
+/**
+ * After its daemons were told to shut down: waits (up to 10 s) until the engine holds no container of theirs, the
+ * daemons being named by their environments (WARMBOX_RUNTIME_DIR). Any still there are reported and fail the bench.
+ */
+export async function noneLeftBehind(envs: NodeJS.ProcessEnv[]): Promise<void> {
+  const left = () =>
+    envs
+      .map((e) => execFileSync('docker', ['ps', '-aq', '--filter', `label=dev.warmbox.scope=${runtimePaths(e).scope}`], { encoding: 'utf8' }).trim())
+      .filter(Boolean)
+      .join(' ');
+  for (let i = 0; i < 100 && left(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (left()) {
+    console.error(`bench: containers left behind: ${left()}`);
+    process.exitCode = 1;
+  }
 }
