@@ -153,7 +153,7 @@ outputs() {
 # The root relay copies stdin frames into the program's pipe; frames the program never reads die with it. A
 # pre-started JVM opened that pipe at arming, against PID 1's writer (fd 6, $hold): the relay takes that writer over,
 # so the JVM's reads never see a moment without one (an early end of its stdin).
-relay() { (if [ -n "$hold" ]; then exec 3>&6 6>&-; else exec 3>${PRIVATE_DIR}/in; fi; frames; exec 3>&-; drain) <&4 & rp=$!; }
+relay() { (if [ -n "$hold" ]; then exec 3>&6 6>&-; else exec 3>${PRIVATE_DIR}/in; fi; frames; exec 3>&-; drain) <&4 & }
 # A relay's two halves (on PID 1's stdin): the run's frames into fd 3 until the empty one (stdin's end); then what
 # comes is discarded until the daemon goes away (EOF), which ends the container.
 frames() { while read -r n; do [ "$n" -gt 0 ] 2>/dev/null || break; take "$n" >&3; done; }
